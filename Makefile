@@ -1,0 +1,72 @@
+# The only entry points a person needs. Each target bootstraps what it uses:
+# uv (pinned, into .tools/), then a virtual environment (.venv/) with every workspace member
+# installed in editable mode, pinned by constraints.txt.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MEMBERS := core proto protocol handlers
+SOURCES := core/src proto/src protocol/src handlers/src src tests benches examples
+
+# Never let uv fetch a Python build: use the machine's.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run test lint typecheck pytest bench constraints clean
+
+help:
+	@echo "make run    - run the example bot (bootstraps everything it needs)"
+	@echo "make test   - lint, type-check and run the test suite"
+	@echo "make bench  - run the benchmarks in benches/"
+	@echo "make lint   - ruff only;  make typecheck - mypy --strict only"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): $(UV) pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt build-constraints.txt
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(PY) --constraint constraints.txt \
+		--build-constraint build-constraints.txt \
+		$(addprefix --editable ./,$(MEMBERS)) --editable . --group dev --group bench
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/wabus run --demo
+
+lint: install
+	$(VENV)/bin/ruff check $(SOURCES)
+	$(VENV)/bin/ruff format --check $(SOURCES)
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) -m benches $(BENCH_ARGS)
+
+# Re-pin every dependency, and the build backend, to what resolves today (name==version lines
+# only: no lock file with download addresses is kept).
+constraints: $(UV)
+	$(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate \
+		--group pyproject.toml:dev --group pyproject.toml:bench \
+		$(addsuffix /pyproject.toml,$(MEMBERS)) pyproject.toml \
+		| grep -v '^wabus' | grep -v '^-e ' > constraints.txt
+	echo hatchling | $(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate - \
+		> build-constraints.txt
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis
