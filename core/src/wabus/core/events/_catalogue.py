@@ -1,0 +1,616 @@
+"""The event catalogue: one frozen, final pydantic model per event kind.
+
+Class names follow the whatsapp-rust catalogue so that people who know it find them. The
+field named ``from`` on the wire is called ``jid`` here, since ``from`` is a Python keyword.
+Abstract category bases group the kinds; subscribe to one to receive the whole category.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal, final
+
+from wabus.core._jid import Jid
+from wabus.core._node import Node
+from wabus.core.events._base import BaseEvent, Blob, Timestamp
+from wabus.core.events._values import (
+    BusinessSubscription,
+    BusinessUpdateType,
+    CallAction,
+    ChatPresenceMedia,
+    ChatPresenceState,
+    ConnectFailureReason,
+    DecryptFailMode,
+    DeviceInfo,
+    DeviceListUpdateType,
+    GroupChange,
+    GroupParticipant,
+    HistorySyncType,
+    KeyIndexInfo,
+    MessageInfo,
+    MessageSource,
+    ReceiptType,
+    TempBanReason,
+    UnavailableType,
+)
+
+# Category bases ---------------------------------------------------------------------------
+
+
+class ConnectionEvent(BaseEvent):
+    """Base of the connection-state events."""
+
+
+class PairingEvent(BaseEvent):
+    """Base of the events of linking this device to a phone."""
+
+
+class MessageEvent(BaseEvent):
+    """Base of the events about messages: messages, receipts, undecryptable messages."""
+
+
+class PresenceEvent(BaseEvent):
+    """Base of online-status and typing events."""
+
+
+class UserUpdateEvent(BaseEvent):
+    """Base of events about a user's profile: picture, about text, push name."""
+
+
+class GroupEvent(BaseEvent):
+    """Base of group events."""
+
+
+class ChatStateEvent(BaseEvent):
+    """Base of chat-state changes synced from our other devices (pin, mute, archive, …)."""
+
+
+class HistoryEvent(BaseEvent):
+    """Base of history-sync and offline-sync events."""
+
+
+class AccountEvent(BaseEvent):
+    """Base of events about devices, identities, business accounts and account settings."""
+
+
+class CallEvent(BaseEvent):
+    """Base of call events."""
+
+
+class RawEvent(BaseEvent):
+    """Base of events that carry a stanza the catalogue does not model."""
+
+
+# Connection -------------------------------------------------------------------------------
+
+
+@final
+class Connected(ConnectionEvent):
+    """The session is connected and logged in; the client can send and receive."""
+
+    type: Literal["connected"] = "connected"
+
+
+@final
+class Disconnected(ConnectionEvent):
+    """The connection was lost. The client reconnects by itself unless it was told to stop."""
+
+    type: Literal["disconnected"] = "disconnected"
+    reason: str | None = None
+    """Why, when known (e.g. a transport error or a corrupt frame)."""
+
+
+@final
+class ConnectFailure(ConnectionEvent):
+    """The server refused the login with a reason that is neither a logout nor a ban."""
+
+    type: Literal["connect_failure"] = "connect_failure"
+    reason: ConnectFailureReason
+    """The failure code."""
+    message: str = ""
+    """The server's message, when it sent one."""
+    raw: Node | None = None
+    """The ``<failure>`` stanza."""
+
+
+@final
+class TemporaryBan(ConnectionEvent):
+    """The account is temporarily banned."""
+
+    type: Literal["temporary_ban"] = "temporary_ban"
+    code: TempBanReason
+    """Why."""
+    expire: timedelta
+    """How long the ban still lasts."""
+
+
+@final
+class StreamReplaced(ConnectionEvent):
+    """Another client connected with the same credentials, and this stream was closed."""
+
+    type: Literal["stream_replaced"] = "stream_replaced"
+
+
+@final
+class StreamError(ConnectionEvent):
+    """The server ended the stream with an error code the client does not handle itself."""
+
+    type: Literal["stream_error"] = "stream_error"
+    code: str
+    """The ``code`` attribute of ``<stream:error>``."""
+    raw: Node | None = None
+    """The ``<stream:error>`` stanza."""
+
+
+@final
+class LoggedOut(ConnectionEvent):
+    """The device was logged out (unlinked from the phone, or the session became invalid)."""
+
+    type: Literal["logged_out"] = "logged_out"
+    on_connect: bool = False
+    """True when the logout came as the answer to a login, False when it arrived later."""
+    reason: ConnectFailureReason = ConnectFailureReason.LOGGED_OUT
+    """The reason code."""
+
+
+@final
+class ClientOutdated(ConnectionEvent):
+    """The server rejected the client version; update wabus."""
+
+    type: Literal["client_outdated"] = "client_outdated"
+
+
+@final
+class KeepAliveTimeout(ConnectionEvent):
+    """A keepalive ping went unanswered."""
+
+    type: Literal["keep_alive_timeout"] = "keep_alive_timeout"
+    error_count: int = 1
+    """How many pings in a row have failed."""
+    last_success: Timestamp | None = None
+    """When a ping last succeeded."""
+
+
+@final
+class KeepAliveRestored(ConnectionEvent):
+    """A keepalive ping succeeded again after one or more timeouts."""
+
+    type: Literal["keep_alive_restored"] = "keep_alive_restored"
+
+
+# Pairing ----------------------------------------------------------------------------------
+
+
+@final
+class PairingQrCode(PairingEvent):
+    """A QR code to show for pairing; a new one replaces it when `timeout` runs out."""
+
+    type: Literal["pairing_qr_code"] = "pairing_qr_code"
+    code: str
+    """The text to render as a QR code."""
+    timeout: timedelta
+    """How long this code is valid."""
+
+
+@final
+class PairingCode(PairingEvent):
+    """A pairing code to type on the phone, as an alternative to scanning a QR code."""
+
+    type: Literal["pairing_code"] = "pairing_code"
+    code: str
+    """The eight-character code."""
+    timeout: timedelta
+    """How long the code is valid."""
+
+
+@final
+class PairSuccess(PairingEvent):
+    """Pairing succeeded; the device is now linked."""
+
+    type: Literal["pair_success"] = "pair_success"
+    id: Jid
+    """Our new device JID (phone-number form)."""
+    lid: Jid
+    """Our new device JID (LID form)."""
+    business_name: str = ""
+    """The verified business name, for business accounts."""
+    platform: str = ""
+    """The phone's platform, e.g. ``android``."""
+
+
+@final
+class PairError(PairingEvent):
+    """The phone said pairing succeeded but its proof did not verify."""
+
+    type: Literal["pair_error"] = "pair_error"
+    id: Jid
+    lid: Jid
+    business_name: str = ""
+    platform: str = ""
+    error: str
+    """What failed to verify."""
+
+
+@final
+class QrScannedWithoutMultidevice(PairingEvent):
+    """The QR code was scanned by a phone that has multi-device turned off."""
+
+    type: Literal["qr_scanned_without_multidevice"] = "qr_scanned_without_multidevice"
+
+
+# Messages ---------------------------------------------------------------------------------
+
+
+@final
+class Message(MessageEvent):
+    """A message arrived (text, media, reaction, protocol message, …).
+
+    `info` is always decoded. The body travels as `raw`, the serialised ``wa.Message``
+    protobuf, and is parsed only when a handler asks for it (the parsed view,
+    ``Message.message`` and ``Message.text``, comes with the protobuf schema). Logging or
+    serialising a `Message` never parses the body.
+    """
+
+    type: Literal["message"] = "message"
+    info: MessageInfo
+    """Who sent it, where, when."""
+    raw: Blob = b""
+    """The message body: the serialised ``wa.Message`` protobuf, after decryption."""
+
+
+@final
+class Receipt(MessageEvent):
+    """Messages were delivered, read or played (or a sender/retry/other receipt)."""
+
+    type: Literal["receipt"] = "receipt"
+    source: MessageSource
+    """The chat and whose receipt it is."""
+    message_ids: tuple[str, ...]
+    """Every message the receipt covers (the top id and any ``<list><item>`` ids)."""
+    timestamp: Timestamp
+    """When the server recorded the receipt."""
+    receipt_type: ReceiptType = ReceiptType.DELIVERED
+    """The receipt's ``type`` attribute."""
+
+
+@final
+class UndecryptableMessage(MessageEvent):
+    """A message arrived but could not be decrypted (or its body was unavailable)."""
+
+    type: Literal["undecryptable_message"] = "undecryptable_message"
+    info: MessageInfo
+    is_unavailable: bool = False
+    """True when the server said the body is unavailable rather than it failing to decrypt."""
+    unavailable_type: UnavailableType = UnavailableType.UNKNOWN
+    decrypt_fail_mode: DecryptFailMode = DecryptFailMode.SHOW
+    """Whether the sender wants the failure shown or hidden."""
+
+
+# Presence ---------------------------------------------------------------------------------
+
+
+@final
+class ChatPresence(PresenceEvent):
+    """Someone started or stopped typing (or recording a voice note) in a chat."""
+
+    type: Literal["chat_presence"] = "chat_presence"
+    source: MessageSource
+    state: ChatPresenceState
+    media: ChatPresenceMedia = ChatPresenceMedia.TEXT
+
+
+@final
+class Presence(PresenceEvent):
+    """A contact came online or went offline."""
+
+    type: Literal["presence"] = "presence"
+    jid: Jid
+    """Whose presence (``from``)."""
+    unavailable: bool = False
+    """True when they went offline."""
+    last_seen: Timestamp | None = None
+    """When they were last seen, if they share it."""
+
+
+# User updates -----------------------------------------------------------------------------
+
+
+@final
+class PictureUpdate(UserUpdateEvent):
+    """A user's or group's profile picture changed or was removed."""
+
+    type: Literal["picture_update"] = "picture_update"
+    jid: Jid
+    """Whose picture."""
+    author: Jid | None = None
+    """Who changed it (for groups, the admin)."""
+    timestamp: Timestamp
+    removed: bool = False
+    picture_id: str | None = None
+
+
+@final
+class UserAboutUpdate(UserUpdateEvent):
+    """A user changed their "about" text."""
+
+    type: Literal["user_about_update"] = "user_about_update"
+    jid: Jid
+    status: str
+    """The new about text."""
+    timestamp: Timestamp
+
+
+@final
+class PushNameUpdate(UserUpdateEvent):
+    """A contact's push name (the display name they chose) changed."""
+
+    type: Literal["push_name_update"] = "push_name_update"
+    jid: Jid
+    info: MessageInfo | None = None
+    """The message that carried the new name, when it came with one."""
+    old_push_name: str = ""
+    new_push_name: str
+
+
+@final
+class SelfPushNameUpdated(UserUpdateEvent):
+    """Our own push name changed."""
+
+    type: Literal["self_push_name_updated"] = "self_push_name_updated"
+    from_server: bool = False
+    """True when the change came from the server (another device), not from this client."""
+    old_name: str = ""
+    new_name: str
+
+
+# Groups -----------------------------------------------------------------------------------
+
+
+@final
+class JoinedGroup(GroupEvent):
+    """We were added to a group, joined one, or created one."""
+
+    type: Literal["joined_group"] = "joined_group"
+    jid: Jid
+    """The group."""
+    reason: str | None = None
+    """How we joined, when the server says (e.g. ``invite``)."""
+    actor: Jid | None = None
+    """Who added us."""
+    actor_pn: Jid | None = None
+    """Who added us, phone-number form, when `actor` is a LID."""
+    subject: str | None = None
+    """The group's subject, when known."""
+    timestamp: Timestamp | None = None
+    participants: tuple[GroupParticipant, ...] = ()
+    """The members the server listed, when it listed them."""
+
+
+@final
+class GroupInfoUpdate(GroupEvent):
+    """One change to a group (participants, subject, description, setting, invite link).
+
+    A ``w:gp2`` notification with several actions gives one `GroupInfoUpdate` per action.
+    """
+
+    type: Literal["group_info_update"] = "group_info_update"
+    jid: Jid
+    """The group."""
+    actor: Jid | None = None
+    """Who made the change (``participant``)."""
+    actor_pn: Jid | None = None
+    """Who made the change, phone-number form, when `actor` is a LID."""
+    timestamp: Timestamp
+    is_lid_addressing_mode: bool = False
+    """True when the group addresses participants by LID."""
+    change: GroupChange
+    """What changed."""
+
+
+# Chat state -------------------------------------------------------------------------------
+
+
+@final
+class PinUpdate(ChatStateEvent):
+    """A chat was pinned or unpinned."""
+
+    type: Literal["pin_update"] = "pin_update"
+    jid: Jid
+    timestamp: Timestamp
+    pinned: bool
+    from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
+
+
+@final
+class MuteUpdate(ChatStateEvent):
+    """A chat was muted or unmuted."""
+
+    type: Literal["mute_update"] = "mute_update"
+    jid: Jid
+    timestamp: Timestamp
+    muted: bool
+    mute_end: Timestamp | None = None
+    """When the mute ends (None: until unmuted)."""
+    from_full_sync: bool = False
+
+
+@final
+class ArchiveUpdate(ChatStateEvent):
+    """A chat was archived or unarchived."""
+
+    type: Literal["archive_update"] = "archive_update"
+    jid: Jid
+    timestamp: Timestamp
+    archived: bool
+    from_full_sync: bool = False
+
+
+@final
+class StarUpdate(ChatStateEvent):
+    """A message was starred or unstarred."""
+
+    type: Literal["star_update"] = "star_update"
+    chat_jid: Jid
+    participant_jid: Jid | None = None
+    """The sender, in groups."""
+    message_id: str
+    from_me: bool = False
+    timestamp: Timestamp
+    starred: bool
+    from_full_sync: bool = False
+
+
+@final
+class MarkChatAsReadUpdate(ChatStateEvent):
+    """A chat was marked as read or unread."""
+
+    type: Literal["mark_chat_as_read_update"] = "mark_chat_as_read_update"
+    jid: Jid
+    timestamp: Timestamp
+    read: bool
+    from_full_sync: bool = False
+
+
+@final
+class DeleteChatUpdate(ChatStateEvent):
+    """A chat was deleted."""
+
+    type: Literal["delete_chat_update"] = "delete_chat_update"
+    jid: Jid
+    timestamp: Timestamp
+    delete_media: bool = False
+    from_full_sync: bool = False
+
+
+# History ----------------------------------------------------------------------------------
+
+
+@final
+class HistorySync(HistoryEvent):
+    """A chunk of chat history from the phone.
+
+    `sync_type`, `chunk_order` and `progress` come from the notification and are readable
+    without touching the blob. `raw` is the decompressed ``HistorySync`` protobuf; it is parsed
+    only on request (the lazy view comes with the protobuf schema).
+    """
+
+    type: Literal["history_sync"] = "history_sync"
+    sync_type: HistorySyncType
+    chunk_order: int | None = None
+    progress: int | None = None
+    """Percent of the whole transfer done, 0-100, when given."""
+    raw: Blob = b""
+    """The decompressed ``HistorySync`` protobuf."""
+
+
+@final
+class OfflineSyncPreview(HistoryEvent):
+    """How much the server queued while we were offline, before it sends it."""
+
+    type: Literal["offline_sync_preview"] = "offline_sync_preview"
+    total: int = 0
+    app_data_changes: int = 0
+    messages: int = 0
+    notifications: int = 0
+    receipts: int = 0
+
+
+@final
+class OfflineSyncCompleted(HistoryEvent):
+    """Everything queued while we were offline has been delivered."""
+
+    type: Literal["offline_sync_completed"] = "offline_sync_completed"
+    count: int = 0
+    """How many stanzas were delivered."""
+
+
+# Devices and accounts ---------------------------------------------------------------------
+
+
+@final
+class DeviceListUpdate(AccountEvent):
+    """A user's list of linked devices changed."""
+
+    type: Literal["device_list_update"] = "device_list_update"
+    user: Jid
+    lid_user: Jid | None = None
+    update_type: DeviceListUpdateType
+    devices: tuple[DeviceInfo, ...] = ()
+    key_index: KeyIndexInfo | None = None
+    contact_hash: str | None = None
+
+
+@final
+class IdentityChange(AccountEvent):
+    """A contact's identity key changed (they reinstalled or changed phones)."""
+
+    type: Literal["identity_change"] = "identity_change"
+    user: Jid
+    lid_user: Jid | None = None
+    timestamp: Timestamp | None = None
+
+
+@final
+class BusinessStatusUpdate(AccountEvent):
+    """Something about a business account changed."""
+
+    type: Literal["business_status_update"] = "business_status_update"
+    jid: Jid
+    update_type: BusinessUpdateType
+    timestamp: Timestamp
+    target_jid: Jid | None = None
+    hash: str | None = None
+    verified_name: str | None = None
+    product_ids: tuple[str, ...] = ()
+    collection_ids: tuple[str, ...] = ()
+    subscriptions: tuple[BusinessSubscription, ...] = ()
+
+
+@final
+class DisappearingModeChanged(AccountEvent):
+    """A contact's default disappearing-messages timer changed."""
+
+    type: Literal["disappearing_mode_changed"] = "disappearing_mode_changed"
+    jid: Jid
+    duration: int
+    """The timer in seconds; 0 turns disappearing messages off."""
+    setting_timestamp: Timestamp
+
+
+# Calls ------------------------------------------------------------------------------------
+
+
+@final
+class IncomingCall(CallEvent):
+    """A call stanza: an offer, or a later step of a call (accept, reject, terminate, …)."""
+
+    type: Literal["incoming_call"] = "incoming_call"
+    jid: Jid
+    """Who the stanza came from (``from``)."""
+    stanza_id: str
+    notify: str | None = None
+    """The caller's push name."""
+    platform: str | None = None
+    version: str | None = None
+    timestamp: Timestamp
+    offline: bool = False
+    """True when the call stanza was queued while we were offline."""
+    action: CallAction
+
+
+# Raw --------------------------------------------------------------------------------------
+
+
+@final
+class Notification(RawEvent):
+    """A ``<notification>`` (or other stanza) of a kind the catalogue does not model yet."""
+
+    type: Literal["notification"] = "notification"
+    raw: Node
+    """The undecoded stanza."""
+
+    @property
+    def notification_type(self) -> str | None:
+        """The stanza's ``type`` attribute, e.g. ``mediaretry``."""
+        return self.raw.opt_attr("type")

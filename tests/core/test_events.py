@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import base64
+import json
+import typing
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from pydantic import ValidationError
+
+from tests.strategies import events, models
+from wabus.core import Jid, Node, Server
+from wabus.core import events as catalogue
+from wabus.core.events import (
+    EVENT_ADAPTER,
+    EVENT_TYPES,
+    EVENTS_BY_KIND,
+    BaseEvent,
+    Connected,
+    ConnectFailure,
+    ConnectFailureReason,
+    Event,
+    GroupInfoUpdate,
+    HistorySync,
+    HistorySyncType,
+    Message,
+    MessageInfo,
+    MessageSource,
+    Notification,
+    Receipt,
+    ReceiptType,
+    SubjectChanged,
+    event_from_json,
+    kind_of,
+)
+
+ALICE = Jid("15550000002", Server.USER)
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found: set[type] = set()
+    sub: type
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _all_subclasses(sub)
+    return found
+
+
+def _concrete(cls: type) -> bool:
+    return getattr(cls, "__final__", False) is True
+
+
+def test_the_union_is_sealed() -> None:
+    """The union's members are exactly the concrete event classes, and nothing is left out."""
+    union_members = set(typing.get_args(typing.get_args(Event)[0]))
+    library_classes = {
+        cls for cls in _all_subclasses(BaseEvent) if cls.__module__.startswith("wabus.")
+    }
+    concrete = {cls for cls in library_classes if _concrete(cls)}
+    abstract = library_classes - concrete
+    assert union_members == concrete
+    assert set(EVENT_TYPES) == concrete
+    assert len(EVENT_TYPES) == 41
+    for base in abstract:  # category bases are not events of their own
+        assert getattr(base, "kind") == ""  # noqa: B009
+        assert base.__module__ == "wabus.core.events._catalogue"
+    assert {cls.__name__ for cls in concrete} <= set(catalogue.__all__)
+
+
+def test_every_class_has_its_kind_as_type_tag() -> None:
+    for cls in EVENT_TYPES:
+        assert cls.kind == kind_of(cls), cls
+        assert cls.model_fields["type"].default == cls.kind
+        assert EVENTS_BY_KIND[cls.kind] is cls
+    assert kind_of(catalogue.PairingQrCode) == "pairing_qr_code"
+    assert kind_of(catalogue.QrScannedWithoutMultidevice) == "qr_scanned_without_multidevice"
+
+
+def test_every_event_class_and_field_is_documented() -> None:
+    for cls in EVENT_TYPES:
+        assert cls.__doc__ and cls.__doc__.strip(), cls
+
+
+@pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda c: c.__name__)
+def test_json_round_trip_for_every_kind(cls: type[BaseEvent]) -> None:
+    @given(models(cls))
+    def check(event: BaseEvent) -> None:
+        data = event.model_dump_json()
+        assert json.loads(data)["type"] == cls.kind
+        again = event_from_json(data)
+        assert type(again) is cls
+        assert again == event
+        assert cls.from_json(event.to_json()) == event
+
+    check()
+
+
+@given(events())
+def test_union_round_trip(event: BaseEvent) -> None:
+    assert EVENT_ADAPTER.validate_json(EVENT_ADAPTER.dump_json(event)) == event  # type: ignore[arg-type]
+
+
+def test_events_are_frozen() -> None:
+    event = Connected()
+    with pytest.raises(ValidationError):
+        event.type = "x"  # type: ignore[misc, assignment]
+    info = MessageInfo(source=MessageSource(chat=ALICE, sender=ALICE), id="1", timestamp=NOW)
+    with pytest.raises(ValidationError):
+        info.id = "2"  # type: ignore[misc]
+
+
+def test_unknown_fields_and_kinds_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        Connected(extra=1)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="does not match any of the expected tags"):
+        event_from_json('{"type": "no_such_event"}')
+    with pytest.raises(ValidationError):
+        event_from_json('{"type": "receipt"}')  # missing fields
+
+
+def test_bytes_travel_as_standard_base64() -> None:
+    body = bytes(range(250, 256)) * 4
+    message = Message(info=_info(), raw=body)
+    data = json.loads(message.model_dump_json())
+    assert data["raw"] == base64.b64encode(body).decode()
+    assert "+" in data["raw"] or "/" in data["raw"]
+    # URL-safe input (what some JavaScript writes) is accepted too.
+    data["raw"] = base64.urlsafe_b64encode(body).decode()
+    assert event_from_json(json.dumps(data)) == message
+    data["raw"] = "not base64!"
+    with pytest.raises(ValidationError, match="invalid base64"):
+        event_from_json(json.dumps(data))
+
+
+def test_bytes_fields_take_bytes_only() -> None:
+    with pytest.raises(ValidationError):
+        Message(info=_info(), raw="hello")  # type: ignore[arg-type]
+
+
+def test_timestamps_are_utc() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    info = MessageInfo(
+        source=MessageSource(chat=ALICE, sender=ALICE),
+        id="1",
+        timestamp=datetime(2026, 1, 1, 12, tzinfo=plus_two),
+    )
+    assert info.timestamp == datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert info.timestamp.tzinfo is UTC
+    naive = MessageInfo(
+        source=MessageSource(chat=ALICE, sender=ALICE), id="1", timestamp=datetime(2026, 1, 1)
+    )
+    assert naive.timestamp.tzinfo is UTC
+    epoch = MessageInfo(
+        source=MessageSource(chat=ALICE, sender=ALICE),
+        id="1",
+        timestamp=1752021890,  # type: ignore[arg-type]
+    )
+    assert epoch.timestamp == datetime.fromtimestamp(1752021890, UTC)
+
+
+def test_open_enums_keep_unknown_wire_values() -> None:
+    failure = ConnectFailure(reason=499)  # type: ignore[arg-type]
+    assert failure.reason == 499
+    assert not failure.reason.is_known
+    assert failure.reason.name == "UNKNOWN_499"
+    assert ConnectFailureReason(499) is failure.reason
+    assert ConnectFailureReason(401).is_logged_out
+    assert ConnectFailureReason(503).should_reconnect
+    assert ConnectFailureReason.LOGGED_OUT.is_known
+    assert event_from_json(failure.model_dump_json()) == failure
+
+    receipt = Receipt(
+        source=MessageSource(chat=ALICE, sender=ALICE),
+        message_ids=("a", "b"),
+        timestamp=NOW,
+        receipt_type="future-kind",  # type: ignore[arg-type]
+    )
+    assert receipt.receipt_type == "future-kind"
+    assert not receipt.receipt_type.is_known
+    assert ReceiptType("") is ReceiptType.DELIVERED
+    assert event_from_json(receipt.model_dump_json()) == receipt
+    assert HistorySyncType(42).value == 42
+    with pytest.raises(ValueError, match="is not a valid ConnectFailureReason"):
+        ConnectFailureReason("401")  # type: ignore[arg-type]
+
+
+def _info() -> MessageInfo:
+    return MessageInfo(
+        source=MessageSource(chat=ALICE, sender=ALICE), id="3EB0", timestamp=NOW, push_name="A"
+    )
+
+
+def test_repr_elides_large_bodies() -> None:
+    message = Message(info=_info(), raw=b"x" * 100_000)
+    text = repr(message)
+    assert "<100000 bytes>" in text
+    assert len(text) < 1000
+    assert "raw=b'xx'" in repr(Message(info=_info(), raw=b"xx"))
+    sync = HistorySync(sync_type=HistorySyncType.RECENT, raw=b"\0" * 5000, progress=50)
+    assert "<5000 bytes>" in repr(sync)
+
+
+def test_nested_unions_round_trip() -> None:
+    update = GroupInfoUpdate(
+        jid=Jid("1", Server.GROUP),
+        actor=ALICE,
+        timestamp=NOW,
+        change=SubjectChanged(subject="Book club", subject_owner=ALICE, subject_time=NOW),
+    )
+    data = json.loads(update.model_dump_json())
+    assert data["change"]["kind"] == "subject"
+    assert event_from_json(json.dumps(data)) == update
+
+
+def test_notification_carries_the_raw_stanza() -> None:
+    node = Node("notification", {"type": "mediaretry", "from": ALICE}, [Node("rmr")])
+    event = Notification(raw=node)
+    assert event.notification_type == "mediaretry"
+    again = event_from_json(event.model_dump_json())
+    assert isinstance(again, Notification)
+    assert again.raw == node
+    assert again.raw.jid("from") == ALICE
+
+
+def test_events_are_hashable_values() -> None:
+    assert hash(Message(info=_info(), raw=b"a")) == hash(Message(info=_info(), raw=b"a"))
+    assert Message(info=_info(), raw=b"a") != Message(info=_info(), raw=b"b")
