@@ -1,0 +1,870 @@
+"""`CoreEventBus`: thread-safe, in-order delivery of events to sync and async handlers.
+
+Theory of operation
+-------------------
+
+Subscriptions live in an immutable `_Snapshot`. Subscribing or unsubscribing builds a new
+snapshot under a lock and swaps it in with one assignment; dispatch reads the current snapshot
+once and never takes a lock. A dispatch therefore delivers to exactly the handlers that were
+subscribed when it started: a handler added meanwhile waits for the next event, and one
+removed meanwhile may still get this one. Nothing is ever called while the lock is held.
+
+Each snapshot caches, per event class, the tuple of callables that receive it (handlers of the
+class itself, of its bases and of `BaseEvent`, in registration order). The first event of a
+class fills the cache; the next (un)subscribe starts a fresh snapshot with an empty one.
+
+Sync handlers are called inline, on the dispatching thread, each inside its own ``try`` so
+that one failure never stops the others. Failures are logged with structlog and passed to the
+optional ``on_handler_error`` hook.
+
+Async handlers are served through a `_Lane`: a bounded FIFO (a `collections.deque`, whose
+append and popleft are atomic) plus one worker task on the event loop the bus runs on.
+
+- ``dispatch`` (sync, any thread) appends to the lane and, if the lane is not already
+  scheduled, asks the loop to wake it. Wake requests are batched: the first lane to need one
+  schedules a single callback on the loop, which wakes every lane that asked since. A producer
+  thread that dispatches many events in a row costs one loop wake-up per batch, not per event.
+- ``await publish`` (async, on the loop) awaits the handler directly instead of queueing. A
+  lane is a small FIFO lock: the worker and publishers take turns, so one handler never runs
+  two events at once. A waiting publisher is served before the rest of the dispatched backlog.
+- A full lane applies its `Overflow` policy: wait (block the producer), drop the oldest, or
+  raise `QueueFull` to the producer.
+
+All lane state except the deque is touched only on the loop thread, so it needs no lock. The
+worker yields to the loop after `_SLICE` seconds of back-to-back work, so a busy lane cannot
+starve other tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import itertools
+import threading
+import time
+import types
+import typing
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, final
+
+import anyio
+import anyio.lowlevel
+import structlog
+
+from wabus.core._errors import BusError, QueueFull
+from wabus.core._loop import LoopHandle
+from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
+from wabus.core.events import BaseEvent, Event
+
+if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
+    from wabus.core._handler import EventHandler
+
+__all__ = ["CoreEventBus", "ErrorHook", "EventFilter", "Subscription"]
+
+_log = structlog.get_logger("wabus.core.bus")
+
+ErrorHook: TypeAlias = Callable[[Exception, Callable[..., Any], BaseEvent], object]
+"""``on_handler_error(error, handler, event)``: called after a handler raised."""
+
+
+class EventFilter(Protocol):
+    """A predicate over events; a handler only receives the events it returns True for.
+
+    Any callable taking one event and returning a bool fits (a function, a lambda, a `Filter`).
+    It is a Protocol rather than a `Callable` alias so that storing one as a class attribute
+    (`EventHandler.event_filter`) does not make type checkers treat it as a method.
+    """
+
+    def __call__(self, event: Any, /) -> bool: ...
+
+
+SyncCallback: TypeAlias = Callable[[Any], object]
+AsyncCallback: TypeAlias = Callable[[Any], Awaitable[object]]
+# Per subscription, what publish() needs: (dispatch_fn, callback, lane or None, filter or None).
+_Plan: TypeAlias = "tuple[SyncCallback, Callable[[Any], Any], _Lane | None, EventFilter | None]"
+
+# A lane's worker that runs events back to back yields to the event loop once it has held it
+# this long (seconds), so a handler that never suspends cannot starve other tasks. The clock
+# is read every _CLOCK_EVERY events, which keeps the check off the per-event cost.
+_SLICE: Final = 0.002
+_CLOCK_EVERY: Final = 64
+# A producer blocked by Overflow.WAIT re-checks at least this often (seconds), so that it
+# notices a bus that stopped while it waited.
+_WAIT_RECHECK: Final = 0.25
+
+
+def is_async_callable(fn: object) -> bool:
+    """Whether calling `fn` returns an awaitable (an ``async def`` function or method)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(type(fn), "__call__", None)  # noqa: B004 - we want the class attribute
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def event_classes(event_type: object) -> tuple[type[BaseEvent], ...]:
+    """Normalise what a caller may subscribe to into a tuple of event classes.
+
+    Accepts an event class (concrete or a base such as `BaseEvent` or `MessageEvent`), the
+    `Event` union, a union of event classes (``Message | Receipt``), or a non-empty tuple of
+    any of these (as `isinstance` does).
+    """
+    if event_type is Event:
+        return (BaseEvent,)
+    if isinstance(event_type, type) and issubclass(event_type, BaseEvent):
+        return (event_type,)
+    if isinstance(event_type, tuple) and event_type:
+        return tuple(dict.fromkeys(c for item in event_type for c in event_classes(item)))
+    origin = typing.get_origin(event_type)
+    if origin is typing.Annotated:
+        return event_classes(typing.get_args(event_type)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        found: list[type[BaseEvent]] = []
+        for arg in typing.get_args(event_type):
+            found.extend(event_classes(arg))
+        return tuple(dict.fromkeys(found))
+    raise TypeError(
+        f"expected an event class, a union or tuple of event classes, or Event; got {event_type!r}"
+    )
+
+
+def _describe(callback: object) -> str:
+    name = getattr(callback, "__qualname__", None) or type(callback).__qualname__
+    module = getattr(callback, "__module__", None)
+    return f"{module}.{name}" if module else str(name)
+
+
+@final
+class _Filtered:
+    """A sync callback behind a filter; only on the (rare) filtered path."""
+
+    __slots__ = ("accepts", "callback")
+
+    def __init__(self, callback: SyncCallback, accepts: EventFilter) -> None:
+        self.callback = callback
+        self.accepts = accepts
+
+    def __call__(self, event: BaseEvent) -> None:
+        if self.accepts(event):
+            self.callback(event)
+
+
+def _origin(fn: object) -> Callable[..., Any]:
+    """The user's callback behind a dispatch callable (for error reports)."""
+    if isinstance(fn, _Filtered):
+        fn = fn.callback
+    if isinstance(fn, functools.partial) and fn.args:  # a shared lane's put_pair
+        return fn.args[0]  # type: ignore[no-any-return]
+    lane = getattr(fn, "lane", None)
+    if isinstance(lane, _Lane) and lane.callback is not None:  # a single lane's put
+        return lane.callback
+    return fn  # type: ignore[return-value]
+
+
+class _Lane:
+    """Bounded queue and worker for the async callbacks of one subscriber (see module doc)."""
+
+    __slots__ = (
+        "bus",
+        "busy",
+        "callback",
+        "closed",
+        "dropped",
+        "label",
+        "low_water",
+        "maxsize",
+        "overflow",
+        "pending",
+        "room",
+        "room_waiting",
+        "scheduled",
+        "shared",
+        "started",
+        "waiters",
+        "wake_event",
+    )
+
+    def __init__(
+        self,
+        bus: CoreEventBus,
+        maxsize: int,
+        overflow: Overflow,
+        label: str,
+        callback: AsyncCallback | None,
+    ) -> None:
+        if not isinstance(maxsize, int) or maxsize < 1:
+            raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
+        self.bus = bus
+        self.maxsize = maxsize
+        self.low_water = maxsize // 2
+        self.overflow = Overflow(overflow)
+        self.label = label
+        # A lane serves one callback (`subscribe`) and queues bare events, or is shared by
+        # the async hooks of one EventHandler and queues (callback, event) pairs.
+        self.callback = callback
+        self.shared = callback is None
+        self.pending: deque[Any] = deque()
+        self.scheduled = False  # a wake-up for this lane is already requested
+        self.started = False  # a worker task is running (loop thread only)
+        self.closed = False
+        self.busy = False  # the worker or a publisher is running a callback (loop thread only)
+        self.waiters: deque[anyio.Event] = deque()  # publishers waiting for their turn
+        self.wake_event: anyio.Event | None = None
+        self.room = threading.Condition(threading.Lock())
+        self.room_waiting = 0
+        self.dropped = 0
+
+    # Producer side (any thread) -----------------------------------------------------------
+
+    def make_put(self) -> SyncCallback:
+        """The function that queues an event for the lane's single callback.
+
+        This is what `dispatch` calls for an async handler, once per event from any thread, so
+        it is a closure over the lane's fixed parts rather than a method that reloads them.
+        """
+        lane = self
+        pending = self.pending
+        append = pending.append
+        maxsize = self.maxsize
+        callback = self.callback
+
+        def put(event: BaseEvent) -> None:
+            if len(pending) >= maxsize and not lane._make_room(callback, event):
+                return
+            append(event)
+            if not lane.scheduled:
+                lane.scheduled = True
+                lane.bus._request_wake(lane)
+
+        put.lane = lane  # type: ignore[attr-defined]  # for error reports (_origin)
+        return put
+
+    def put_pair(self, callback: AsyncCallback, event: BaseEvent) -> None:
+        """Queue an event for one of a shared lane's callbacks."""
+        pending = self.pending
+        if len(pending) >= self.maxsize and not self._make_room(callback, event):
+            return
+        pending.append((callback, event))
+        if not self.scheduled:
+            self.scheduled = True
+            self.bus._request_wake(self)
+
+    def _make_room(self, callback: AsyncCallback | None, event: BaseEvent) -> bool:
+        """Apply the overflow policy to a full lane; True when the event may be appended."""
+        policy = self.overflow
+        if policy is Overflow.DROP_OLDEST:
+            with contextlib.suppress(IndexError):  # the worker may have emptied it meanwhile
+                self.pending.popleft()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                _log.warning(
+                    "async handler queue full; dropped oldest events",
+                    handler=self.label,
+                    dropped=self.dropped,
+                    maxsize=self.maxsize,
+                )
+            return True
+        if policy is Overflow.RAISE:
+            raise QueueFull(callback, event)
+        loop = self.bus._loop
+        if loop is None:
+            raise QueueFull(callback, event, "queue is full and the bus is not running")
+        if loop.in_loop_thread():
+            raise QueueFull(
+                callback,
+                event,
+                "queue is full and the event-loop thread cannot wait (use await publish)",
+            )
+        with self.room:
+            self.room_waiting += 1
+            try:
+                while len(self.pending) >= self.maxsize:
+                    if self.closed:
+                        return False
+                    if self.bus._loop is None:
+                        raise QueueFull(callback, event, "the bus stopped while waiting for room")
+                    self.room.wait(_WAIT_RECHECK)
+            finally:
+                self.room_waiting -= 1
+        return True
+
+    def notify_room(self) -> None:
+        with self.room:
+            self.room.notify_all()
+
+    def close(self) -> None:
+        """Stop the lane: drop what is queued and let the worker end. Any thread."""
+        self.closed = True
+        self.pending.clear()
+        self.notify_room()
+        self.bus._request_wake(self)
+
+    # Loop side ----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Wake the worker if it sleeps. Loop thread only."""
+        event = self.wake_event
+        if event is not None:
+            event.set()
+
+    async def acquire(self) -> None:
+        """Wait for this publisher's turn on a busy lane (ownership is handed over)."""
+        turn = anyio.Event()
+        self.waiters.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():
+                self.release()  # we were handed the lane just as we were cancelled
+            else:
+                self.waiters.remove(turn)
+            raise
+
+    def release(self) -> None:
+        """Give the lane to the next waiting publisher, or back to the worker."""
+        if self.waiters:
+            self.waiters.popleft().set()  # busy stays True: ownership passes on
+        else:
+            self.busy = False
+            if self.pending:
+                self.wake()
+
+    async def run(self) -> None:
+        """The worker: deliver queued events in order until closed or the bus stops.
+
+        It holds the lane for a batch of events at a time, handing it over between events to a
+        publisher that is waiting, and yields to the loop after `_SLICE` seconds of work.
+        """
+        bus = self.bus
+        pending = self.pending
+        report = bus._report
+        shared = self.shared
+        single = self.callback
+        waiters = self.waiters
+        low_water = self.low_water
+        clock_every = _CLOCK_EVERY
+        checkpoint = anyio.lowlevel.checkpoint
+        clock = time.monotonic
+        try:
+            while True:
+                if pending and not self.busy and not self.waiters and not self.closed:
+                    self.busy = True
+                    handled = 0
+                    must_yield = False
+                    began = clock()
+                    try:
+                        while pending:
+                            if shared:
+                                callback, event = pending.popleft()
+                            else:
+                                event = pending.popleft()
+                                callback = single
+                            if self.room_waiting and len(pending) <= low_water:
+                                self.notify_room()
+                            try:
+                                await callback(event)
+                            except Exception as exc:
+                                report(exc, callback, event)
+                            if waiters or self.closed:
+                                break
+                            handled += 1
+                            if not handled % clock_every and clock() - began >= _SLICE:
+                                must_yield = True
+                                break
+                    finally:
+                        self.release()
+                    if must_yield:
+                        await checkpoint()
+                    continue
+                if self.closed or (bus._stopping and not pending):
+                    return
+                self.wake_event = anyio.Event()
+                if pending and not self.busy and not self.waiters:
+                    continue
+                await self.wake_event.wait()
+        finally:
+            self.started = False
+            self.wake_event = None
+
+
+@final
+class _Entry:
+    """One subscription, as the snapshot stores it."""
+
+    __slots__ = (
+        "accepts",
+        "callback",
+        "dispatch_fn",
+        "event_types",
+        "lane",
+        "owner",
+        "plan",
+        "seq",
+    )
+
+    def __init__(
+        self,
+        seq: int,
+        event_types: tuple[type[BaseEvent], ...],
+        callback: Callable[[Any], Any],
+        accepts: EventFilter | None,
+        lane: _Lane | None,
+        owner: EventHandler | None,
+    ) -> None:
+        self.seq = seq
+        self.event_types = event_types
+        self.callback = callback
+        self.accepts = accepts
+        self.lane = lane
+        self.owner = owner
+        # What dispatch() calls: the callback itself when it can, so the hot loop is one call.
+        deliver: SyncCallback
+        if lane is None:
+            deliver = callback
+        elif lane.shared:
+            deliver = functools.partial(lane.put_pair, callback)
+        else:
+            deliver = lane.make_put()
+        self.dispatch_fn: SyncCallback = deliver if accepts is None else _Filtered(deliver, accepts)
+        # What publish() unpacks per entry.
+        self.plan = (self.dispatch_fn, callback, lane, accepts)
+
+
+@final
+class _Snapshot:
+    """An immutable set of subscriptions plus the per-class routes computed from it."""
+
+    __slots__ = ("dispatch_routes", "entries", "lanes", "publish_routes")
+
+    def __init__(self, entries: tuple[_Entry, ...]) -> None:
+        self.entries = entries
+        self.lanes = tuple(dict.fromkeys(e.lane for e in entries if e.lane is not None))
+        self.dispatch_routes: dict[type, tuple[SyncCallback, ...]] = {}
+        self.publish_routes: dict[type, tuple[_Plan, ...]] = {}
+
+    def route(self, cls: type) -> tuple[_Plan, ...]:
+        """Compute and cache the entries that receive events of class `cls`."""
+        if not (isinstance(cls, type) and issubclass(cls, BaseEvent)):
+            raise TypeError(f"can only dispatch events (BaseEvent instances), got {cls!r}")
+        matched = tuple(e for e in self.entries if issubclass(cls, e.event_types))
+        plans = tuple(e.plan for e in matched)
+        self.publish_routes[cls] = plans
+        self.dispatch_routes[cls] = tuple(e.dispatch_fn for e in matched)
+        return plans
+
+
+_EMPTY: Final = _Snapshot(())
+
+
+@final
+class Subscription:
+    """A handle on one subscription: `close()` it, or use it as a context manager.
+
+    Thread-safe. Closing is idempotent. After `close()` returns, new dispatches no longer
+    reach the callback; a dispatch already under way on another thread may still deliver it
+    one last event, and events queued for an async callback are discarded.
+    """
+
+    __slots__ = ("_bus", "_entry")
+
+    def __init__(self, bus: CoreEventBus, entry: _Entry) -> None:
+        self._bus = bus
+        self._entry = entry
+
+    @property
+    def callback(self) -> Callable[[Any], Any]:
+        """The subscribed callback."""
+        return self._entry.callback
+
+    @property
+    def event_types(self) -> tuple[type[BaseEvent], ...]:
+        """The event classes subscribed to."""
+        return self._entry.event_types
+
+    @property
+    def active(self) -> bool:
+        """Whether the subscription is still in place."""
+        return self._entry in self._bus._snapshot.entries
+
+    def close(self) -> None:
+        """Unsubscribe."""
+        self._bus._remove_entries((self._entry,))
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(t.__name__ for t in self._entry.event_types)
+        return f"<Subscription {_describe(self._entry.callback)} to {kinds}>"
+
+
+class CoreEventBus:
+    """Delivers events to handlers, from any thread, in registration order.
+
+    ``dispatch(event)`` is the synchronous entry point, safe from any thread;
+    ``await publish(event)`` is the async one, for code running on the bus's event loop.
+    Sync handlers run inline on the caller's thread. Async handlers (``async def``) need the
+    bus to be running on an event loop (``async with bus:``); events dispatched to them before
+    that are queued, up to each handler's queue size, and delivered once it runs.
+
+    `on_handler_error` is called as ``hook(error, handler, event)`` whenever a handler raises
+    (after the failure is logged). It is never given `BaseException`s such as cancellation.
+    """
+
+    def __init__(
+        self,
+        *,
+        on_handler_error: ErrorHook | None = None,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        overflow: Overflow = Overflow.WAIT,
+    ) -> None:
+        self._snapshot: _Snapshot = _EMPTY
+        self._lock = threading.Lock()
+        self._seq = itertools.count()
+        self._by_owner: dict[int, tuple[EventHandler, tuple[_Entry, ...]]] = {}
+        self._on_handler_error = on_handler_error
+        self._default_queue_size = queue_size
+        self._default_overflow = Overflow(overflow)
+        self._loop: LoopHandle | None = None
+        self._task_group: TaskGroup | None = None
+        self._stopping = False
+        self._wake_scheduled = False
+        self._dirty: deque[_Lane] = deque()
+        self._to_start: deque[_Lane] = deque()
+        self._supervisor_wake: anyio.Event | None = None
+
+    # Subscribing ---------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        event_type: Any,
+        callback: Callable[[Any], Any],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription:
+        """Call `callback(event)` for every event of `event_type` (and its subclasses).
+
+        `event_type` is an event class, a category base (`MessageEvent`, …), `BaseEvent` or
+        `Event` for everything, or a union such as ``Message | Receipt``. `callback` may be a
+        plain or an ``async def`` callable. `accepts` filters events before they are delivered
+        (or queued). `queue_size` and `overflow` set an async callback's queue (see
+        `Overflow`); they default to the bus's settings. Thread-safe.
+        """
+        types_ = event_classes(event_type)
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, got {callback!r}")
+        entry = self._make_entry(types_, callback, accepts, None, None, queue_size, overflow)
+        self._add_entries((entry,), owner=None)
+        return Subscription(self, entry)
+
+    def add_handler(self, handler: EventHandler) -> None:
+        """Subscribe every hook `handler` overrides (see `EventHandler`). Thread-safe.
+
+        The handler's async hooks share one queue, so they receive events in order and never
+        run two at once. Adding the same handler twice is a `ValueError`.
+        """
+        from wabus.core._handler import EventHandler
+
+        if not isinstance(handler, EventHandler):
+            raise TypeError(f"add_handler takes an EventHandler, got {handler!r}")
+        accepts = handler.accepts if handler.filters_events else None
+        lane: _Lane | None = None
+        entries: list[_Entry] = []
+        for types_, callback in handler.subscriptions():
+            if is_async_callable(callback) and lane is None:
+                lane = _Lane(
+                    self,
+                    handler.queue_size or self._default_queue_size,
+                    handler.overflow or self._default_overflow,
+                    _describe(type(handler)),
+                    None,
+                )
+            entries.append(
+                self._make_entry(
+                    event_classes(types_), callback, accepts, lane, handler, None, None
+                )
+            )
+        self._add_entries(tuple(entries), owner=handler)
+
+    def remove_handler(self, handler: EventHandler) -> None:
+        """Unsubscribe everything `add_handler` subscribed for `handler`. Thread-safe.
+
+        Raises `ValueError` if the handler was not added.
+        """
+        with self._lock:
+            found = self._by_owner.get(id(handler))
+        if found is None or found[0] is not handler:
+            raise ValueError(f"{handler!r} is not added to this bus")
+        self._remove_entries(found[1])
+
+    def _make_entry(
+        self,
+        types_: tuple[type[BaseEvent], ...],
+        callback: Callable[[Any], Any],
+        accepts: EventFilter | None,
+        lane: _Lane | None,
+        owner: EventHandler | None,
+        queue_size: int | None,
+        overflow: Overflow | None,
+    ) -> _Entry:
+        if accepts is not None and not callable(accepts):
+            raise TypeError(f"accepts must be callable, got {accepts!r}")
+        if is_async_callable(callback):
+            if lane is None:
+                lane = _Lane(
+                    self,
+                    queue_size or self._default_queue_size,
+                    overflow or self._default_overflow,
+                    _describe(callback),
+                    callback,
+                )
+        else:
+            lane = None
+        return _Entry(next(self._seq), types_, callback, accepts, lane, owner)
+
+    def _add_entries(self, entries: tuple[_Entry, ...], owner: EventHandler | None) -> None:
+        with self._lock:
+            if owner is not None:
+                if id(owner) in self._by_owner:
+                    raise ValueError(f"{owner!r} is already added to this bus")
+                self._by_owner[id(owner)] = (owner, entries)
+            self._snapshot = _Snapshot(self._snapshot.entries + entries)
+            loop = self._loop
+        if loop is not None:
+            new_lanes = tuple(dict.fromkeys(e.lane for e in entries if e.lane is not None))
+            if new_lanes:
+                loop.call_soon(functools.partial(self._request_start, new_lanes))
+
+    def _remove_entries(self, entries: Iterable[_Entry]) -> None:
+        gone = set(entries)
+        with self._lock:
+            current = self._snapshot.entries
+            kept = tuple(e for e in current if e not in gone)
+            if len(kept) == len(current):
+                return
+            self._snapshot = _Snapshot(kept)
+            for entry in gone:
+                if entry.owner is not None:
+                    self._by_owner.pop(id(entry.owner), None)
+            still_used = set(self._snapshot.lanes)
+        for lane in dict.fromkeys(e.lane for e in gone if e.lane is not None):
+            if lane not in still_used:
+                lane.close()
+
+    # Asking --------------------------------------------------------------------------------
+
+    def has_handlers(self, event_type: Any = None) -> bool:
+        """Whether anything would receive events of `event_type` (anything at all if None).
+
+        Producers use this to skip building events nobody listens to. For a category base it
+        is True when any handler takes some kind in the category. Filters are not consulted.
+        """
+        snapshot = self._snapshot
+        if event_type is None:
+            return bool(snapshot.entries)
+        wanted = event_classes(event_type)
+        return any(
+            issubclass(want, entry.event_types)
+            or any(issubclass(t, want) for t in entry.event_types)
+            for entry in snapshot.entries
+            for want in wanted
+        )
+
+    @property
+    def running(self) -> bool:
+        """Whether the bus is running on an event loop (inside ``async with bus:``)."""
+        return self._loop is not None
+
+    # Delivering ----------------------------------------------------------------------------
+
+    def dispatch(self, event: BaseEvent) -> None:
+        """Deliver `event` to every handler subscribed to its class, from any thread.
+
+        Sync handlers run now, on this thread, in registration order; a handler that raises is
+        logged and reported, and the others still run. Async handlers get the event queued
+        (see `Overflow` for a full queue). Raises `QueueFull` only for a queue whose policy is
+        to raise, after every handler has had its turn.
+        """
+        try:
+            callbacks = self._snapshot.dispatch_routes[event.__class__]
+        except KeyError:
+            snapshot = self._snapshot
+            snapshot.route(event.__class__)
+            callbacks = snapshot.dispatch_routes[event.__class__]
+        overflow: QueueFull | None = None
+        for callback in callbacks:
+            try:
+                callback(event)
+            except QueueFull as exc:
+                overflow = exc
+            except Exception as exc:
+                self._report(exc, callback, event)
+        if overflow is not None:
+            raise overflow
+
+    async def publish(self, event: BaseEvent) -> None:
+        """Deliver `event` and await every async handler, in registration order.
+
+        Call it from the event loop the bus runs on (or from any one loop while the bus is not
+        running). Sync handlers run inline; each async handler is awaited in turn. Failures are
+        isolated and reported exactly as in `dispatch`.
+        """
+        try:
+            plans = self._snapshot.publish_routes[event.__class__]
+        except KeyError:
+            plans = self._snapshot.route(event.__class__)
+        for dispatch_fn, callback, lane, accepts in plans:
+            if lane is None:
+                try:
+                    dispatch_fn(event)
+                except Exception as exc:
+                    self._report(exc, callback, event)
+                continue
+            if accepts is not None:
+                try:
+                    if not accepts(event):
+                        continue
+                except Exception as exc:
+                    self._report(exc, callback, event)
+                    continue
+            if lane.busy or lane.waiters:
+                self._check_loop_thread()
+                await lane.acquire()
+            else:
+                lane.busy = True
+            try:
+                await callback(event)
+            except Exception as exc:
+                self._report(exc, callback, event)
+            finally:
+                # lane.release(), inlined: this is the hot path of `await publish`.
+                if lane.waiters:
+                    lane.waiters.popleft().set()
+                else:
+                    lane.busy = False
+                    if lane.pending:
+                        lane.wake()
+
+    def _check_loop_thread(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.in_loop_thread():
+            raise BusError("publish() must run on the event loop the bus runs on")
+
+    def _report(self, error: Exception, callback: object, event: BaseEvent) -> None:
+        """Log a handler failure and pass it to the hook. Never raises: the show goes on."""
+        handler = _origin(callback)
+        with contextlib.suppress(Exception):  # e.g. a broken pipe under the log output
+            _log.error(
+                "event handler failed",
+                handler=_describe(handler),
+                event_type=getattr(event, "type", type(event).__name__),
+                exc_info=error,
+            )
+        hook = self._on_handler_error
+        if hook is not None:
+            try:
+                hook(error, handler, event)
+            except Exception as hook_error:
+                with contextlib.suppress(Exception):
+                    _log.error("on_handler_error hook failed", exc_info=hook_error)
+
+    # Running -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> CoreEventBus:
+        """Run the bus on the current event loop: start the async handlers' workers."""
+        with self._lock:
+            if self._loop is not None:
+                raise BusError("the bus is already running")
+            self._loop = LoopHandle()
+        self._stopping = False
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        self._to_start.extend(self._snapshot.lanes)
+        task_group.start_soon(self._supervise, name="wabus bus supervisor")
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        """Deliver what async handlers still have queued, stop their workers, unbind."""
+        task_group = self._task_group
+        assert task_group is not None
+        self._stopping = True
+        for lane in self._snapshot.lanes:
+            lane.wake()
+        if self._supervisor_wake is not None:
+            self._supervisor_wake.set()
+        try:
+            return await task_group.__aexit__(*exc_info)
+        finally:
+            self._task_group = None
+            with self._lock:
+                self._loop = None
+            for lane in self._snapshot.lanes:
+                lane.notify_room()
+
+    async def _supervise(self) -> None:
+        """Start lane workers from task context (a loop callback cannot spawn tasks)."""
+        task_group = self._task_group
+        assert task_group is not None
+        try:
+            while True:
+                self._supervisor_wake = anyio.Event()
+                while self._to_start:
+                    lane = self._to_start.popleft()
+                    if not lane.started and not lane.closed:
+                        lane.started = True
+                        task_group.start_soon(lane.run, name=f"wabus lane {lane.label}")
+                self._drain_wake_requests()
+                if self._stopping:
+                    return
+                await self._supervisor_wake.wait()
+        finally:
+            self._supervisor_wake = None
+
+    def _request_start(self, lanes: Iterable[_Lane]) -> None:
+        """Loop thread: have the supervisor start these lanes' workers."""
+        self._to_start.extend(lanes)
+        if self._supervisor_wake is not None:
+            self._supervisor_wake.set()
+
+    def _request_wake(self, lane: _Lane) -> None:
+        """Ask the loop to wake `lane`'s worker. Any thread; batched (see module doc)."""
+        self._dirty.append(lane)
+        if self._wake_scheduled:
+            return
+        loop = self._loop
+        if loop is None:
+            return  # woken when the bus starts
+        self._wake_scheduled = True
+        if not loop.call_soon(self._drain_wake_requests):
+            self._wake_scheduled = False
+
+    def _drain_wake_requests(self) -> None:
+        self._wake_scheduled = False
+        dirty = self._dirty
+        while dirty:
+            lane = dirty.popleft()
+            lane.scheduled = False
+            lane.wake()
+
+    def queued(self) -> int:
+        """How many dispatched events wait in async handlers' queues right now."""
+        return sum(len(lane.pending) for lane in self._snapshot.lanes)
+
+    def dropped(self) -> int:
+        """How many events `Overflow.DROP_OLDEST` queues have discarded so far."""
+        return sum(lane.dropped for lane in self._snapshot.lanes)
+
+    def __repr__(self) -> str:
+        state = "running" if self._loop is not None else "idle"
+        return f"<CoreEventBus {state}, {len(self._snapshot.entries)} subscription(s)>"

@@ -1,0 +1,291 @@
+"""CoreEventBus: synchronous delivery, ordering, error isolation, subscription management."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import structlog
+
+from tests.core.events_fixtures import CONNECTED, DISCONNECTED, message, receipt
+from wabus.core import BaseEvent, CoreEventBus, Event, EventHandler, Subscription
+from wabus.core.events import (
+    Connected,
+    ConnectionEvent,
+    Disconnected,
+    Message,
+    MessageEvent,
+    Receipt,
+)
+
+
+def test_handlers_run_in_registration_order() -> None:
+    bus = CoreEventBus()
+    calls: list[str] = []
+    bus.subscribe(Message, lambda e: calls.append("a"))
+    bus.subscribe(BaseEvent, lambda e: calls.append("all"))
+    bus.subscribe(MessageEvent, lambda e: calls.append("category"))
+    bus.subscribe(Message, lambda e: calls.append("b"))
+    bus.dispatch(message())
+    assert calls == ["a", "all", "category", "b"]
+    calls.clear()
+    bus.dispatch(CONNECTED)
+    assert calls == ["all"]
+
+
+def test_subscribing_to_bases_unions_and_event() -> None:
+    bus = CoreEventBus()
+    seen: dict[str, list[str]] = {"event": [], "union": [], "conn": [], "typing_union": []}
+    bus.subscribe(Event, lambda e: seen["event"].append(e.type))
+    bus.subscribe(Message | Receipt, lambda e: seen["union"].append(e.type))
+    bus.subscribe(ConnectionEvent, lambda e: seen["conn"].append(e.type))
+    bus.subscribe(Connected | Disconnected, lambda e: seen["typing_union"].append(e.type))
+    for event in (message(), receipt(), CONNECTED, DISCONNECTED):
+        bus.dispatch(event)
+    assert seen["event"] == ["message", "receipt", "connected", "disconnected"]
+    assert seen["union"] == ["message", "receipt"]
+    assert seen["conn"] == ["connected", "disconnected"]
+    assert seen["typing_union"] == ["connected", "disconnected"]
+
+
+@pytest.mark.parametrize("bad", [int, "message", None, Message | int])
+def test_subscribe_rejects_non_events(bad: Any) -> None:
+    with pytest.raises(TypeError, match="expected an event class"):
+        CoreEventBus().subscribe(bad, print)
+
+
+def test_subscribe_rejects_non_callables() -> None:
+    with pytest.raises(TypeError, match="callback must be callable"):
+        CoreEventBus().subscribe(Message, "print")  # type: ignore[arg-type]
+
+
+def test_dispatch_rejects_non_events() -> None:
+    with pytest.raises(TypeError, match="can only dispatch events"):
+        CoreEventBus().dispatch("hello")  # type: ignore[arg-type]
+
+
+def test_dispatch_with_no_handlers_is_a_no_op() -> None:
+    bus = CoreEventBus()
+    bus.dispatch(message())
+    assert not bus.has_handlers()
+
+
+def test_a_failing_handler_does_not_stop_the_others() -> None:
+    errors: list[tuple[Exception, Any, BaseEvent]] = []
+    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append((exc, h, e)))
+    calls: list[str] = []
+
+    def broken(event: BaseEvent) -> None:
+        raise RuntimeError("boom")
+
+    bus.subscribe(Message, lambda e: calls.append("first"))
+    bus.subscribe(Message, broken)
+    bus.subscribe(Message, lambda e: calls.append("third"))
+    event = message()
+    with structlog.testing.capture_logs() as logs:
+        bus.dispatch(event)
+    assert calls == ["first", "third"]
+    assert len(errors) == 1
+    assert str(errors[0][0]) == "boom"
+    assert errors[0][1] is broken
+    assert errors[0][2] is event
+    assert logs[0]["event"] == "event handler failed"
+    assert logs[0]["log_level"] == "error"
+    assert logs[0]["event_type"] == "message"
+    assert logs[0]["handler"].endswith("broken")
+    assert isinstance(logs[0]["exc_info"], RuntimeError)
+
+
+def test_a_failing_error_hook_is_logged_and_swallowed() -> None:
+    def hook(exc: Exception, handler: Any, event: BaseEvent) -> None:
+        raise ValueError("hook broke")
+
+    bus = CoreEventBus(on_handler_error=hook)
+    bus.subscribe(Message, lambda e: 1 / 0)
+    after: list[BaseEvent] = []
+    bus.subscribe(Message, after.append)
+    with structlog.testing.capture_logs() as logs:
+        bus.dispatch(message())
+    assert len(after) == 1
+    assert [entry["event"] for entry in logs] == [
+        "event handler failed",
+        "on_handler_error hook failed",
+    ]
+
+
+def test_failure_reporting_survives_a_failing_logger(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wabus.core._bus as bus_module
+
+    class BrokenLogger:
+        def error(self, *args: object, **kwargs: object) -> None:
+            raise BrokenPipeError("stdout is gone")
+
+    monkeypatch.setattr(bus_module, "_log", BrokenLogger())
+    errors: list[Exception] = []
+    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append(exc))
+    after: list[BaseEvent] = []
+    bus.subscribe(Message, lambda e: 1 / 0)
+    bus.subscribe(Message, after.append)
+    bus.dispatch(message())
+    assert len(after) == 1
+    assert [type(e) for e in errors] == [ZeroDivisionError]
+
+
+def test_base_exceptions_propagate() -> None:
+    bus = CoreEventBus()
+
+    def interrupt(event: BaseEvent) -> None:
+        raise KeyboardInterrupt
+
+    bus.subscribe(Message, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        bus.dispatch(message())
+
+
+def test_subscription_close_and_context_manager() -> None:
+    bus = CoreEventBus()
+    seen: list[BaseEvent] = []
+    sub = bus.subscribe(Message, seen.append)
+    assert isinstance(sub, Subscription)
+    assert bool(sub.active)  # bool(): keep mypy from narrowing the property for good
+    assert sub.callback == seen.append
+    assert sub.event_types == (Message,)
+    assert "Subscription" in repr(sub)
+    bus.dispatch(message(1))
+    sub.close()
+    sub.close()  # idempotent
+    assert not sub.active
+    bus.dispatch(message(2))
+    assert [e.info.id for e in seen if isinstance(e, Message)] == ["M1"]
+    with bus.subscribe(Message, seen.append):
+        bus.dispatch(message(3))
+    bus.dispatch(message(4))
+    assert [e.info.id for e in seen if isinstance(e, Message)] == ["M1", "M3"]
+
+
+def test_subscribing_during_dispatch_takes_effect_next_time() -> None:
+    bus = CoreEventBus()
+    late: list[BaseEvent] = []
+    subs: list[Subscription] = []
+
+    def adder(event: BaseEvent) -> None:
+        if not subs:
+            subs.append(bus.subscribe(Message, late.append))
+
+    bus.subscribe(Message, adder)
+    bus.dispatch(message(1))
+    assert late == []
+    bus.dispatch(message(2))
+    assert len(late) == 1
+
+
+def test_unsubscribing_during_dispatch_does_not_corrupt_it() -> None:
+    bus = CoreEventBus()
+    calls: list[str] = []
+    subs: dict[str, Subscription] = {}
+
+    def first(event: BaseEvent) -> None:
+        calls.append("first")
+        subs["first"].close()
+        subs["third"].close()
+
+    subs["first"] = bus.subscribe(Message, first)
+    subs["second"] = bus.subscribe(Message, lambda e: calls.append("second"))
+    subs["third"] = bus.subscribe(Message, lambda e: calls.append("third"))
+    bus.dispatch(message(1))
+    # The dispatch under way keeps the snapshot it started with.
+    assert calls == ["first", "second", "third"]
+    calls.clear()
+    bus.dispatch(message(2))
+    assert calls == ["second"]
+
+
+def test_has_handlers() -> None:
+    bus = CoreEventBus()
+    assert not bus.has_handlers()
+    assert not bus.has_handlers(Message)
+    with bus.subscribe(Message, print):
+        assert bus.has_handlers()
+        assert bus.has_handlers(Message)
+        assert bus.has_handlers(MessageEvent)  # a category with a subscribed member
+        assert bus.has_handlers(Event)
+        assert not bus.has_handlers(Receipt)
+        assert not bus.has_handlers(ConnectionEvent)
+    with bus.subscribe(BaseEvent, print):
+        assert bus.has_handlers(Receipt)
+        assert bus.has_handlers(Connected | Disconnected)
+    assert not bus.has_handlers()
+
+
+def test_routes_are_recomputed_after_changes() -> None:
+    bus = CoreEventBus()
+    seen: list[str] = []
+    bus.subscribe(Message, lambda e: seen.append("a"))
+    bus.dispatch(message())  # fills the route cache for Message
+    bus.subscribe(BaseEvent, lambda e: seen.append("b"))
+    bus.dispatch(message())
+    assert seen == ["a", "a", "b"]
+
+
+class _Counter(EventHandler):
+    def __init__(self) -> None:
+        self.messages = 0
+        self.all = 0
+
+    def on_message(self, event: Message) -> None:
+        self.messages += 1
+
+    def on_event(self, event: BaseEvent) -> None:
+        self.all += 1
+
+
+def test_add_and_remove_handler() -> None:
+    bus = CoreEventBus()
+    handler = _Counter()
+    bus.add_handler(handler)
+    with pytest.raises(ValueError, match="already added"):
+        bus.add_handler(handler)
+    bus.dispatch(message())
+    bus.dispatch(CONNECTED)
+    assert (handler.messages, handler.all) == (1, 2)
+    bus.remove_handler(handler)
+    bus.dispatch(message())
+    assert (handler.messages, handler.all) == (1, 2)
+    with pytest.raises(ValueError, match="not added"):
+        bus.remove_handler(handler)
+    with pytest.raises(TypeError, match="takes an EventHandler"):
+        bus.add_handler(object())  # type: ignore[arg-type]
+
+
+def _produce(bus: CoreEventBus, count: int) -> None:
+    for i in range(count):
+        bus.dispatch(message(i))
+
+
+def test_dispatch_from_many_threads_reaches_sync_handlers() -> None:
+    bus = CoreEventBus()
+    lock = threading.Lock()
+    counts: dict[str, int] = {}
+
+    def count(event: BaseEvent) -> None:
+        name = threading.current_thread().name
+        with lock:
+            counts[name] = counts.get(name, 0) + 1
+
+    bus.subscribe(Message, count)
+    threads = [
+        threading.Thread(target=_produce, args=(bus, 1000), name=f"producer-{n}") for n in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts.values()) == 4000
+    assert counts == {f"producer-{n}": 1000 for n in range(4)}  # run on the producer's thread
+
+
+def test_repr() -> None:
+    bus = CoreEventBus()
+    bus.subscribe(Message, print)
+    assert repr(bus) == "<CoreEventBus idle, 1 subscription(s)>"

@@ -1,0 +1,101 @@
+"""Thread-safety under load: producers and subscription churn at the same time."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import anyio
+import pytest
+
+from tests.core.events_fixtures import message
+from wabus.core import BaseEvent, CoreEventBus
+from wabus.core.events import Message
+
+PRODUCERS = 4
+PER_PRODUCER = 50_000
+CHURNERS = 2
+
+
+@pytest.mark.anyio
+async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() -> None:
+    bus = CoreEventBus()
+    # One pre-built event per (producer, index), so identity tells exactly-once apart.
+    events = [
+        [message(p * PER_PRODUCER + i) for i in range(PER_PRODUCER)] for p in range(PRODUCERS)
+    ]
+    total = PRODUCERS * PER_PRODUCER
+
+    steady_sync: list[Counter[int]] = [Counter(), Counter()]
+    locks = [threading.Lock(), threading.Lock()]
+    async_seen: Counter[int] = Counter()
+    async_order: list[int] = []
+    position = {id(e): (p, i) for p, batch in enumerate(events) for i, e in enumerate(batch)}
+    errors: list[BaseException] = []
+
+    def make_sync(slot: int) -> object:
+        counter, lock = steady_sync[slot], locks[slot]
+
+        def handler(event: BaseEvent) -> None:
+            with lock:
+                counter[id(event)] += 1
+
+        return handler
+
+    async def async_handler(event: BaseEvent) -> None:
+        async_seen[id(event)] += 1
+        async_order.append(id(event))
+
+    bus.subscribe(Message, make_sync(0))  # type: ignore[arg-type]
+    bus.subscribe(BaseEvent, make_sync(1))  # type: ignore[arg-type]
+    bus.subscribe(Message, async_handler, queue_size=10_000)
+
+    stop_churn = threading.Event()
+    churn_rounds = [0] * CHURNERS
+
+    def churn(n: int) -> None:
+        try:
+            while not stop_churn.is_set():
+                sub = bus.subscribe(Message, lambda e: None)
+                other = bus.subscribe(BaseEvent, lambda e: None)
+                sub.close()
+                other.close()
+                churn_rounds[n] += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def produce(p: int) -> None:
+        try:
+            for event in events[p]:
+                bus.dispatch(event)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    churners = [threading.Thread(target=churn, args=(n,)) for n in range(CHURNERS)]
+    producers = [threading.Thread(target=produce, args=(p,)) for p in range(PRODUCERS)]
+    async with bus:
+        for thread in churners + producers:
+            thread.start()
+        for thread in producers:
+            await anyio.to_thread.run_sync(thread.join)
+        stop_churn.set()
+        for thread in churners:
+            await anyio.to_thread.run_sync(thread.join)
+        with anyio.fail_after(60):
+            while sum(async_seen.values()) < total:
+                await anyio.sleep(0.01)
+
+    assert errors == []
+    assert all(rounds > 0 for rounds in churn_rounds)
+    expected = {id(e) for batch in events for e in batch}
+    for counter in (*steady_sync, async_seen):
+        assert len(counter) == total
+        assert set(counter) == expected
+        assert set(counter.values()) == {1}
+    assert len(bus._snapshot.entries) == 3  # every churned subscription is gone
+    # Each producer's events reached the async handler in the order it dispatched them.
+    last = [-1] * PRODUCERS
+    for key in async_order:
+        producer, index = position[key]
+        assert index > last[producer]
+        last[producer] = index
