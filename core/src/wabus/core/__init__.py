@@ -1,0 +1,57 @@
+"""wabus core: typed events, the thread-safe `CoreEventBus`, `EventHandler` and `Bot`.
+
+The event classes live in `wabus.core.events`, composable filters in `wabus.core.filters`,
+and test helpers (`EventRecorder`, `ScriptedSource`) in `wabus.core.testing`.
+"""
+
+from wabus.core._bot import PLUGIN_GROUP, Bot, BotBuilder, Source, available_plugins
+from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, Subscription
+from wabus.core._errors import (
+    BotConfigError,
+    BusError,
+    BusNotRunning,
+    HookDefinitionError,
+    InvalidJid,
+    NodeAttributeError,
+    NodeError,
+    QueueFull,
+    WabusError,
+)
+from wabus.core._handler import HOOKS, EventHandler, hook_name
+from wabus.core._jid import Jid, Server
+from wabus.core._node import AttrValue, Content, Node
+from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
+from wabus.core.events import BaseEvent, Event
+
+__all__ = [
+    "DEFAULT_QUEUE_SIZE",
+    "HOOKS",
+    "PLUGIN_GROUP",
+    "AttrValue",
+    "BaseEvent",
+    "Bot",
+    "BotBuilder",
+    "BotConfigError",
+    "BusError",
+    "BusNotRunning",
+    "Content",
+    "CoreEventBus",
+    "ErrorHook",
+    "Event",
+    "EventFilter",
+    "EventHandler",
+    "HookDefinitionError",
+    "InvalidJid",
+    "Jid",
+    "Node",
+    "NodeAttributeError",
+    "NodeError",
+    "Overflow",
+    "QueueFull",
+    "Server",
+    "Source",
+    "Subscription",
+    "WabusError",
+    "available_plugins",
+    "hook_name",
+]
