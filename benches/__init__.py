@@ -1,0 +1,1 @@
+"""wabus benchmarks: ``make bench`` (``python -m benches``) runs every ``bench_*`` module."""

@@ -1,0 +1,79 @@
+"""Dependencies point one way: protocol -> core, protocol -> proto, handlers -> core."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AREAS = {
+    "core": ROOT / "core/src/wabus/core",
+    "proto": ROOT / "proto/src/wabus/proto",
+    "protocol": ROOT / "protocol/src/wabus/protocol",
+    "handlers": ROOT / "handlers/src/wabus/handlers",
+}
+ALLOWED = {
+    "core": {"core"},
+    "proto": {"proto"},
+    "protocol": {"protocol", "core", "proto"},
+    "handlers": {"handlers", "core"},
+}
+
+
+def _wabus_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "wabus":
+                found.add(parts[1] if len(parts) > 1 else "")
+    return found
+
+
+@pytest.mark.parametrize("area", sorted(AREAS))
+def test_sources_import_only_allowed_areas(area: str) -> None:
+    files = sorted(AREAS[area].rglob("*.py"))
+    assert files, area
+    for path in files:
+        imported = _wabus_imports(path)
+        illegal = imported - ALLOWED[area]
+        assert not illegal, f"{path.relative_to(ROOT)} imports wabus.{sorted(illegal)}"
+
+
+def test_no_area_defines_the_namespace_package() -> None:
+    for root in (
+        ROOT / "core/src",
+        ROOT / "proto/src",
+        ROOT / "protocol/src",
+        ROOT / "handlers/src",
+        ROOT / "src",
+    ):
+        assert not (root / "wabus/__init__.py").exists(), root
+
+
+def test_importing_core_loads_no_other_area() -> None:
+    code = (
+        "import sys, wabus.core, wabus.core.events, wabus.core.testing, wabus.core.filters\n"
+        "bad = sorted(m for m in sys.modules if m.startswith('wabus.') and"
+        " not m.startswith('wabus.core'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_every_package_ships_py_typed() -> None:
+    for path in AREAS.values():
+        assert (path / "py.typed").exists(), path
