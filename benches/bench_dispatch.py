@@ -404,6 +404,9 @@ def report(n: int, best: dict[str, float]) -> list[str]:
         if target is not None:
             verdict = f"  target >= {target:.2f}x: {'met' if ratio >= target else 'MISSED'}"
         lines.append(f"  {case}: {ratio:.2f}x {baseline}{verdict}")
+        if baseline != "plain loop, 1 handler" and "1 async handler" in case:
+            sync_ratio = best["plain loop, 1 handler"] / best[case]
+            lines.append(f"      ({sync_ratio:.2f}x the sync plain loop, 1 handler)")
         for peer in peers:
             lines.append(f"      {best[peer] / best[case]:6.2f}x faster than {peer}")
     pyee_ratio = best["pyee emit, 1 handler"] / best["wabus dispatch, 1 sync handler"]
