@@ -14,18 +14,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := core proto protocol handlers
-SOURCES := core/src proto/src protocol/src handlers/src src tests benches examples
+SOURCES := core/src proto/src protocol/src protocol/tools handlers/src src tests benches examples
 
 # Never let uv fetch a Python build: use the machine's.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck pytest bench constraints clean
+.PHONY: help install run test lint typecheck pytest bench fuzz constraints tokens clean
 
 help:
 	@echo "make run    - run the example bot (bootstraps everything it needs)"
 	@echo "make test   - lint, type-check and run the test suite"
 	@echo "make bench  - run the benchmarks in benches/"
 	@echo "make lint   - ruff only;  make typecheck - mypy --strict only"
+	@echo "make fuzz   - fuzz the wire decoders for FUZZ_SECONDS (default 300)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,18 +56,33 @@ pytest: install
 
 test: lint typecheck pytest
 
+# Peers measured in the same run: pyee and blinker (the bench group), yowsup's pure-Python
+# decoder (installed without its heavy dependencies, which the decoder does not use) and
+# Baileys (fetched with npm by benches/bench_wire.py into .bench-cache/).
 bench: install
+	$(UV) pip install --quiet --python $(PY) --no-deps "yowsup==3.3.0"
 	$(PY) -m benches $(BENCH_ARGS)
+
+# Fuzz the wire decoders for FUZZ_SECONDS (coverage-guided with atheris).
+FUZZ_SECONDS ?= 300
+fuzz: install
+	$(UV) pip install --quiet --python $(PY) --constraint constraints.txt --group fuzz
+	mkdir -p .fuzz && cd .fuzz && ../$(PY) ../protocol/tools/fuzz_decode.py --atheris --seconds $(FUZZ_SECONDS)
 
 # Re-pin every dependency, and the build backend, to what resolves today (name==version lines
 # only: no lock file with download addresses is kept).
 constraints: $(UV)
 	$(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate \
-		--group pyproject.toml:dev --group pyproject.toml:bench \
+		--group pyproject.toml:dev --group pyproject.toml:bench --group pyproject.toml:fuzz \
 		$(addsuffix /pyproject.toml,$(MEMBERS)) pyproject.toml \
 		| grep -v '^wabus' | grep -v '^-e ' > constraints.txt
 	echo hatchling | $(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate - \
 		> build-constraints.txt
+
+# Regenerate the token table from the protocol's tokens.json (beside the checkout).
+TOKENS_JSON ?= ../shared/wire/tokens.json
+tokens: install
+	$(PY) protocol/tools/gen_tokens.py $(TOKENS_JSON) > protocol/src/wabus/protocol/_tokens.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis

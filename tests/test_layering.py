@@ -77,3 +77,20 @@ def test_importing_core_loads_no_other_area() -> None:
 def test_every_package_ships_py_typed() -> None:
     for path in AREAS.values():
         assert (path / "py.typed").exists(), path
+
+
+_IO_MODULES = {"socket", "asyncio", "threading", "anyio", "trio", "selectors", "ssl", "time"}
+
+
+def test_the_protocol_layer_is_sans_io() -> None:
+    """wabus.protocol imports no socket, thread, event loop or clock (brief, STYLE 1)."""
+    for path in sorted(AREAS["protocol"].rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in _IO_MODULES, f"{path.name} imports {name}"

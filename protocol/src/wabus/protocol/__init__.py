@@ -1,7 +1,74 @@
 """wabus protocol layer: sans-IO frames, binary nodes, Noise transport and the stanza router.
 
 Nothing here touches a socket, a thread, a clock or an event loop: objects take bytes in and
-hand events and bytes out, so every layer is testable with byte vectors and fuzzing.
+hand nodes, events and bytes out, so every layer is testable with byte vectors and fuzzing.
+
+- Frames: `FrameEncoder`, `FrameDecoder`, `encode_frame`.
+- Binary nodes: `encode_node`, `decode_node`, `unpack`; `Node` and `Jid` come from
+  `wabus.core` and are re-exported here.
+- Errors: `WireError` and its subclasses.
 """
 
-__all__: list[str] = []
+from wabus.core import Jid, Node, Server
+from wabus.protocol._binary import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_INFLATED,
+    FLAG_COMPRESSED,
+    Tag,
+    decode_node,
+    encode_node,
+    unpack,
+)
+from wabus.protocol._errors import (
+    DecompressionLimit,
+    FrameTooLarge,
+    InvalidCompression,
+    InvalidPackedString,
+    InvalidToken,
+    LeftoverData,
+    LocalWireError,
+    MalformedNode,
+    RemoteWireError,
+    TruncatedInput,
+    UnencodableNode,
+    WireError,
+)
+from wabus.protocol._frame import (
+    CONNECTION_HEADER,
+    EDGE_ROUTING_PREFIX,
+    MAX_FRAME_SIZE,
+    FrameDecoder,
+    FrameEncoder,
+    encode_frame,
+)
+
+__all__ = [
+    "CONNECTION_HEADER",
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_INFLATED",
+    "EDGE_ROUTING_PREFIX",
+    "FLAG_COMPRESSED",
+    "MAX_FRAME_SIZE",
+    "DecompressionLimit",
+    "FrameDecoder",
+    "FrameEncoder",
+    "FrameTooLarge",
+    "InvalidCompression",
+    "InvalidPackedString",
+    "InvalidToken",
+    "Jid",
+    "LeftoverData",
+    "LocalWireError",
+    "MalformedNode",
+    "Node",
+    "RemoteWireError",
+    "Server",
+    "Tag",
+    "TruncatedInput",
+    "UnencodableNode",
+    "WireError",
+    "decode_node",
+    "encode_frame",
+    "encode_node",
+    "unpack",
+]

@@ -1,0 +1,85 @@
+"""Hypothesis strategies for the wire codec: nodes that survive an exact round trip."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from wabus.core import Jid, Node, Server
+from wabus.protocol._tokens import DOUBLE_BYTE, SINGLE_BYTE
+
+TOKENS = list(SINGLE_BYTE[1:]) + [t for d in DOUBLE_BYTE for t in d]
+_digits = st.from_regex(r"[0-9]{1,20}", fullmatch=True)
+_AD_SERVERS = (Server.USER, Server.LID, Server.HOSTED, Server.HOSTED_LID)
+_OTHER_SERVERS = tuple(
+    s for s in Server if s not in _AD_SERVERS and s not in (Server.MESSENGER, Server.INTEROP)
+)
+# PN agent bytes that read back as agents (not as LID/hosted domain types).
+_AGENTS = st.integers(0, 255).filter(
+    lambda a: a not in (1, 128, 129) and not (a & 0x80 and not a & 1)
+)
+
+
+@st.composite
+def wire_jids(draw: st.DrawFn) -> Jid:
+    """JIDs of every wire form: JID_PAIR, AD_JID (all four domains), FB_JID, INTEROP_JID."""
+    form = draw(st.sampled_from(["pair", "server", "ad", "agent", "fb", "interop"]))
+    if form == "server":
+        return Jid("", draw(st.sampled_from(tuple(Server))))
+    if form == "pair":
+        server = draw(st.sampled_from(_OTHER_SERVERS + _AD_SERVERS))
+        user = draw(
+            st.one_of(
+                _digits, st.just("status"), st.from_regex(r"[0-9]{6}-[0-9]{6}", fullmatch=True)
+            )
+        )
+        return Jid(user, server)
+    if form == "ad":
+        return Jid(
+            draw(_digits), draw(st.sampled_from(_AD_SERVERS)), device=draw(st.integers(1, 255))
+        )
+    if form == "agent":
+        return Jid(
+            draw(_digits),
+            Server.USER,
+            agent=draw(_AGENTS.filter(bool)),
+            device=draw(st.integers(0, 255)),
+        )
+    if form == "fb":
+        return Jid(draw(_digits), Server.MESSENGER, device=draw(st.integers(0, 0xFFFF)))
+    return Jid(
+        draw(_digits),
+        Server.INTEROP,
+        device=draw(st.integers(0, 0xFFFF)),
+        integrator=draw(st.integers(0, 0xFFFF)),
+    )
+
+
+# Text that is not a JID string (those come back as Jid values, which is tested separately).
+_text = st.text(max_size=60).filter(lambda s: "@" not in s)
+_long_text = st.text(min_size=100, max_size=400).filter(lambda s: "@" not in s)
+_nibbles = st.from_regex(r"[0-9.\-]{1,127}", fullmatch=True)
+_hexes = st.from_regex(r"[0-9A-F]{1,127}", fullmatch=True)
+_names = st.one_of(
+    st.sampled_from(TOKENS), st.text(min_size=1, max_size=20).filter(lambda s: "@" not in s)
+)
+
+attr_values: st.SearchStrategy[str | Jid] = st.one_of(
+    st.sampled_from(TOKENS), _nibbles, _hexes, _text, _long_text, wire_jids()
+)
+# String content that comes back as a string (raw text comes back as bytes, by design).
+string_content = st.one_of(
+    st.sampled_from(TOKENS), _nibbles, _hexes, wire_jids().map(str).filter(lambda s: "@" in s)
+)
+
+
+def wire_nodes(max_leaves: int = 10) -> st.SearchStrategy[Node]:
+    attrs = st.dictionaries(_names, attr_values, max_size=6)
+    leaf_content = st.one_of(
+        st.none(), st.binary(max_size=300), st.binary(min_size=256, max_size=2000), string_content
+    )
+    leaves = st.builds(Node, _names, attrs, leaf_content)
+    return st.recursive(
+        leaves,
+        lambda children: st.builds(Node, _names, attrs, st.lists(children, min_size=1, max_size=5)),
+        max_leaves=max_leaves,
+    )
