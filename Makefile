@@ -19,7 +19,7 @@ SOURCES := core/src proto/src protocol/src protocol/tools handlers/src src tests
 # Never let uv fetch a Python build: use the machine's.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck pytest bench fuzz constraints tokens clean
+.PHONY: help install run test lint typecheck pytest bench fuzz constraints tokens proto clean
 
 help:
 	@echo "make run    - run the example bot (bootstraps everything it needs)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench  - run the benchmarks in benches/"
 	@echo "make lint   - ruff only;  make typecheck - mypy --strict only"
 	@echo "make fuzz   - fuzz the wire decoders for FUZZ_SECONDS (default 300)"
+	@echo "make proto  - regenerate wabus.proto's *_pb2.py/.pyi from its .proto sources"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -83,6 +84,15 @@ constraints: $(UV)
 TOKENS_JSON ?= ../shared/wire/tokens.json
 tokens: install
 	$(PY) protocol/tools/gen_tokens.py $(TOKENS_JSON) > protocol/src/wabus/protocol/_tokens.py
+
+# Regenerate the protobuf modules (and their .pyi stubs) from proto/src/wabus/proto/*.proto with
+# the protoc bundled in the pinned grpcio-tools. The output is committed; tests/proto checks that
+# it is not stale. Old outputs go first, so a removed .proto leaves no module behind.
+PROTO_SRC := proto/src
+proto: install
+	rm -f $(PROTO_SRC)/wabus/proto/*_pb2.py $(PROTO_SRC)/wabus/proto/*_pb2.pyi
+	$(PY) -m grpc_tools.protoc -I $(PROTO_SRC) --python_out=$(PROTO_SRC) --pyi_out=$(PROTO_SRC) \
+		$(PROTO_SRC)/wabus/proto/*.proto
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -24,10 +24,28 @@ ALLOWED = {
 }
 
 
+def _type_checking_blocks(tree: ast.AST) -> set[int]:
+    """Ids of the nodes inside ``if TYPE_CHECKING:`` blocks (imports for type checkers only)."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (
+            (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+            or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+        ):
+            for child in node.body:
+                inside.update(id(n) for n in ast.walk(child))
+    return inside
+
+
 def _wabus_imports(path: Path) -> set[str]:
+    """The wabus areas a module imports at run time (type-checking-only imports excluded:
+    a type checker may follow them, the interpreter never does)."""
     tree = ast.parse(path.read_text(), str(path))
+    type_only = _type_checking_blocks(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]

@@ -58,6 +58,7 @@ from wabus.core.events import (
     KeepAliveRestored,
     KeepAliveTimeout,
     LoggedOut,
+    MalformedStanza,
     MarkChatAsReadUpdate,
     Message,
     MuteUpdate,
@@ -431,6 +432,10 @@ class EventHandler:
 
     def on_incoming_call(self, event: IncomingCall) -> Awaitable[None] | None:
         """A call stanza: an offer, or a later step of a call (accept, reject, terminate, …)."""
+        return None
+
+    def on_malformed_stanza(self, event: MalformedStanza) -> Awaitable[None] | None:
+        """A stanza the router could not turn into events; the ones after it are routed."""
         return None
 
     def on_notification(self, event: Notification) -> Awaitable[None] | None:

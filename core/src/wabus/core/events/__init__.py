@@ -53,6 +53,7 @@ from wabus.core.events._catalogue import (
     KeepAliveRestored,
     KeepAliveTimeout,
     LoggedOut,
+    MalformedStanza,
     MarkChatAsReadUpdate,
     Message,
     MessageEvent,
@@ -176,6 +177,7 @@ __all__ = [
     "KeepAliveTimeout",
     "KeyIndexInfo",
     "LoggedOut",
+    "MalformedStanza",
     "MarkChatAsReadUpdate",
     "Message",
     "MessageEvent",
@@ -263,7 +265,8 @@ Event = Annotated[
     | BusinessStatusUpdate
     | DisappearingModeChanged
     | IncomingCall
-    | Notification,
+    | Notification
+    | MalformedStanza,
     Field(discriminator="type"),
 ]
 """Any event: the discriminated union of every event class, keyed by ``type``."""

@@ -7,12 +7,21 @@ Abstract category bases group the kinds; subscribe to one to receive the whole c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Literal, final
+from typing import TYPE_CHECKING, Literal, TypeVar, final
 
 from wabus.core._jid import Jid
 from wabus.core._node import Node
 from wabus.core.events._base import BaseEvent, Blob, Timestamp
+from wabus.core.payloads import PayloadDecodeError, parsed_once, payload_codec
+
+if TYPE_CHECKING:  # the parsed types come from wabus-proto; the core never imports it at run time
+    from wabus.proto.e2e_pb2 import Message as WAMessage
+    from wabus.proto.history_pb2 import Conversation as WAConversation
+    from wabus.proto.history_pb2 import HistorySync as WAHistorySync
+    from wabus.proto.history_pb2 import Pushname as WAPushname
+
 from wabus.core.events._values import (
     BusinessSubscription,
     BusinessUpdateType,
@@ -33,6 +42,17 @@ from wabus.core.events._values import (
     TempBanReason,
     UnavailableType,
 )
+
+T = TypeVar("T")
+
+
+def _checked(items: Iterator[T], what: str) -> Iterator[T]:
+    """`items`, with the codec's parse errors turned into `PayloadDecodeError`."""
+    try:
+        yield from items
+    except ValueError as err:  # protobuf's DecodeError and the scanner's errors
+        raise PayloadDecodeError(what, f"{type(err).__name__}: {err}") from err
+
 
 # Category bases ---------------------------------------------------------------------------
 
@@ -246,9 +266,9 @@ class Message(MessageEvent):
     """A message arrived (text, media, reaction, protocol message, …).
 
     `info` is always decoded. The body travels as `raw`, the serialised ``wa.Message``
-    protobuf, and is parsed only when a handler asks for it (the parsed view,
-    ``Message.message`` and ``Message.text``, comes with the protobuf schema). Logging or
-    serialising a `Message` never parses the body.
+    protobuf, and is parsed only when a handler asks for it: `message` parses it on first
+    access (exactly once, whichever threads ask) and every handler then shares the result.
+    Logging, ``repr`` or serialising a `Message` never parses the body.
     """
 
     type: Literal["message"] = "message"
@@ -256,6 +276,34 @@ class Message(MessageEvent):
     """Who sent it, where, when."""
     raw: Blob = b""
     """The message body: the serialised ``wa.Message`` protobuf, after decryption."""
+
+    @property
+    def message(self) -> WAMessage:
+        """The parsed body (``wabus.proto.e2e_pb2.Message``); parsed once, then shared.
+
+        Raises `PayloadDecodeError` when the body does not parse (every time, without parsing
+        again), and `PayloadUnavailable` when no payload codec is installed.
+        """
+        parsed: WAMessage = parsed_once(
+            self,
+            "_wabus_message",
+            "the message body",
+            lambda: payload_codec().parse_message(self.raw),
+        )
+        return parsed
+
+    @property
+    def text(self) -> str | None:
+        """The message's text, whatever its shape: plain, extended, a media caption, or inside
+        an ephemeral, view-once, edited or device-sent wrapper. None for messages without
+        text (reactions, protocol messages, ...). Parses the body if nothing did yet."""
+        message = self.message
+        return parsed_once(
+            self,
+            "_wabus_text",
+            "the message text",
+            lambda: payload_codec().message_text(message),
+        )
 
 
 @final
@@ -491,8 +539,10 @@ class HistorySync(HistoryEvent):
     """A chunk of chat history from the phone.
 
     `sync_type`, `chunk_order` and `progress` come from the notification and are readable
-    without touching the blob. `raw` is the decompressed ``HistorySync`` protobuf; it is parsed
-    only on request (the lazy view comes with the protobuf schema).
+    without touching the blob. `raw` is the decompressed ``HistorySync`` protobuf. `get()`
+    parses all of it once (a full parse holds the blob and its objects: about twice the memory);
+    `iter_conversations()` and `pushnames()` walk it one entry at a time, so memory stays
+    bounded by the largest conversation, whatever the size of the blob.
     """
 
     type: Literal["history_sync"] = "history_sync"
@@ -502,6 +552,33 @@ class HistorySync(HistoryEvent):
     """Percent of the whole transfer done, 0-100, when given."""
     raw: Blob = b""
     """The decompressed ``HistorySync`` protobuf."""
+
+    def get(self) -> WAHistorySync:
+        """The whole blob, parsed (``wabus.proto.history_pb2.HistorySync``); parsed once.
+
+        Raises `PayloadDecodeError` when it does not parse (every time, without parsing again).
+        """
+        parsed: WAHistorySync = parsed_once(
+            self,
+            "_wabus_history",
+            "the history-sync blob",
+            lambda: payload_codec().parse_history_sync(self.raw),
+        )
+        return parsed
+
+    def iter_conversations(self) -> Iterator[WAConversation]:
+        """Each conversation of the blob, parsed one at a time as it is reached.
+
+        Raises `PayloadDecodeError` (from the iteration) when the blob is corrupt.
+        """
+        return _checked(payload_codec().iter_conversations(self.raw), "the history conversations")
+
+    def pushnames(self) -> Iterator[WAPushname]:
+        """Each push name of the blob, parsed one at a time as it is reached.
+
+        Raises `PayloadDecodeError` (from the iteration) when the blob is corrupt.
+        """
+        return _checked(payload_codec().iter_pushnames(self.raw), "the history push names")
 
 
 @final
@@ -614,3 +691,17 @@ class Notification(RawEvent):
     def notification_type(self) -> str | None:
         """The stanza's ``type`` attribute, e.g. ``mediaretry``."""
         return self.raw.opt_attr("type")
+
+
+@final
+class MalformedStanza(RawEvent):
+    """A stanza the router could not turn into events (a required attribute missing, a bad JID,
+    a value of the wrong form). The stanzas after it are routed as usual."""
+
+    type: Literal["malformed_stanza"] = "malformed_stanza"
+    tag: str
+    """The stanza's tag, e.g. ``message``."""
+    reason: str
+    """What was wrong with it."""
+    raw: Node | None = None
+    """The stanza itself."""
