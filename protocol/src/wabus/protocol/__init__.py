@@ -6,6 +6,10 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Frames: `FrameEncoder`, `FrameDecoder`, `encode_frame`.
 - Binary nodes: `encode_node`, `decode_node`, `unpack`; `Node` and `Jid` come from
   `wabus.core` and are re-exported here.
+- Routing: `Router` turns stanzas into events; `Decryptor`, `HistoryDownloader`,
+  `PairingVerifier` and `PairingKeys` are what it can be given.
+- History sync: `decrypt_history_blob`, `inflate_history`.
+- Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
 
@@ -41,6 +45,21 @@ from wabus.protocol._frame import (
     FrameEncoder,
     encode_frame,
 )
+from wabus.protocol._history import (
+    HISTORY_KEYS_INFO,
+    HistoryBlobError,
+    HistoryDownloader,
+    decrypt_history_blob,
+    inflate_history,
+)
+from wabus.protocol._router import (
+    DecryptionFailed,
+    Decryptor,
+    PairingKeys,
+    PairingVerificationFailed,
+    PairingVerifier,
+    Router,
+)
 
 __all__ = [
     "CONNECTION_HEADER",
@@ -48,11 +67,16 @@ __all__ = [
     "DEFAULT_MAX_INFLATED",
     "EDGE_ROUTING_PREFIX",
     "FLAG_COMPRESSED",
+    "HISTORY_KEYS_INFO",
     "MAX_FRAME_SIZE",
     "DecompressionLimit",
+    "DecryptionFailed",
+    "Decryptor",
     "FrameDecoder",
     "FrameEncoder",
     "FrameTooLarge",
+    "HistoryBlobError",
+    "HistoryDownloader",
     "InvalidCompression",
     "InvalidPackedString",
     "InvalidToken",
@@ -61,14 +85,20 @@ __all__ = [
     "LocalWireError",
     "MalformedNode",
     "Node",
+    "PairingKeys",
+    "PairingVerificationFailed",
+    "PairingVerifier",
     "RemoteWireError",
+    "Router",
     "Server",
     "Tag",
     "TruncatedInput",
     "UnencodableNode",
     "WireError",
     "decode_node",
+    "decrypt_history_blob",
     "encode_frame",
     "encode_node",
+    "inflate_history",
     "unpack",
 ]

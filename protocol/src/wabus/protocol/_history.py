@@ -1,0 +1,203 @@
+"""History sync: from the notification inside a message to a `HistorySync` event.
+
+A history-sync notification travels as a message from our own phone: ``protocolMessage``
+(field 12 of ``wa.Message``) with a ``historySyncNotification`` (field 6). Its blob is either
+inline (``initialHistBootstrapInlinePayload``, field 11, zlib) or stored on the media servers
+(``directPath``), encrypted: the injected `HistoryDownloader` fetches it and
+`decrypt_history_blob` opens it. Either way the result is inflated under a size cap and becomes
+one `HistorySync` event whose metadata (sync type, chunk order, progress) comes from the
+notification, so handlers can filter on it without touching the blob.
+
+Media decryption (as every WhatsApp media): HKDF-SHA256 of the 32-byte media key, no salt,
+info ``"WhatsApp History Keys"``, 112 bytes: IV = [0:16], cipher key = [16:48], MAC key =
+[48:80]. The blob is AES-256-CBC ciphertext (PKCS#7 padded) followed by the first 10 bytes of
+HMAC-SHA256(MAC key, IV + ciphertext).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import zlib
+from typing import Final, Protocol
+
+import structlog
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.padding import PKCS7
+
+from wabus.core.events import HistorySync, HistorySyncType
+from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.proto.scan import LENGTH_DELIMITED, ScanError, scan_fields
+from wabus.protocol._errors import RemoteWireError
+
+__all__ = [
+    "DEFAULT_MAX_HISTORY",
+    "HISTORY_KEYS_INFO",
+    "HistoryBlobError",
+    "HistoryDownloader",
+    "decrypt_history_blob",
+    "history_sync_event",
+    "inflate_history",
+    "peek_history_notification",
+]
+
+_log = structlog.get_logger("wabus.protocol.history")
+
+_PROTOCOL_MESSAGE: Final = 12  # wa.Message.protocolMessage
+
+DEFAULT_MAX_HISTORY: Final = 64 * 1024 * 1024
+"""How far a history blob may inflate (the cap whatsapp-rust uses)."""
+
+HISTORY_KEYS_INFO: Final = b"WhatsApp History Keys"
+"""The HKDF info string of history-sync blobs."""
+
+_MAC_SIZE: Final = 10
+_KEY_MATERIAL: Final = 112
+_MEDIA_KEY_SIZE: Final = 32
+
+
+class HistoryBlobError(RemoteWireError):
+    """A history blob does not check out (bad MAC, bad padding, bad zlib, too big, bad hash)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"history blob: {reason}")
+        self.reason = reason
+
+
+class HistoryDownloader(Protocol):
+    """Fetches an encrypted history blob from the media servers (the only I/O of this path)."""
+
+    def download(self, direct_path: str) -> bytes:
+        """The encrypted blob stored at `direct_path`."""
+
+
+def _media_keys(media_key: bytes) -> tuple[bytes, bytes, bytes]:
+    if len(media_key) != _MEDIA_KEY_SIZE:
+        raise HistoryBlobError(f"a media key has {_MEDIA_KEY_SIZE} bytes, got {len(media_key)}")
+    material = HKDF(
+        algorithm=hashes.SHA256(), length=_KEY_MATERIAL, salt=None, info=HISTORY_KEYS_INFO
+    ).derive(media_key)
+    return material[0:16], material[16:48], material[48:80]
+
+
+def decrypt_history_blob(
+    blob: bytes,
+    media_key: bytes,
+    *,
+    file_enc_sha256: bytes | None = None,
+    file_sha256: bytes | None = None,
+) -> bytes:
+    """The plaintext (still zlib-compressed) of an encrypted history blob.
+
+    Checks, in order: the SHA-256 of the whole blob against `file_enc_sha256` (when given), the
+    10-byte MAC, the padding, and the SHA-256 of the plaintext against `file_sha256` (when
+    given). Raises `HistoryBlobError` naming the first check that fails.
+    """
+    if file_enc_sha256 and not hmac.compare_digest(hashlib.sha256(blob).digest(), file_enc_sha256):
+        raise HistoryBlobError("the encrypted file's SHA-256 does not match")
+    if len(blob) < _MAC_SIZE + 16 or (len(blob) - _MAC_SIZE) % 16:
+        raise HistoryBlobError(f"{len(blob)} bytes is not AES-CBC ciphertext plus a MAC")
+    iv, cipher_key, mac_key = _media_keys(media_key)
+    ciphertext, mac = blob[:-_MAC_SIZE], blob[-_MAC_SIZE:]
+    expected = hmac.new(mac_key, iv + ciphertext, hashlib.sha256).digest()[:_MAC_SIZE]
+    if not hmac.compare_digest(mac, expected):
+        raise HistoryBlobError("the MAC does not match (wrong key or corrupt blob)")
+    decryptor = Cipher(algorithms.AES(cipher_key), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = PKCS7(128).unpadder()
+    try:
+        plaintext = unpadder.update(padded) + unpadder.finalize()
+    except ValueError as err:
+        raise HistoryBlobError("bad padding") from err
+    if file_sha256 and not hmac.compare_digest(hashlib.sha256(plaintext).digest(), file_sha256):
+        raise HistoryBlobError("the decrypted file's SHA-256 does not match")
+    return plaintext
+
+
+def inflate_history(compressed: bytes, limit: int = DEFAULT_MAX_HISTORY) -> bytes:
+    """Inflate a zlib history blob; `HistoryBlobError` if it is invalid or exceeds `limit`."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(compressed, limit + 1)
+    except zlib.error as err:
+        raise HistoryBlobError(f"invalid zlib data ({err})") from err
+    if len(out) > limit:
+        raise HistoryBlobError(f"inflates beyond the limit of {limit} bytes")
+    if not inflater.eof:
+        raise HistoryBlobError("the zlib stream ends early")
+    return out
+
+
+def history_event_from_blob(
+    blob: bytes,
+    *,
+    sync_type: int,
+    chunk_order: int | None,
+    progress: int | None,
+) -> HistorySync:
+    """The event for an inflated blob, with the notification's metadata."""
+    return HistorySync(
+        sync_type=HistorySyncType(sync_type),
+        chunk_order=chunk_order,
+        progress=progress,
+        raw=blob,
+    )
+
+
+def peek_history_notification(body: bytes) -> WAMessage.HistorySyncNotification | None:
+    """The history-sync notification a message body carries, if any.
+
+    Only the body's top-level fields are scanned, and only its protocol message (if it has
+    one) is parsed: a body without one costs no protobuf parse. A body that does not scan is
+    not a notification (whoever reads it later gets the parse error).
+    """
+    try:
+        for number, wire_type, value in scan_fields(body):
+            if number == _PROTOCOL_MESSAGE and wire_type == LENGTH_DELIMITED:
+                protocol = WAMessage.ProtocolMessage.FromString(bytes(value))
+                if protocol.HasField("historySyncNotification"):
+                    return protocol.historySyncNotification
+                return None
+    except (ScanError, ValueError):  # protobuf's DecodeError is a ValueError too
+        return None
+    return None
+
+
+def history_sync_event(
+    notification: WAMessage.HistorySyncNotification,
+    downloader: HistoryDownloader | None,
+    max_bytes: int = DEFAULT_MAX_HISTORY,
+) -> HistorySync | None:
+    """The `HistorySync` event of a notification, or None when its blob cannot be had here.
+
+    The blob is the inline bootstrap payload when there is one, else the encrypted blob the
+    `downloader` fetches (None when no downloader is configured or the download fails: the
+    router then passes the message on as it is, so nothing is lost). A blob that does not
+    decrypt or inflate raises `HistoryBlobError`.
+    """
+    if notification.HasField("initialHistBootstrapInlinePayload"):
+        compressed = notification.initialHistBootstrapInlinePayload
+    elif downloader is not None and notification.directPath:
+        try:
+            encrypted = downloader.download(notification.directPath)
+        except Exception as err:
+            _log.warning(
+                "history blob download failed", path=notification.directPath, error=repr(err)
+            )
+            return None
+        compressed = decrypt_history_blob(
+            encrypted,
+            notification.mediaKey,
+            file_enc_sha256=notification.fileEncSha256 or None,
+            file_sha256=notification.fileSha256 or None,
+        )
+    else:
+        return None
+    return history_event_from_blob(
+        inflate_history(compressed, max_bytes),
+        sync_type=notification.syncType,
+        chunk_order=notification.chunkOrder if notification.HasField("chunkOrder") else None,
+        progress=notification.progress if notification.HasField("progress") else None,
+    )
