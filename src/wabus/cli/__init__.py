@@ -1,7 +1,9 @@
 """The ``wabus`` command.
 
-``wabus run --demo`` runs the example bot on a scripted, in-process session and prints each
-event as the handler receives it.
+- ``wabus run --demo``: the example bot on a scripted, in-process session, printing each event
+  as the handler receives it.
+- ``wabus replay FILE`` (or ``--sample``): a capture through the decoder and the router,
+  printing each event as a JSON line (``--kinds message,receipt`` to keep only some).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 import anyio
 import structlog
@@ -20,15 +23,52 @@ from wabus.handlers import summarise
 __all__ = ["main"]
 
 
-def _configure_logging() -> None:
+class _CurrentStream:
+    """Writes to whatever ``sys.stdout`` or ``sys.stderr`` is at the time of writing."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def write(self, text: str) -> int:
+        stream: TextIO = getattr(sys, self._name)
+        return stream.write(text)
+
+    def flush(self) -> None:
+        stream: TextIO = getattr(sys, self._name)
+        stream.flush()
+
+
+def _configure_logging(name: str) -> None:
+    """Readable console logs on standard output or error (looked up at each write)."""
+    stream: TextIO = getattr(sys, name)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="%H:%M:%S"),
-            structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty()),
+            structlog.dev.ConsoleRenderer(colors=stream.isatty()),
         ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStream(name)),  # type: ignore[arg-type]
     )
+
+
+def _run_replay(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from wabus.cli._replay import parse_kinds, replay, sample_capture
+    from wabus.protocol import RemoteWireError
+
+    if bool(args.file) == bool(args.sample):
+        parser.error("replay needs either a capture FILE or --sample")
+    try:
+        kinds = parse_kinds(args.kinds)
+    except ValueError as err:
+        parser.error(str(err))
+    path = sample_capture() if args.sample else args.file
+    try:
+        stanzas, events = replay(path, kinds=kinds)
+    except (OSError, RemoteWireError) as err:
+        print(f"wabus replay: {err}", file=sys.stderr)
+        return 1
+    print(f"replayed {stanzas} stanzas: {events} events", file=sys.stderr)
+    return 0
 
 
 class PrintingBot(EventHandler):
@@ -73,8 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="feed the bot a scripted in-process session (the only source for now)",
     )
     run.add_argument("--interval", type=float, default=0.05, help="seconds between scripted events")
+    replay = commands.add_parser("replay", help="replay a capture as JSON lines")
+    replay.add_argument("file", nargs="?", help="a capture file (see wabus.protocol.capture)")
+    replay.add_argument("--sample", action="store_true", help="replay the bundled sample capture")
+    replay.add_argument("--kinds", help="comma-separated event kinds to print (default: all)")
     args = parser.parse_args(argv)
-    _configure_logging()
+    _configure_logging("stderr" if args.command == "replay" else "stdout")
+    if args.command == "replay":
+        return _run_replay(parser, args)
     if args.command == "run":
         if not args.demo:
             parser.error("run needs a source: --demo (the simulator arrives in a later release)")
