@@ -14,6 +14,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := core proto protocol handlers
+# What `make install` puts in .venv: every member, the handlers with all their extras.
+INSTALL_TARGETS := --editable ./core --editable ./proto --editable ./protocol \
+	--editable "./handlers[gateway,nats]" --editable .
 SOURCES := core/src proto/src protocol/src protocol/tools handlers/src src tests benches examples
 
 # Never let uv fetch a Python build: use the machine's.
@@ -37,7 +40,7 @@ $(STAMP): $(UV) pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constrain
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip install --quiet --python $(PY) --constraint constraints.txt \
 		--build-constraint build-constraints.txt \
-		$(addprefix --editable ./,$(MEMBERS)) --editable . --group dev --group bench
+		$(INSTALL_TARGETS) --group dev --group bench
 	touch $@
 
 install: $(STAMP)
@@ -74,7 +77,7 @@ fuzz: install
 # only: no lock file with download addresses is kept).
 constraints: $(UV)
 	$(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate \
-		--group pyproject.toml:dev --group pyproject.toml:bench --group pyproject.toml:fuzz \
+		--all-extras --group pyproject.toml:dev --group pyproject.toml:bench --group pyproject.toml:fuzz \
 		$(addsuffix /pyproject.toml,$(MEMBERS)) pyproject.toml \
 		| grep -v '^wabus' | grep -v '^-e ' > constraints.txt
 	echo hatchling | $(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate - \

@@ -11,6 +11,7 @@ verified when they were live; an empty proof is still refused).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
 from collections.abc import Iterable
@@ -29,7 +30,21 @@ from wabus.protocol import (
 )
 from wabus.protocol.capture import read_capture
 
-__all__ = ["ReplayVerifier", "parse_kinds", "replay", "sample_capture"]
+__all__ = [
+    "HELP",
+    "LOG_STREAM",
+    "NAME",
+    "ReplayVerifier",
+    "configure",
+    "parse_kinds",
+    "replay",
+    "run",
+    "sample_capture",
+]
+
+NAME = "replay"
+HELP = "replay a capture as JSON lines"
+LOG_STREAM = "stderr"  # standard output carries the events
 
 
 def sample_capture() -> Path:
@@ -117,3 +132,28 @@ def replay(
         for event in router.route(node):
             bus.dispatch(event)
     return stanzas, written
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add this command's options."""
+    parser.add_argument("file", nargs="?", help="a capture file (see wabus.protocol.capture)")
+    parser.add_argument("--sample", action="store_true", help="replay the bundled sample capture")
+    parser.add_argument("--kinds", help="comma-separated event kinds to print (default: all)")
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run the command; returns the exit status."""
+    if bool(args.file) == bool(args.sample):
+        parser.error("replay needs either a capture FILE or --sample")
+    try:
+        kinds = parse_kinds(args.kinds)
+    except ValueError as err:
+        parser.error(str(err))
+    path = sample_capture() if args.sample else args.file
+    try:
+        stanzas, events = replay(path, kinds=kinds)
+    except (OSError, RemoteWireError) as err:
+        print(f"wabus replay: {err}", file=sys.stderr)
+        return 1
+    print(f"replayed {stanzas} stanzas: {events} events", file=sys.stderr)
+    return 0
