@@ -9,6 +9,12 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Routing: `Router` turns stanzas into events; `Decryptor`, `HistoryDownloader`,
   `PairingVerifier` and `PairingKeys` are what it can be given.
 - History sync: `decrypt_history_blob`, `inflate_history`.
+- Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
+  XEdDSA: `KeyPair`, `xeddsa_verify`; the server's certificates: `CertificateVerifier`,
+  `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
+- Pairing and login: `DeviceKeys`, `AdvVerifier` (checks a pair-success), `PairedDevice`,
+  `sign_device_identity` and `verify_device_signature` (the phone's and server's sides),
+  `registration_payload` and `login_payload` (the handshake's ``ClientPayload``).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -22,6 +28,13 @@ from wabus.protocol._binary import (
     decode_node,
     encode_node,
     unpack,
+)
+from wabus.protocol._certs import (
+    WHATSAPP_ROOT,
+    CertificateInvalid,
+    CertificateVerifier,
+    TrustedRoot,
+    issue_chain,
 )
 from wabus.protocol._errors import (
     DecompressionLimit,
@@ -52,6 +65,27 @@ from wabus.protocol._history import (
     decrypt_history_blob,
     inflate_history,
 )
+from wabus.protocol._keys import KeyPair, xeddsa_verify
+from wabus.protocol._noise import (
+    NOISE_PATTERN,
+    ClientHandshake,
+    HandshakeFailed,
+    NoiseDecryptError,
+    NoiseStateError,
+    NoiseTransport,
+    ServerHandshake,
+    SymmetricState,
+)
+from wabus.protocol._pairing import (
+    AdvVerifier,
+    ClientVersion,
+    DeviceKeys,
+    PairedDevice,
+    login_payload,
+    registration_payload,
+    sign_device_identity,
+    verify_device_signature,
+)
 from wabus.protocol._router import (
     DecryptionFailed,
     Decryptor,
@@ -69,30 +103,47 @@ __all__ = [
     "FLAG_COMPRESSED",
     "HISTORY_KEYS_INFO",
     "MAX_FRAME_SIZE",
+    "NOISE_PATTERN",
+    "WHATSAPP_ROOT",
+    "AdvVerifier",
+    "CertificateInvalid",
+    "CertificateVerifier",
+    "ClientHandshake",
+    "ClientVersion",
     "DecompressionLimit",
     "DecryptionFailed",
     "Decryptor",
+    "DeviceKeys",
     "FrameDecoder",
     "FrameEncoder",
     "FrameTooLarge",
+    "HandshakeFailed",
     "HistoryBlobError",
     "HistoryDownloader",
     "InvalidCompression",
     "InvalidPackedString",
     "InvalidToken",
     "Jid",
+    "KeyPair",
     "LeftoverData",
     "LocalWireError",
     "MalformedNode",
     "Node",
+    "NoiseDecryptError",
+    "NoiseStateError",
+    "NoiseTransport",
+    "PairedDevice",
     "PairingKeys",
     "PairingVerificationFailed",
     "PairingVerifier",
     "RemoteWireError",
     "Router",
     "Server",
+    "ServerHandshake",
+    "SymmetricState",
     "Tag",
     "TruncatedInput",
+    "TrustedRoot",
     "UnencodableNode",
     "WireError",
     "decode_node",
@@ -100,5 +151,11 @@ __all__ = [
     "encode_frame",
     "encode_node",
     "inflate_history",
+    "issue_chain",
+    "login_payload",
+    "registration_payload",
+    "sign_device_identity",
     "unpack",
+    "verify_device_signature",
+    "xeddsa_verify",
 ]
