@@ -1,0 +1,44 @@
+"""wabus client: a live WhatsApp Web connection, driven by anyio over the sans-IO protocol.
+
+- `Client`: connects (WebSocket, Noise, login or pairing), keeps the connection alive and
+  reconnects, routes every stanza into events, and sends stanzas. It is a `Source`:
+  ``Bot.builder().with_source(Client(store))``.
+- `Store`, `SqliteStore`, `MemoryStore`, `DeviceState`: where the device's keys and identity
+  live between runs.
+- `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
+  also used by the simulator.
+"""
+
+from wabus.client._client import (
+    WHATSAPP_URL,
+    Client,
+    ClientError,
+    NotConnected,
+    RequestTimeout,
+    new_message_id,
+)
+from wabus.client._store import DeviceState, MemoryStore, SqliteStore, Store, StoreError
+from wabus.client._websocket import (
+    ConnectionClosed,
+    WebSocket,
+    accept_websocket,
+    connect_websocket,
+)
+
+__all__ = [
+    "WHATSAPP_URL",
+    "Client",
+    "ClientError",
+    "ConnectionClosed",
+    "DeviceState",
+    "MemoryStore",
+    "NotConnected",
+    "RequestTimeout",
+    "SqliteStore",
+    "Store",
+    "StoreError",
+    "WebSocket",
+    "accept_websocket",
+    "connect_websocket",
+    "new_message_id",
+]

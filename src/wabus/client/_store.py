@@ -1,0 +1,266 @@
+"""The device store: the keys and identity a client must keep between runs.
+
+A device is born once (`DeviceState.new()` generates its keys), paired once (the pair-success
+fills in its JIDs and account identity), and then logs in with the same keys on every start.
+Losing the store means pairing again; so the default store is one SQLite file (stdlib
+``sqlite3``, write-ahead log, one transaction per save): a crash in the middle of a write leaves
+the last committed state intact. `MemoryStore` keeps the state in memory, for tests.
+
+Everything secret is stored as the 32-byte seeds the key pairs are made from (so the identity
+key can still sign). The file should be readable by its owner only; `SqliteStore` creates it so.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final, Protocol, final, runtime_checkable
+
+from wabus.core import Jid, WabusError
+from wabus.protocol import DeviceKeys, KeyPair
+
+__all__ = ["DeviceState", "MemoryStore", "SqliteStore", "Store", "StoreError"]
+
+SCHEMA_VERSION: Final = 1
+
+
+class StoreError(WabusError):
+    """The store cannot be read or written (a corrupt or foreign file, a newer schema)."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """One device's keys, and what pairing taught it. Immutable: `with_` returns a copy."""
+
+    noise_seed: bytes
+    identity_seed: bytes
+    signed_prekey_seed: bytes
+    signed_prekey_id: int
+    signed_prekey_signature: bytes
+    registration_id: int
+    adv_secret: bytes
+    pn: Jid | None = None
+    """Our phone-number device JID, once paired."""
+    lid: Jid | None = None
+    """Our LID device JID, once paired (or learned at login)."""
+    push_name: str = ""
+    platform: str = ""
+    """The phone's platform, e.g. ``android``."""
+    business_name: str = ""
+    account_identity: bytes | None = None
+    """The ADV signed device identity from pairing (with our device signature)."""
+    edge_routing_info: bytes | None = None
+    """The latest edge-routing token, sent before the next connection's header."""
+
+    @classmethod
+    def new(cls) -> DeviceState:
+        """A new, unpaired device with fresh keys."""
+        keys = DeviceKeys.generate()
+        assert keys.noise.seed
+        assert keys.identity.seed
+        assert keys.signed_prekey.seed
+        return cls(
+            noise_seed=keys.noise.seed,
+            identity_seed=keys.identity.seed,
+            signed_prekey_seed=keys.signed_prekey.seed,
+            signed_prekey_id=keys.signed_prekey_id,
+            signed_prekey_signature=keys.signed_prekey_signature,
+            registration_id=keys.registration_id,
+            adv_secret=keys.adv_secret,
+        )
+
+    @property
+    def keys(self) -> DeviceKeys:
+        """The key pairs, rebuilt from their seeds."""
+        return DeviceKeys(
+            noise=KeyPair(seed=self.noise_seed),
+            identity=KeyPair(seed=self.identity_seed),
+            signed_prekey=KeyPair(seed=self.signed_prekey_seed),
+            signed_prekey_id=self.signed_prekey_id,
+            signed_prekey_signature=self.signed_prekey_signature,
+            registration_id=self.registration_id,
+            adv_secret=self.adv_secret,
+        )
+
+    @property
+    def paired(self) -> bool:
+        """Whether the device is linked to a phone (it logs in instead of registering)."""
+        return self.pn is not None
+
+    def with_(self, **changes: object) -> DeviceState:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:  # never print the secrets
+        return f"<DeviceState pn={self.pn} lid={self.lid} paired={self.paired}>"
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where a client keeps its `DeviceState`. Methods are blocking; they are called rarely
+    (at start, at pairing, when the server sends a new edge-routing token)."""
+
+    def load(self) -> DeviceState | None:
+        """The saved state, or None for a new device."""
+
+    def save(self, state: DeviceState) -> None:
+        """Replace the saved state, atomically."""
+
+    def clear(self) -> None:
+        """Forget the device (after a logout): the next start pairs again."""
+
+
+@final
+class MemoryStore:
+    """A `Store` in memory (for tests: it is gone with the process)."""
+
+    def __init__(self, state: DeviceState | None = None) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+
+    def load(self) -> DeviceState | None:
+        with self._lock:
+            return self._state
+
+    def save(self, state: DeviceState) -> None:
+        with self._lock:
+            self._state = state
+
+    def clear(self) -> None:
+        with self._lock:
+            self._state = None
+
+
+_COLUMNS: Final = (
+    "noise_seed",
+    "identity_seed",
+    "signed_prekey_seed",
+    "signed_prekey_id",
+    "signed_prekey_signature",
+    "registration_id",
+    "adv_secret",
+    "pn",
+    "lid",
+    "push_name",
+    "platform",
+    "business_name",
+    "account_identity",
+    "edge_routing_info",
+)
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS device (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    noise_seed BLOB NOT NULL,
+    identity_seed BLOB NOT NULL,
+    signed_prekey_seed BLOB NOT NULL,
+    signed_prekey_id INTEGER NOT NULL,
+    signed_prekey_signature BLOB NOT NULL,
+    registration_id INTEGER NOT NULL,
+    adv_secret BLOB NOT NULL,
+    pn TEXT,
+    lid TEXT,
+    push_name TEXT NOT NULL DEFAULT '',
+    platform TEXT NOT NULL DEFAULT '',
+    business_name TEXT NOT NULL DEFAULT '',
+    account_identity BLOB,
+    edge_routing_info BLOB
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', :version);
+"""
+# Built from the column tuple above, never from input.
+_SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM device"  # noqa: S608
+_UPSERT: Final = (
+    f"INSERT OR REPLACE INTO device (id, {', '.join(_COLUMNS)})"  # noqa: S608
+    f" VALUES (1, {', '.join('?' for _ in _COLUMNS)})"
+)
+
+
+@final
+class SqliteStore:
+    """A `Store` in one SQLite file (write-ahead log, a transaction per save). Thread-safe."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        if not self.path.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)  # owner-only from the start
+            os.close(fd)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            with self._transaction():
+                for statement in _SCHEMA.strip().split(";\n"):
+                    self._db.execute(statement, {"version": str(SCHEMA_VERSION)})
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{self.path} is not a wabus store ({err})") from err
+        if row is None or int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema version {row and row[0]}, newer than ours")
+
+    def _transaction(self) -> _Transaction:
+        self._db.execute("BEGIN IMMEDIATE")
+        return _Transaction(self._db)
+
+    def load(self) -> DeviceState | None:
+        with self._lock:
+            try:
+                row = self._db.execute(_SELECT).fetchone()
+            except sqlite3.DatabaseError as err:
+                raise StoreError(f"cannot read {self.path}: {err}") from err
+        if row is None:
+            return None
+        values = dict(zip(_COLUMNS, row, strict=True))
+        for key in ("pn", "lid"):
+            try:
+                values[key] = Jid.parse(values[key]) if values[key] else None
+            except ValueError as err:
+                raise StoreError(f"{self.path}: the {key} column is damaged ({err})") from err
+        for key in ("account_identity", "edge_routing_info"):
+            values[key] = bytes(values[key]) if values[key] is not None else None
+        return DeviceState(**values)
+
+    def save(self, state: DeviceState) -> None:
+        values = [getattr(state, column) for column in _COLUMNS]
+        values = [str(v) if isinstance(v, Jid) else v for v in values]
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._db.execute(_UPSERT, values)
+            except sqlite3.DatabaseError as err:
+                raise StoreError(f"cannot write {self.path}: {err}") from err
+
+    def clear(self) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM device")
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Transaction:
+    """Commit on success, roll back on error (for a connection in autocommit mode)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
