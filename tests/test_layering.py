@@ -1,4 +1,5 @@
-"""Dependencies point one way: protocol -> core, protocol -> proto, handlers -> core."""
+"""Dependencies point one way: protocol -> core, protocol -> proto, handlers -> core; the
+client drives the protocol, and the simulator serves it (with the client's WebSocket)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ AREAS = {
     "proto": ROOT / "proto/src/wabus/proto",
     "protocol": ROOT / "protocol/src/wabus/protocol",
     "handlers": ROOT / "handlers/src/wabus/handlers",
+    "client": ROOT / "src/wabus/client",
+    "simulator": ROOT / "src/wabus/simulator",
 }
 ALLOWED = {
     "core": {"core"},
     "proto": {"proto"},
     "protocol": {"protocol", "core", "proto"},
     "handlers": {"handlers", "core"},
+    "client": {"client", "core", "proto", "protocol"},
+    "simulator": {"simulator", "client", "core", "proto", "protocol"},
 }
 
 
@@ -93,7 +98,7 @@ def test_importing_core_loads_no_other_area() -> None:
 
 
 def test_every_package_ships_py_typed() -> None:
-    for path in AREAS.values():
+    for path in [*AREAS.values(), ROOT / "src/wabus/cli"]:
         assert (path / "py.typed").exists(), path
 
 

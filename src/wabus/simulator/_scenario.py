@@ -1,0 +1,183 @@
+"""The stanzas of the simulator's scenario (also the body of the sample capture).
+
+`offline_stanzas` is what the server queued while the device was away (a preview, a history
+sync, a message and a receipt, then the end of offline delivery); `live_stanzas` is ordinary
+traffic afterwards, one stanza for every kind of event the router makes from it. Everything is
+built as nodes, with fixed ids and times, so the scenario is the same on every run.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Final
+
+from wabus.core import Jid, Node, Server
+from wabus.proto import e2e_pb2, history_pb2
+
+__all__ = ["ALICE", "BOB", "GROUP", "T0", "live_stanzas", "offline_stanzas", "text_message"]
+
+WA = e2e_pb2.Message
+ALICE: Final = Jid("15550000002", Server.USER)
+ALICE_LID: Final = Jid("100000000000002", Server.LID)
+BOB: Final = Jid("15550000003", Server.USER)
+GROUP: Final = Jid("120363000000000001", Server.GROUP)
+T0: Final = 1_790_000_000
+
+
+def _t(seconds: int) -> str:
+    return str(T0 + seconds)
+
+
+def _body(message: WA) -> Node:
+    return Node("plaintext", None, message.SerializeToString())
+
+
+def text_message(
+    sender: Jid,
+    text: str,
+    message_id: str,
+    *,
+    chat: Jid | None = None,
+    push_name: str = "",
+    t: int = 0,
+) -> Node:
+    """A ``<message>`` with a plaintext text body (in a group when `chat` is a group)."""
+    attrs: dict[str, str | Jid] = {
+        "from": chat or sender,
+        "id": message_id,
+        "t": _t(t),
+        "type": "text",
+    }
+    if chat is not None and chat.is_group:
+        attrs["participant"] = sender
+    if push_name:
+        attrs["notify"] = push_name
+    return Node("message", attrs, [_body(WA(conversation=text))])
+
+
+def _history(me: Jid) -> Node:
+    blob = history_pb2.HistorySync(
+        syncType=history_pb2.HistorySync.INITIAL_BOOTSTRAP,
+        conversations=[
+            history_pb2.Conversation(id=str(ALICE), name="Alice", unreadCount=1),
+            history_pb2.Conversation(id=str(GROUP), name="Book club"),
+        ],
+        pushnames=[history_pb2.Pushname(id=str(ALICE), pushname="Alice")],
+    ).SerializeToString()
+    body = WA(
+        protocolMessage=WA.ProtocolMessage(
+            type=WA.ProtocolMessage.HISTORY_SYNC_NOTIFICATION,
+            historySyncNotification=WA.HistorySyncNotification(
+                syncType=WA.HistorySyncType.INITIAL_BOOTSTRAP,
+                chunkOrder=1,
+                progress=100,
+                initialHistBootstrapInlinePayload=zlib.compress(blob, 9),
+            ),
+        )
+    )
+    return Node(
+        "message",
+        {"from": me.with_device(0), "id": "HIST1", "t": _t(1), "category": "peer"},
+        [_body(body)],
+    )
+
+
+def offline_stanzas(me: Jid) -> list[Node]:
+    """What arrives right after login: the offline preview … the end of offline delivery."""
+    return [
+        Node(
+            "ib",
+            None,
+            [
+                Node("offline_preview", {"count": "3", "message": "2", "receipt": "1"}),
+                Node("edge_routing", None, [Node("routing_info", None, b"\x08\x02")]),
+            ],
+        ),
+        _history(me),
+        Node(
+            "message",
+            {
+                "from": ALICE.with_device(2),
+                "id": "MSG1",
+                "t": _t(2),
+                "notify": "Alice",
+                "type": "text",
+                "offline": "1",
+            },
+            [_body(WA(conversation="ping"))],
+        ),
+        Node(
+            "receipt",
+            {"from": ALICE, "id": "OUT1", "type": "read", "t": _t(3)},
+            [Node("list", None, [Node("item", {"id": "OUT2"})])],
+        ),
+        Node("ib", None, [Node("offline", {"count": "3"})]),
+    ]
+
+
+def live_stanzas(me: Jid) -> list[Node]:
+    """Live traffic: one stanza (at least) per kind of event the router makes from traffic."""
+
+    def notification(kind: str, *children: Node, **attrs: str | Jid) -> Node:
+        base: dict[str, str | Jid] = {"from": ALICE, "type": kind, "id": f"n-{kind}", "t": _t(70)}
+        base.update(attrs)
+        return Node("notification", base, list(children))
+
+    return [
+        text_message(BOB, "hello, group", "MSG2", chat=GROUP, push_name="Bob", t=10),
+        Node(
+            "message",
+            {"from": ALICE, "id": "MSG3", "t": _t(11), "notify": "Alice B."},
+            [_body(WA(imageMessage=WA.ImageMessage(caption="a picture")))],
+        ),
+        Node(
+            "message",
+            {"from": ALICE, "id": "MSG4", "t": _t(12)},
+            [Node("enc", {"v": "2", "type": "msg"}, bytes(48))],
+        ),
+        Node("presence", {"from": ALICE, "type": "unavailable", "last": _t(20)}),
+        Node("chatstate", {"from": GROUP, "participant": BOB}, [Node("composing")]),
+        Node(
+            "notification",
+            {
+                "from": GROUP,
+                "type": "w:gp2",
+                "id": "gp2",
+                "t": _t(60),
+                "participant": BOB,
+                "addressing_mode": "pn",
+            },
+            [
+                Node(
+                    "add", {"reason": "invite"}, [Node("participant", {"jid": me.with_device(0)})]
+                ),
+                Node("subject", {"subject": "Book club", "s_o": BOB, "s_t": _t(60)}),
+            ],
+        ),
+        notification("picture", Node("set", {"jid": ALICE, "author": ALICE, "id": "1"})),
+        notification("status", Node("set", None, "Reading")),
+        notification("account_sync", pushname="Sample Bot", **{"from": me.with_device(0)}),
+        notification(
+            "devices",
+            Node("add", None, [Node("device", {"jid": ALICE.with_device(3)})]),
+            lid=ALICE_LID,
+        ),
+        notification("encrypt", Node("identity")),
+        notification("business", Node("profile", {"jid": ALICE, "hash": "h"})),
+        notification(
+            "disappearing_mode", Node("disappearing_mode", {"duration": "86400", "t": _t(70)})
+        ),
+        notification("mediaretry", Node("rmr", {"jid": ALICE})),
+        Node(
+            "call",
+            {"from": ALICE.with_device(2), "id": "CALL", "t": _t(80), "notify": "Alice"},
+            [
+                Node(
+                    "offer",
+                    {"call-id": "C1", "call-creator": ALICE.with_device(2)},
+                    [Node("audio", {"enc": "opus", "rate": "16000"})],
+                )
+            ],
+        ),
+        Node("receipt", {"from": ALICE, "type": "read"}),  # no id: a malformed stanza
+    ]

@@ -1,0 +1,477 @@
+"""The client against the simulator, over real loopback sockets: pairing, login, every event
+kind, reconnection, certificates, corrupt data, keepalive, and sending."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from wabus.client import Client, MemoryStore, NotConnected, RequestTimeout, SqliteStore, Store
+from wabus.core import Bot, EventHandler, Jid, Node, Server
+from wabus.core.events import (
+    EVENT_TYPES,
+    ClientOutdated,
+    Connected,
+    ConnectFailure,
+    Disconnected,
+    IncomingCall,
+    KeepAliveRestored,
+    KeepAliveTimeout,
+    LoggedOut,
+    MalformedStanza,
+    Message,
+    PairError,
+    PairingQrCode,
+    PairSuccess,
+    StreamError,
+    StreamReplaced,
+    TemporaryBan,
+)
+from wabus.core.testing import EventRecorder
+from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.protocol import WHATSAPP_ROOT, CertificateInvalid
+from wabus.simulator import AutoScanner, SimulatedSession, Simulator, SimulatorError
+
+pytestmark = pytest.mark.anyio
+
+SERVER = Jid("", Server.USER)
+ALICE = Jid("15550000002", Server.USER)
+
+# Kinds no session can produce yet: they come from API calls or app-state sync.
+NOT_FROM_A_SESSION = {
+    "pairing_code",
+    "qr_scanned_without_multidevice",
+    "pin_update",
+    "mute_update",
+    "archive_update",
+    "star_update",
+    "mark_chat_as_read_update",
+    "delete_chat_update",
+}
+
+
+def make_client(sim: Simulator, store: Store | None = None, **options: Any) -> Client:
+    options.setdefault("reconnect_delays", (0.01,))
+    return Client(
+        store if store is not None else MemoryStore(),
+        url=sim.url,
+        trusted_roots=[sim.trusted_root],
+        **options,
+    )
+
+
+@asynccontextmanager
+async def live(
+    sim: Simulator, client: Client, *handlers: EventHandler, scan: bool = True
+) -> AsyncIterator[tuple[Bot, EventRecorder]]:
+    """A bot running `client`, recording every event (and pairing by itself unless told not)."""
+    recorder = EventRecorder()
+    builder = Bot.builder().with_source(client).with_handler(recorder)
+    if scan:
+        builder.with_handler(AutoScanner(sim, delay=0))
+    for handler in handlers:
+        builder.with_handler(handler)
+    async with builder.build() as bot:
+        yield bot, recorder
+
+
+async def test_pairs_then_logs_in_and_routes_the_scenario() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim, push_name="Test bot")
+        async with live(sim, client) as (_, events):
+            connected = await events.wait_for(Connected)
+            await sim.wait_connected()
+            stanzas = await sim.run_scenario()
+            messages = events.of_type(Message)
+        qr = events.of_type(PairingQrCode)[0]
+        ref, *keys = qr.code.split(",")
+        assert ref.startswith("2@sim-ref-")
+        assert len(keys) == 3
+        [paired] = events.of_type(PairSuccess)
+        assert client.state is not None
+        assert client.state.pn == paired.id
+        assert client.state.lid == paired.lid
+        assert sim.paired_devices == (paired.id,)
+        assert paired.platform == "android"
+        # Pairing ends in a restart: the second connection logs in and is the one that stays.
+        assert client.connections == 2
+        assert connected.type == "connected"
+        assert stanzas == 21
+        assert [m.text for m in messages] == ["ping", "hello, group", "a picture"]
+        # The client acknowledged every message and receipt it was sent.
+        acked = {n.attr("id") for n in sim.sent if n.tag == "ack"}
+        assert {"MSG1", "MSG2", "MSG3", "MSG4", "OUT1", "CALL"} <= acked
+
+
+async def test_every_event_kind_reaches_a_handler() -> None:
+    """One device's life: a failed pairing, the scenario, server errors, keepalive trouble,
+    and each way a session ends; together they make every kind a session can make."""
+    seen: set[str] = set()
+    store = MemoryStore()
+    async with Simulator() as sim:
+        client = make_client(
+            sim, store, keepalive_interval=0.05, keepalive_timeout=0.2, keepalive_misses=1000
+        )
+        sim.tamper_next_pairing = True
+        async with live(sim, client) as (bot, events):
+            await events.wait_for(PairError)
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            await sim.run_scenario()
+
+            start = len(events)
+            await sim.send_stream_error("500")
+            await events.wait_for(StreamError, start=start)
+            await events.wait_for(Connected, start=start)
+
+            start = len(events)
+            await sim.wait_connected()
+            await sim.send_failure(500)
+            await events.wait_for(ConnectFailure, start=start)
+            await events.wait_for(Disconnected, start=start)
+            await events.wait_for(Connected, start=start)
+
+            start = len(events)
+            sim.respond_to_pings = False
+            await events.wait_for(KeepAliveTimeout, start=start)
+            sim.respond_to_pings = True
+            await events.wait_for(KeepAliveRestored, start=start)
+
+            await sim.wait_connected()
+            await sim.send_stream_error(conflict="replaced")
+            await events.wait_for(StreamReplaced)
+            await bot.wait()  # a replaced session ends the run
+            seen |= set(events.kinds())
+
+        for failure, expected in (
+            ({"reason": "402", "code": "101", "expire": "3600"}, TemporaryBan),
+            ({"reason": "405"}, ClientOutdated),
+            ({"reason": "401"}, LoggedOut),
+        ):
+            async with live(sim, make_client(sim, store)) as (bot, events):
+                await sim.wait_connected()
+                reason = int(failure.pop("reason"))
+                await sim.send_failure(reason, **failure)
+                await events.wait_for(expected)
+                await bot.wait()
+                seen |= set(events.kinds())
+
+    expected_kinds = {cls.kind for cls in EVENT_TYPES} - NOT_FROM_A_SESSION
+    assert seen == expected_kinds, (sorted(expected_kinds - seen), sorted(seen - expected_kinds))
+    assert store.load() is not None
+    assert store.load().paired is False  # type: ignore[union-attr]  # logged out: a new device
+
+
+async def test_reconnects_after_a_drop_without_pairing_again() -> None:
+    async with Simulator() as sim:
+        scanner = AutoScanner(sim, delay=0)
+        client = make_client(sim)
+        async with live(sim, client, scanner, scan=False) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            start = len(events)
+            await sim.drop_connection()
+            disconnected = await events.wait_for(Disconnected, start=start)
+            await events.wait_for(Connected, start=start)
+            await sim.wait_connected()
+            await sim.send_message(ALICE, "still here")
+            message = await events.wait_for(Message, start=start)
+        assert disconnected.reason
+        assert message.text == "still here"
+        assert scanner.scans == 1
+        assert len(sim.paired_devices) == 1
+        assert client.connections == 3  # pairing, login, login again
+        assert len(events.of_type(PairingQrCode)) == 1
+
+
+async def test_a_second_start_reuses_the_identity(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    async with Simulator() as sim:
+        first = SqliteStore(path)
+        async with live(sim, make_client(sim, first)) as (_, events):
+            paired = await events.wait_for(PairSuccess)
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+        first.close()
+
+        second = SqliteStore(path)
+        client = make_client(sim, second)
+        async with live(sim, client, scan=False) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+        second.close()
+    assert events.of_type(PairingQrCode) == []
+    assert client.connections == 1
+    assert client.state is not None
+    assert client.state.pn == paired.id
+    assert len(sim.paired_devices) == 1
+
+
+@pytest.mark.parametrize("trust", ["whatsapp", "another simulator"])
+async def test_a_certificate_chain_from_an_untrusted_root_is_refused(trust: str) -> None:
+    async with Simulator() as sim, Simulator() as other:
+        roots = [WHATSAPP_ROOT] if trust == "whatsapp" else [other.trusted_root]
+        client = Client(MemoryStore(), url=sim.url, trusted_roots=roots)
+        recorder = EventRecorder()
+        bot = Bot.builder().with_source(client).with_handler(recorder).build()
+        with pytest.raises(CertificateInvalid):
+            await bot.run()
+    [disconnected] = recorder.of_type(Disconnected)
+    assert "certificate" in (disconnected.reason or "")
+    assert recorder.of_type(Connected) == []
+    assert sim.sent == ()  # nothing was sent under the untrusted keys
+
+
+async def test_a_corrupt_frame_ends_the_connection_and_the_bus_stays_up() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            start = len(events)
+            await sim.send_raw_frame(bytes(40))  # not encrypted: the tag cannot verify
+            disconnected = await events.wait_for(Disconnected, start=start)
+            await events.wait_for(Connected, start=start)
+            await sim.wait_connected()
+            await sim.send_message(ALICE, "after the corrupt frame")
+            message = await events.wait_for(Message, start=start)
+    assert "bad data from the server" in (disconnected.reason or "")
+    assert "does not authenticate" in (disconnected.reason or "")
+    assert message.text == "after the corrupt frame"
+
+
+async def test_an_undecodable_node_is_skipped_and_the_connection_kept() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            connections = client.connections
+            start = len(events)
+            await sim.send_raw_frame(b"\x00\xf8\x09", encrypt=True)  # a list of 9, then nothing
+            malformed = await events.wait_for(MalformedStanza, start=start)
+            await sim.send_message(ALICE, "next")
+            message = await events.wait_for(Message, start=start)
+    assert "undecodable stanza" in malformed.reason
+    assert message.text == "next"
+    assert client.connections == connections
+    assert events.of_type(Disconnected) == []
+
+
+async def test_an_oversized_frame_ends_the_connection() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim, max_frame_size=4096)
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            start = len(events)
+            await sim.send_message(ALICE, "x" * 10_000)
+            disconnected = await events.wait_for(Disconnected, start=start)
+            await events.wait_for(Connected, start=start)
+    assert "4096" in (disconnected.reason or "")
+
+
+async def test_keepalive_timeout_and_restore() -> None:
+    async with Simulator() as sim:
+        client = make_client(
+            sim, keepalive_interval=0.05, keepalive_timeout=0.2, keepalive_misses=1000
+        )
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            sim.respond_to_pings = False
+            first = await events.wait_for(KeepAliveTimeout)
+            second = await events.wait_for(
+                lambda e: isinstance(e, KeepAliveTimeout) and e is not first
+            )
+            sim.respond_to_pings = True
+            await events.wait_for(KeepAliveRestored)
+    assert (first.error_count, getattr(second, "error_count", None)) == (1, 2)
+    assert events.of_type(Disconnected) == []
+
+
+async def test_too_many_missed_keepalives_drop_the_connection() -> None:
+    async with Simulator() as sim:
+        client = make_client(
+            sim, keepalive_interval=0.05, keepalive_timeout=0.1, keepalive_misses=2
+        )
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            start = len(events)
+            sim.respond_to_pings = False
+            disconnected = await events.wait_for(Disconnected, start=start)
+            sim.respond_to_pings = True
+            await events.wait_for(Connected, start=start)
+    assert "2 keepalive pings went unanswered" in (disconnected.reason or "")
+    assert [e.error_count for e in events.of_type(KeepAliveTimeout)][:2] == [1, 2]
+
+
+class _Ponger(EventHandler):
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.sent: list[str] = []
+
+    async def on_message(self, event: Message) -> None:
+        if event.text == "ping":
+            self.sent.append(await self.client.send_text(event.info.source.chat, "pong"))
+
+
+async def test_a_handler_answers_through_the_live_connection() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        ponger = _Ponger(client)
+        async with live(sim, client, ponger) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            ping = await sim.send_message(ALICE.with_device(2), "ping")
+            reply = await sim.expect_sent("message")
+            ack = await sim.expect_sent(lambda n: n.tag == "ack" and n.attr("id") == ping)
+    assert ponger.sent == [reply.attr("id")]
+    assert reply.jid("to") == ALICE
+    body = WAMessage.FromString(reply.require_child("plaintext").bytes_content or b"")
+    assert body.conversation == "pong"
+    assert (ack.attr("class"), ack.jid("to")) == ("message", ALICE.with_device(2))
+
+
+async def test_requests_get_their_answer_or_time_out() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        ping = Node("iq", {"to": SERVER, "type": "get", "xmlns": "w:p"}, [Node("ping")])
+        with pytest.raises(NotConnected):
+            await client.request(ping)
+        with pytest.raises(NotConnected):
+            await client.send_text(ALICE, "too early")
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            answer = await client.request(ping)
+            sim.respond_to_pings = False
+            with pytest.raises(RequestTimeout) as caught:
+                await client.request(ping, timeout=0.1)
+    assert answer.attr("type") == "result"
+    assert caught.value.request_id
+
+
+async def test_an_unknown_device_is_logged_out() -> None:
+    store = MemoryStore()
+    async with Simulator() as sim:
+        async with live(sim, make_client(sim, store)) as (_, events):
+            await events.wait_for(Connected)
+        paired = store.load()
+    assert paired is not None
+    assert paired.paired
+    async with Simulator() as forgetful:  # a server that never saw this device
+        client = make_client(forgetful, store)
+        async with live(forgetful, client, scan=False) as (bot, events):
+            logged_out = await events.wait_for(LoggedOut)
+            await bot.wait()
+    assert logged_out.on_connect
+    after = store.load()
+    assert after is not None
+    assert not after.paired
+    assert after.identity_seed != paired.identity_seed
+
+
+async def test_stop_ends_the_run() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        async with live(sim, client) as (bot, events):
+            await events.wait_for(Connected)
+            await client.stop()
+            with anyio.fail_after(5):
+                await bot.wait()
+    assert not client.connected
+    assert events.of_type(Disconnected) == []
+
+
+async def test_the_simulator_checks_what_it_scans() -> None:
+    async with Simulator() as sim:
+        with pytest.raises(SimulatorError, match="no client is waiting"):
+            sim.scan("2@x,AAAA,AAAA,AAAA")
+        client = make_client(sim)
+        async with live(sim, client, scan=False) as (_, events):
+            code = (await events.wait_for(PairingQrCode)).code
+            ref, noise, identity, secret = code.split(",")
+            with pytest.raises(SimulatorError, match="not a pairing QR code"):
+                sim.scan("nonsense")
+            with pytest.raises(SimulatorError, match="was not issued"):
+                sim.scan(f"2@other,{noise},{identity},{secret}")
+            with pytest.raises(SimulatorError, match="Noise key"):
+                sim.scan(f"{ref},{identity},{identity},{secret}")
+            sim.scan(code)
+            with pytest.raises(SimulatorError, match="already scanned"):
+                sim.scan(code)
+            await events.wait_for(Connected)
+        await sim.wait_disconnected()
+        with pytest.raises(SimulatorError, match="no client is connected"):
+            await sim.send_message(ALICE, "nobody there")
+
+
+async def test_a_simulated_session_is_a_ready_made_source() -> None:
+    source = SimulatedSession(scan_delay=0)
+    recorder = EventRecorder(Connected, Message, IncomingCall)
+    bot = Bot.builder().with_source(source).with_handler(recorder).build()
+    with anyio.fail_after(30):
+        await bot.run()  # pairs, plays the scenario once, and ends
+    assert set(recorder.kinds()) == {"connected", "message", "incoming_call"}
+    assert [m.text for m in recorder.of_type(Message)] == ["ping", "hello, group", "a picture"]
+    assert source.simulator is None
+    assert source.client is None
+    assert not bot.bus.has_handlers(PairingQrCode)  # the source's own scanner is gone
+
+
+async def test_a_repeating_simulated_session_plays_until_stopped() -> None:
+    source = SimulatedSession(repeat=True, interval=0.001, scan_delay=0)
+    recorder = EventRecorder(IncomingCall)
+    async with Bot.builder().with_source(source).with_handler(recorder).build() as bot:
+        first = await recorder.wait_for(IncomingCall, timeout=20)
+        await recorder.wait_for(lambda e: e is not first, timeout=20)  # the second round's call
+        bot.stop()
+        await bot.wait()
+
+
+async def test_stop_cancels_a_pending_reconnect() -> None:
+    async with Simulator() as sim:
+        url = sim.url
+    client = Client(MemoryStore(), url=url, reconnect_delays=(60.0,))  # nobody listens there
+    recorder = EventRecorder()
+    async with Bot.builder().with_source(client).with_handler(recorder).build() as bot:
+        disconnected = await recorder.wait_for(Disconnected)
+        with anyio.fail_after(5):
+            await client.stop()
+            await bot.wait()
+    assert "cannot connect" in (disconnected.reason or "")
+    assert client.connections == 1
+
+
+async def test_a_request_in_flight_fails_when_the_connection_drops() -> None:
+    failures: list[BaseException] = []
+
+    async def ask(client: Client) -> None:
+        ping = Node("iq", {"to": SERVER, "type": "get", "xmlns": "w:p"}, [Node("ping")])
+        try:
+            await client.request(ping, timeout=30)
+        except NotConnected as err:
+            failures.append(err)
+
+    async with Simulator() as sim:
+        client = make_client(sim, reconnect_delays=(60.0,))
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            sim.respond_to_pings = False
+            start = len(sim.sent)
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(ask, client)
+                    await sim.expect_sent(lambda n: n.child("ping") is not None, start=start)
+                    await sim.drop_connection()
+            await client.stop()
+    [failure] = failures
+    assert "ended before request" in str(failure)
