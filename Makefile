@@ -25,7 +25,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help install run test lint typecheck pytest bench fuzz constraints tokens proto clean
 
 help:
-	@echo "make run    - run the example bot (bootstraps everything it needs)"
+	@echo "make run    - run the example bot against the simulator (bootstraps everything)"
 	@echo "make test   - lint, type-check and run the test suite"
 	@echo "make bench  - run the benchmarks in benches/"
 	@echo "make lint   - ruff only;  make typecheck - mypy --strict only"
@@ -46,7 +46,7 @@ $(STAMP): $(UV) pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constrain
 install: $(STAMP)
 
 run: install
-	$(VENV)/bin/wabus run --demo
+	$(VENV)/bin/wabus run --simulator
 
 lint: install
 	$(VENV)/bin/ruff check $(SOURCES)
