@@ -4,7 +4,15 @@ The event classes live in `wabus.core.events`, composable filters in `wabus.core
 and test helpers (`EventRecorder`, `ScriptedSource`) in `wabus.core.testing`.
 """
 
-from wabus.core._bot import PLUGIN_GROUP, Bot, BotBuilder, Source, available_plugins
+from wabus.core._bot import (
+    DIALECT_GROUP,
+    PLUGIN_GROUP,
+    Bot,
+    BotBuilder,
+    Source,
+    available_dialects,
+    available_plugins,
+)
 from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, Subscription
 from wabus.core._errors import (
     BotConfigError,
@@ -25,6 +33,7 @@ from wabus.core.events import BaseEvent, Event
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
+    "DIALECT_GROUP",
     "HOOKS",
     "PLUGIN_GROUP",
     "AttrValue",
@@ -52,6 +61,7 @@ __all__ = [
     "Source",
     "Subscription",
     "WabusError",
+    "available_dialects",
     "available_plugins",
     "hook_name",
 ]

@@ -41,10 +41,22 @@ from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
-__all__ = ["PLUGIN_GROUP", "Bot", "BotBuilder", "Source", "available_plugins"]
+__all__ = [
+    "DIALECT_GROUP",
+    "PLUGIN_GROUP",
+    "Bot",
+    "BotBuilder",
+    "Source",
+    "available_dialects",
+    "available_plugins",
+]
 
 PLUGIN_GROUP = "wabus.handlers"
 """The entry-point group where handler plugins are registered."""
+
+DIALECT_GROUP = "wabus.dialects"
+"""The entry-point group of dialects: each name maps to a function ``attach(bot, name,
+**options)`` that returns the bot's dialect of that name (attaching it on first use)."""
 
 _log = structlog.get_logger("wabus.core.bot")
 
@@ -68,6 +80,15 @@ def _plugin_entry_points() -> dict[str, EntryPoint]:
 def available_plugins() -> list[str]:
     """The names `BotBuilder.with_plugin` accepts, as installed right now."""
     return sorted(_plugin_entry_points())
+
+
+def _dialect_entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=DIALECT_GROUP)}
+
+
+def available_dialects() -> list[str]:
+    """The names `Bot.dialect` accepts, as installed right now."""
+    return sorted(_dialect_entry_points())
 
 
 class BotBuilder:
@@ -334,6 +355,22 @@ class Bot:
     def _finish(self) -> None:
         if self._finished is not None:
             self._finished.set()
+
+    def dialect(self, name: str, /, **options: Any) -> Any:
+        """This bot's events under another ecosystem's names: ``bot.dialect("wechaty")``.
+
+        Dialects are found through the `DIALECT_GROUP` entry points (``wabus-handlers``
+        provides ``wechaty``, ``baileys`` and ``livechat``). The first call attaches the dialect
+        to the bot's bus (with `options`); later calls return the same one, so its state is
+        shared. Attach it before the bot runs, or it misses the events before. Raises
+        `BotConfigError` for a name no installed package provides, listing those that are.
+        """
+        found = _dialect_entry_points().get(name)
+        if found is None:
+            known = ", ".join(available_dialects()) or "none are installed"
+            raise BotConfigError([f"dialect {name!r} is not installed (available: {known})"])
+        attach: Callable[..., Any] = found.load()
+        return attach(self, name, **options)
 
     def stop(self) -> None:
         """Make `run()` return soon. Safe from any thread and from handlers."""

@@ -1,0 +1,655 @@
+"""The dialect engine: a declarative table of rules from core events to dialect events.
+
+Theory of operation
+-------------------
+
+A dialect is an `EventHandler` that re-emits core events under another ecosystem's names and
+argument shapes. Each dialect class declares two tables and a state:
+
+- `Dialect.events`: its vocabulary, one `EventSpec` per event name with the positional
+  parameters a listener receives. A name with no WhatsApp equivalent carries an `unmapped`
+  reason: listening to it is allowed and documented, and it never fires.
+- `Dialect.rules`: one `Rule` per (core event class, dialect event name) pair, in emission
+  order. A rule's projector takes the dialect's state and the core event and yields zero or
+  more argument tuples, so one core event may fan out into several dialect events (a group
+  change becomes a stub message and a participants update) and a rule may stay silent (a
+  second ``Connected`` is no new ``login``).
+- a state object (a `SessionState` subclass) holding what the projections need to remember:
+  our own JID, login and ready latches, previous group subjects, the reconnect state.
+
+`Dialect.project(event)` runs the rules for the event's class, reading the state, and then
+lets the state `observe` the event. Projectors never change the state; `observe` is the only
+writer, after every rule has seen the state as it was before the event. Rules whose name
+nobody listens to are skipped, so a `Message` body is parsed only when someone listens to an
+event that needs it (the laziness contract of the core).
+
+The class statement checks both tables against each other (`DialectDefinitionError`): every
+rule names a known, mapped event, and every mapped event has a rule.
+
+As a handler, a dialect subscribes to every core event through one async callback, so the bus
+gives it a queue on its event loop: projections and listeners run there, in event order,
+never two at once, whichever thread dispatched. Listeners may be plain or ``async def``.
+
+Listeners are called the way the dialect's ecosystem calls them: Wechaty's with positional
+arguments (``scan(qrcode, status, data)``), Baileys' and LiveChat's with one payload. As in
+JavaScript, a listener that takes fewer positional parameters gets the leading arguments only,
+so both ``def on_scan(qrcode, status)`` and ``def on_ready()`` work. Two names are reserved:
+``'*'`` receives every dialect event as ``(name, *args)`` (LiveChat's mitt passes
+``(type, payload)``), and ``'core'`` receives every core event the dialect sees, the escape
+hatch for whatever the vocabulary lacks.
+
+Every payload keeps the core event it came from: payload objects have a ``core`` attribute
+(`CoreDict`, `CoreList` and `CoreStr` for the JSON-shaped ones), and while a listener runs,
+`current_event()` returns the `DialectEvent` being delivered, whose ``core`` is the core event
+(the way to reach it for events without a payload, such as LiveChat's ``connection_lost``).
+
+A failing rule or listener never stops the others: the rest of the event is delivered, then a
+`DeliveryError` listing each failure is raised to the bus, which logs it and passes it to its
+``on_handler_error`` hook.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar, final, overload
+
+import structlog
+
+from wabus.core import BaseEvent, EventHandler, Jid
+from wabus.core.events import EVENT_TYPES, Message, PairSuccess, SelfPushNameUpdated
+from wabus.handlers.dialects._errors import (
+    DeliveryError,
+    DialectDefinitionError,
+    InvalidListener,
+    ListenerError,
+    ProjectionError,
+    UnknownEventName,
+)
+
+__all__ = [
+    "ALL",
+    "CORE",
+    "Args",
+    "Dialect",
+    "DialectEvent",
+    "DialectListener",
+    "EventSpec",
+    "Rule",
+    "SessionState",
+    "current_event",
+    "hook_for",
+    "rule",
+]
+
+_log = structlog.get_logger("wabus.handlers.dialects")
+
+Args: TypeAlias = tuple[Any, ...]
+"""The positional arguments of one dialect event."""
+
+ALL: Final = "*"
+"""The listener name that receives every dialect event, as ``(name, *args)``."""
+
+CORE: Final = "core"
+"""The listener name that receives every core event the dialect sees (the escape hatch)."""
+
+E = TypeVar("E", bound=BaseEvent)
+S = TypeVar("S", bound="SessionState")
+Fn = TypeVar("Fn", bound=Callable[..., Any])
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One event of a dialect's vocabulary."""
+
+    name: str
+    """The event name, exactly as the dialect's ecosystem spells it."""
+    params: tuple[str, ...]
+    """The positional parameters listeners receive, with their shapes (documentation)."""
+    doc: str
+    """What the event means and which core events produce it."""
+    unmapped: str | None = None
+    """Why the event never fires on WhatsApp (None: it fires)."""
+    legacy_of: str | None = None
+    """For an older name kept as an alias, the current name it corresponds to."""
+
+    @property
+    def arity(self) -> int:
+        """How many positional arguments the event passes."""
+        return len(self.params)
+
+    @property
+    def signature(self) -> str:
+        """``name(param, …)``, for documentation and error messages."""
+        return f"{self.name}({', '.join(self.params)})"
+
+    @property
+    def fires(self) -> bool:
+        """Whether any core event produces this event."""
+        return self.unmapped is None
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of a dialect's table: core events of class `core` may produce event `name`."""
+
+    core: type[BaseEvent]
+    """The core event class the rule applies to."""
+    name: str
+    """The dialect event it produces."""
+    project: Callable[[Any, Any], Iterable[Args]]
+    """``project(state, event)``: the argument tuples to emit (none, one or several)."""
+
+
+def rule(core: type[E], name: str, project: Callable[[S, E], Iterable[Args]]) -> Rule:
+    """A typed `Rule`: `project` must take the dialect's state and a `core` event."""
+    return Rule(core, name, project)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class DialectEvent:
+    """One dialect event, as projected from one core event."""
+
+    dialect: str
+    """The dialect's name, e.g. ``"baileys"``."""
+    name: str
+    """The dialect event name, e.g. ``"messages.upsert"``."""
+    args: Args
+    """The positional arguments its listeners receive."""
+    core: BaseEvent = field(repr=False)
+    """The core event it was projected from."""
+
+
+_CURRENT: ContextVar[DialectEvent | None] = ContextVar("wabus_dialect_event", default=None)
+
+
+def current_event() -> DialectEvent | None:
+    """The dialect event being delivered to the running listener (None outside listeners).
+
+    Its ``core`` is the core event the listener's arguments came from: the way to reach it for
+    events whose arguments are not payload objects.
+    """
+    return _CURRENT.get()
+
+
+_HOOK_CHARS = re.compile(r"[^0-9a-zA-Z]+")
+
+
+def hook_for(name: str) -> str:
+    """The override-style hook method for a dialect event: ``room-join`` → ``on_room_join``,
+    ``messages.upsert`` → ``on_messages_upsert``."""
+    return "on_" + _HOOK_CHARS.sub("_", name).strip("_")
+
+
+@dataclass
+class SessionState:
+    """What every dialect remembers about the session: who we are.
+
+    `me` is learnt from `PairSuccess` (or from our own messages, or given to the dialect for a
+    session that was paired earlier: the core's `Connected` carries no JID); `push_name` from
+    `SelfPushNameUpdated`. Dialects extend this class with their own latches and caches.
+    """
+
+    me: Jid | None = None
+    """Our own JID (phone-number form, with the device), when known."""
+    lid: Jid | None = None
+    """Our own LID, when known."""
+    push_name: str = ""
+    """Our own display name, when known."""
+
+    def observe(self, event: BaseEvent) -> None:
+        """Update the state after the rules have projected `event`."""
+        if isinstance(event, PairSuccess):
+            self.me = event.id
+            self.lid = event.lid
+            if event.business_name and not self.push_name:
+                self.push_name = event.business_name
+        elif isinstance(event, SelfPushNameUpdated):
+            self.push_name = event.new_name
+        elif isinstance(event, Message) and self.me is None:
+            source = event.info.source
+            if source.is_from_me and source.sender.is_user:
+                self.me = source.sender
+
+    @property
+    def my_id(self) -> str:
+        """Our user JID as a string (no device), or ``""`` while unknown."""
+        return str(self.me.to_non_ad()) if self.me is not None else ""
+
+    def is_me(self, jid: Jid | None) -> bool:
+        """Whether `jid` is one of our own identities (any device)."""
+        if jid is None:
+            return False
+        user = jid.to_non_ad()
+        return any(own is not None and own.to_non_ad() == user for own in (self.me, self.lid))
+
+
+@final
+class _Listener:
+    __slots__ = ("arity", "fn", "once")
+
+    def __init__(self, fn: Callable[..., Any], arity: int | None, once: bool) -> None:
+        self.fn = fn
+        self.arity = arity
+        self.once = once
+
+    def call(self, args: Args) -> Any:
+        if self.arity is None:
+            return self.fn(*args)
+        return self.fn(*args[: self.arity])
+
+
+def _arities(fn: Callable[..., Any]) -> tuple[int | None, int]:
+    """(positional parameters taken, None for *args; positional parameters required)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # builtins without a signature: pass everything
+        return None, 0
+    taken: int | None = 0
+    required = 0
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_POSITIONAL:
+            taken = None
+        elif param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            if taken is not None:
+                taken += 1
+            if param.default is param.empty:
+                required += 1
+    return taken, required
+
+
+class Dialect(EventHandler, Generic[S]):
+    """Base of the dialects: re-emits core events under another vocabulary (see the module doc).
+
+    Listen with `on` (or `once`), stop with `off`; `project` gives the dialect events of one
+    core event without delivering them. Options common to every dialect:
+
+    - `me`: our own JID, for a session paired before this process started (the dialects learn
+      it from `PairSuccess` otherwise);
+    - `push_name`: our own display name, likewise.
+
+    Thread-safety: `on`, `once`, `off` and `add_listener` may be called from any thread; the
+    listeners run on the bus's event loop. `project` and `state` belong to that loop.
+    """
+
+    name: ClassVar[str] = ""
+    """The dialect's name (``"wechaty"``, ``"baileys"``, ``"livechat"``)."""
+    events: ClassVar[Mapping[str, EventSpec]] = MappingProxyType({})
+    """The vocabulary: every event name the dialect knows, with its parameters."""
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    """The projection table, in emission order."""
+
+    _routes: ClassVar[Mapping[type[BaseEvent], tuple[Rule, ...]]] = MappingProxyType({})
+    _hooks: ClassVar[Mapping[str, str]] = MappingProxyType({})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "rules" not in vars(cls):
+            return  # an intermediate base: nothing to check yet
+        problems: list[str] = []
+        if not cls.name:
+            problems.append("it has no name")
+        problems.extend(
+            f"{reserved!r} is reserved and cannot be an event name"
+            for reserved in (ALL, CORE)
+            if reserved in cls.events
+        )
+        for key, spec in cls.events.items():
+            if key != spec.name:
+                problems.append(f"events[{key!r}] is the spec of {spec.name!r}")
+            if spec.legacy_of is not None and spec.legacy_of not in cls.events:
+                problems.append(f"{spec.name!r} is a legacy name of unknown {spec.legacy_of!r}")
+        routes: dict[type[BaseEvent], list[Rule]] = {}
+        produced: set[str] = set()
+        for row in cls.rules:
+            target = cls.events.get(row.name)
+            if target is None:
+                problems.append(f"a rule for {row.core.__name__} names unknown {row.name!r}")
+            elif not target.fires:
+                problems.append(f"a rule for {row.core.__name__} names unmapped {row.name!r}")
+            if row.core not in EVENT_TYPES:
+                problems.append(f"{row.core!r} is not a concrete core event class")
+            routes.setdefault(row.core, []).append(row)
+            produced.add(row.name)
+        problems.extend(
+            f"{spec.name!r} has no rule and no reason to stay silent"
+            for spec in cls.events.values()
+            if spec.fires and spec.name not in produced
+        )
+        hooks: dict[str, str] = {}
+        for event_name in cls.events:
+            hook = hook_for(event_name)
+            if hook in hooks:
+                problems.append(f"{event_name!r} and {hooks[hook]!r} share the hook {hook!r}")
+            hooks[hook] = event_name
+        if problems:
+            raise DialectDefinitionError(
+                f"dialect {cls.__qualname__} is defined wrongly: " + "; ".join(problems)
+            )
+        cls._routes = MappingProxyType({core: tuple(rows) for core, rows in routes.items()})
+        cls._hooks = MappingProxyType(hooks)
+
+    def __init__(
+        self,
+        *,
+        me: Jid | str | None = None,
+        push_name: str = "",
+    ) -> None:
+        if not type(self).rules:
+            raise TypeError(f"{type(self).__name__} is an abstract dialect base")
+        self._lock = threading.Lock()
+        self._listeners: Mapping[str, tuple[_Listener, ...]] = MappingProxyType({})
+        self._state = self.new_state()
+        self._state.me = Jid.parse(me) if isinstance(me, str) else me
+        self._state.push_name = push_name
+        self.projection_errors = 0
+        """How many times a rule of the table has failed so far."""
+
+    # Subclass hooks ------------------------------------------------------------------------
+
+    def new_state(self) -> S:
+        """A fresh state for this dialect (subclasses return their `SessionState` subclass)."""
+        raise NotImplementedError
+
+    @property
+    def state(self) -> S:
+        """What the dialect remembers about the session (read it; the dialect writes it)."""
+        return self._state
+
+    # The vocabulary ------------------------------------------------------------------------
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Every event name of the vocabulary, sorted (including the ones that never fire)."""
+        return tuple(sorted(cls.events))
+
+    @classmethod
+    def spec(cls, name: object) -> EventSpec:
+        """The `EventSpec` of `name`; raises `UnknownEventName` listing the valid names."""
+        spec = cls.events.get(name) if isinstance(name, str) else None
+        if spec is None:
+            raise UnknownEventName(cls.name, name, cls.events)
+        return spec
+
+    @classmethod
+    def check_names(cls, names: Iterable[object]) -> tuple[str, ...]:
+        """The names, validated; raises `UnknownEventName` for the first unknown one."""
+        return tuple(cls.spec(name).name for name in names)
+
+    # Listening -----------------------------------------------------------------------------
+
+    def _arity_limit(self, name: str) -> int | None:
+        if name == ALL:
+            return None
+        if name == CORE:
+            return 1
+        return self.spec(name).arity
+
+    def _add(self, name: str, fn: Any, once: bool) -> None:
+        limit = self._arity_limit(name)
+        if not callable(fn):
+            raise InvalidListener(f"a {self.name} listener must be callable, got {fn!r}")
+        taken, required = _arities(fn)
+        if limit is not None and required > limit:
+            shown = self.spec(name).signature if name != CORE else "core(event)"
+            raise InvalidListener(
+                f"{fn!r} needs {required} positional arguments, but {self.name} calls {shown}"
+            )
+        listener = _Listener(fn, taken, once)
+        with self._lock:
+            current = dict(self._listeners)
+            current[name] = (*current.get(name, ()), listener)
+            self._listeners = MappingProxyType(current)
+
+    @overload
+    def on(self, name: str) -> Callable[[Fn], Fn]: ...
+    @overload
+    def on(self, name: str, listener: Callable[..., Any]) -> Self: ...
+
+    def on(self, name: str, listener: Callable[..., Any] | None = None) -> Any:
+        """Call `listener` for every `name` event; returns the dialect, so calls chain.
+
+        Without `listener`, returns a decorator that registers the function it decorates.
+        `name` is an event of the vocabulary (else `UnknownEventName`), ``'*'`` or ``'core'``.
+        Raises `InvalidListener` when the listener needs more positional arguments than the
+        event passes. Thread-safe.
+        """
+        if listener is None:
+
+            def decorate(fn: Fn) -> Fn:
+                self._add(name, fn, once=False)
+                return fn
+
+            self._arity_limit(name)  # check the name now, not when decorating
+            return decorate
+        self._add(name, listener, once=False)
+        return self
+
+    def once(self, name: str, listener: Callable[..., Any]) -> Self:
+        """Like `on`, for the next `name` event only. Thread-safe."""
+        self._add(name, listener, once=True)
+        return self
+
+    def off(self, name: str, listener: Callable[..., Any]) -> Self:
+        """Stop calling `listener` for `name` (its most recent registration). A listener that
+        is not registered is ignored; an unknown name is `UnknownEventName`. Thread-safe."""
+        self._arity_limit(name)
+        with self._lock:
+            current = dict(self._listeners)
+            registered = list(current.get(name, ()))
+            for index in range(len(registered) - 1, -1, -1):
+                if registered[index].fn == listener:
+                    del registered[index]
+                    break
+            else:
+                return self
+            if registered:
+                current[name] = tuple(registered)
+            else:
+                del current[name]
+            self._listeners = MappingProxyType(current)
+        return self
+
+    def add_listener(self, listener: DialectListener) -> Self:
+        """Register each ``on_<event>`` hook that `listener` (a `DialectListener` of this
+        dialect) overrides. Thread-safe."""
+        if not isinstance(listener, DialectListener) or not isinstance(
+            self, type(listener).dialect
+        ):
+            raise InvalidListener(f"{listener!r} is not a DialectListener for {self.name}")
+        for hook, event_name in type(listener).hooks().items():
+            self.on(event_name, getattr(listener, hook))
+        return self
+
+    def listener_count(self, name: str) -> int:
+        """How many listeners `name` has (``'*'`` and ``'core'`` included)."""
+        self._arity_limit(name)
+        return len(self._listeners.get(name, ()))
+
+    def wants(self, name: str) -> bool:
+        """Whether anything listens to `name` (directly or through ``'*'``)."""
+        listeners = self._listeners
+        return name in listeners or ALL in listeners
+
+    # Projecting ----------------------------------------------------------------------------
+
+    def project(
+        self,
+        event: BaseEvent,
+        wanted: Callable[[str], bool] | None = None,
+        errors: list[ProjectionError] | None = None,
+    ) -> list[DialectEvent]:
+        """The dialect events `event` produces, in order, and the state updated after it.
+
+        Only rules whose name `wanted` accepts run (default: the names something listens to),
+        so nobody pays for projections nobody reads. A rule that raises is skipped: the error
+        goes to `errors` when given, else to the log; the other rules still run.
+        """
+        rules = self._routes.get(type(event), ())
+        out: list[DialectEvent] = []
+        if rules:
+            want = self.wants if wanted is None else wanted
+            for row in rules:
+                if not want(row.name):
+                    continue
+                try:
+                    out.extend(
+                        DialectEvent(self.name, row.name, args, event)
+                        for args in row.project(self._state, event)
+                    )
+                except Exception as err:
+                    self.projection_errors += 1
+                    failure = ProjectionError(self.name, row.name, event, err)
+                    failure.__cause__ = err
+                    if errors is not None:
+                        errors.append(failure)
+                    else:
+                        _log.error("dialect rule failed", error=str(failure), exc_info=err)
+        self._state.observe(event)
+        return out
+
+    # Delivering ----------------------------------------------------------------------------
+
+    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
+        """Every core event, through one async callback (see the module doc)."""
+        yield BaseEvent, self.handle_core_event
+
+    async def handle_core_event(self, event: BaseEvent) -> None:
+        """Project one core event and deliver the results (the bus calls this).
+
+        Raises `DeliveryError` after delivering everything else when a rule or listener failed.
+        """
+        failures: list[ProjectionError | ListenerError] = []
+        projection_errors: list[ProjectionError] = []
+        emissions = self.project(event, errors=projection_errors)
+        failures.extend(projection_errors)
+        core_listeners = self._listeners.get(CORE)
+        if core_listeners:
+            await self._call_all(
+                DialectEvent(self.name, CORE, (event,), event), core_listeners, failures
+            )
+        for emission in emissions:
+            failures.extend(await self.deliver(emission))
+        if failures:
+            error = DeliveryError(self.name, failures)
+            raise error from failures[0]
+
+    async def deliver(self, emission: DialectEvent) -> list[ListenerError]:
+        """Call the listeners of `emission.name`, then the ``'*'`` listeners; returns the
+        failures (each listener runs whatever the others do)."""
+        failures: list[ListenerError] = []
+        listeners = self._listeners
+        named = listeners.get(emission.name)
+        if named:
+            await self._call_all(emission, named, failures)
+        every = listeners.get(ALL)
+        if every:
+            await self._call_all(
+                DialectEvent(emission.dialect, ALL, (emission.name, *emission.args), emission.core),
+                every,
+                failures,
+                shown=emission,
+            )
+        return failures
+
+    async def _call_all(
+        self,
+        emission: DialectEvent,
+        listeners: tuple[_Listener, ...],
+        failures: list[Any],
+        shown: DialectEvent | None = None,
+    ) -> None:
+        token = _CURRENT.set(shown or emission)
+        try:
+            for listener in listeners:
+                if listener.once and not self._take_once(emission.name, listener):
+                    continue
+                try:
+                    result = listener.call(emission.args)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception as err:
+                    failure = ListenerError(self.name, emission.name, listener.fn, err)
+                    failure.__cause__ = err
+                    failures.append(failure)
+        finally:
+            _CURRENT.reset(token)
+
+    def _take_once(self, name: str, listener: _Listener) -> bool:
+        """Remove a once-listener before its call; False if another delivery took it."""
+        with self._lock:
+            registered = self._listeners.get(name, ())
+            if listener not in registered:
+                return False
+            current = dict(self._listeners)
+            remaining = tuple(item for item in registered if item is not listener)
+            if remaining:
+                current[name] = remaining
+            else:
+                del current[name]
+            self._listeners = MappingProxyType(current)
+        return True
+
+    def __repr__(self) -> str:
+        count = sum(len(v) for v in self._listeners.values())
+        return f"<{type(self).__name__} {self.name}, {count} listener(s)>"
+
+
+class DialectListener:
+    """Override-style listeners: subclass a dialect's listener base and define hooks.
+
+    A hook is ``on_`` plus the event name with every run of non-alphanumeric characters as
+    ``_`` (`hook_for`): ``on_scan``, ``on_room_join`` (Wechaty), ``on_messages_upsert``
+    (Baileys), ``on_incoming_event`` (LiveChat). A method starting with ``on_`` that is no hook
+    of the dialect is a `DialectDefinitionError` when the class statement runs. Register an
+    instance with `Dialect.add_listener`::
+
+        class MyBot(WechatyListener):
+            def on_scan(self, qrcode: str, status: ScanStatus) -> None: ...
+            async def on_message(self, message: wechaty.Message) -> None: ...
+
+        dialect(bot, "wechaty").add_listener(MyBot())
+    """
+
+    dialect: ClassVar[type[Dialect[Any]]]
+    """The dialect class whose vocabulary the hooks follow."""
+
+    def __init_subclass__(cls, dialect: type[Dialect[Any]] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if dialect is not None:
+            cls.dialect = dialect
+        if getattr(cls, "dialect", None) is None:
+            raise DialectDefinitionError(
+                f"{cls.__qualname__} must name its dialect: class {cls.__name__}"
+                "(DialectListener, dialect=WechatyDialect)"
+            )
+        known = cls.dialect._hooks
+        for attr in vars(cls):
+            if attr.startswith("on_") and attr not in known:
+                close = difflib.get_close_matches(attr, list(known), n=3, cutoff=0.7)
+                hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+                raise DialectDefinitionError(
+                    f"{cls.__qualname__}.{attr} is not a {cls.dialect.name} hook{hint} (hooks:"
+                    f" {', '.join(sorted(known))})"
+                )
+
+    @classmethod
+    def hooks(cls) -> Mapping[str, str]:
+        """The hooks this class defines, each with the event it listens to."""
+        known = cls.dialect._hooks
+        return MappingProxyType(
+            {
+                attr: known[attr]
+                for attr in dir(cls)
+                if attr in known and callable(getattr(cls, attr))
+            }
+        )

@@ -1,0 +1,813 @@
+"""The Wechaty dialect: core events as Wechaty's events, with Wechaty's positional arguments.
+
+::
+
+    wechaty = dialect(bot, "wechaty")
+
+    @wechaty.on("scan")
+    def on_scan(qrcode: str, status: ScanStatus) -> None:
+        print(status.name, qrcode)
+
+    @wechaty.on("room-join")
+    async def on_room_join(room: Room, invitees: list[Contact], inviter: Contact, date) -> None:
+        print(f"{inviter.name} added {[c.id for c in invitees]} to {room.topic}")
+
+Names and signatures follow the Wechaty facade (``wechaty`` 1.20, `WechatyEventListeners`),
+with three puppet-level events added (``dirty``, ``reset``, ``room-announce``) because WhatsApp
+has their sources. ``ready``, ``error`` and ``heartbeat`` pass one payload object, which is
+python-wechaty's shape; a listener declared with no parameters (TypeScript's ``ready()``) works
+too, since listeners get only the leading arguments they accept. ``logout`` passes
+``(user, reason)``; python-wechaty's ``on_logout(contact)`` simply takes the first.
+
+Mapping (dialects.md §A.4; "state" is what the adapter remembers):
+
+- ``scan``: `PairingQrCode` → ``(code, Waiting)``; `PairingCode` → ``("", Waiting, code)``
+  (Wechaty has no pairing codes: the code is the ``data`` argument); `QrScannedWithoutMultidevice`
+  → ``("", Scanned)``; `PairSuccess` → ``("", Confirmed, json{id, lid, platform})``; `PairError`
+  → ``("", Cancel, error)``; `Disconnected` while pairing → ``("", Timeout)``.
+- ``login``: the first `Connected` of a session (state: a login latch, reset by a logout), with
+  our own contact. ``logout``: `LoggedOut`, `ConnectFailure` with a logged-out reason, and
+  `StreamReplaced`, while logged in; the reason is the wire code (``"401"``) or
+  ``"stream_replaced"``.
+- ``ready``: the first `OfflineSyncCompleted` after a login (state: a ready latch).
+- ``message``: `Message` outside ``status@broadcast``, and `UndecryptableMessage` (type
+  Unknown, empty text, as Baileys shows an undecryptable message as a stub). ``post``: a
+  `Message` in ``status@broadcast`` (a WhatsApp status is Wechaty's "moment").
+- ``room-join``: a participant add, and `JoinedGroup` (unless the add that announced us was
+  just seen); ``room-leave``: a participant removal, or the group's deletion (we leave);
+  ``room-topic``: a subject change, with the previous subject (state: subjects seen, from
+  `JoinedGroup` and earlier changes; ``""`` when unknown).
+- ``error``: stream errors, refused logins, bans, an outdated client, pairing failures,
+  malformed stanzas, and `StreamReplaced`, as `GError` with an HTTP-like code.
+- ``heartbeat``: `KeepAliveRestored` (a keepalive answered again).
+- ``dirty`` (puppet level): contact changes → Contact; group changes → Room (and RoomMember when
+  participants changed); stars, edits and revokes → Message. ``reset`` (puppet level): stream
+  errors and refused logins worth retrying. ``room-announce`` (puppet level): description
+  changes, with the previous description (state).
+
+Never fire (no WhatsApp source, documented in `WechatyDialect.events`): ``friendship``,
+``room-invite`` (the wabus schema does not declare ``groupInviteMessage`` yet), ``dong``,
+``start``, ``stop`` and ``puppet``. The objects carry data only: ``say()``, ``forward()`` and
+the other sending methods of Wechaty's objects do not exist, as wabus does not send yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any, ClassVar, Final
+
+from wabus.core import BaseEvent, Jid
+from wabus.core import events as ev
+from wabus.core.events import (
+    GroupParticipant,
+    OtherGroupChange,
+    ParticipantAction,
+    ParticipantsChanged,
+)
+from wabus.handlers.dialects._base import (
+    Args,
+    Dialect,
+    DialectListener,
+    EventSpec,
+    Rule,
+    SessionState,
+    rule,
+)
+from wabus.handlers.dialects._content import content_field, safe_body, unwrap
+from wabus.handlers.dialects._payloads import CoreStr
+
+__all__ = [
+    "Contact",
+    "ContactSelf",
+    "DirtyPayload",
+    "DirtyType",
+    "GError",
+    "HeartbeatPayload",
+    "Message",
+    "MessageType",
+    "Post",
+    "ReadyPayload",
+    "ResetPayload",
+    "Room",
+    "RoomAnnouncePayload",
+    "ScanStatus",
+    "WechatyDialect",
+    "WechatyListener",
+    "WechatyState",
+]
+
+
+class ScanStatus(IntEnum):
+    """Wechaty's ``ScanStatus`` (``wechaty-puppet``), the second argument of ``scan``."""
+
+    Unknown = 0
+    Cancel = 1
+    Waiting = 2
+    Scanned = 3
+    Confirmed = 4
+    Timeout = 5
+
+
+class MessageType(IntEnum):
+    """Wechaty's ``MessageType``, what `Message.type` returns."""
+
+    Unknown = 0
+    Attachment = 1
+    Audio = 2
+    Contact = 3
+    ChatHistory = 4
+    Emoticon = 5
+    Image = 6
+    Text = 7
+    Location = 8
+    MiniProgram = 9
+    GroupNote = 10
+    Transfer = 11
+    RedEnvelope = 12
+    Recalled = 13
+    Url = 14
+    Video = 15
+    Post = 16
+
+
+class DirtyType(IntEnum):
+    """Wechaty's ``DirtyType``: which cached payload a ``dirty`` event invalidates."""
+
+    Unspecified = 0
+    Message = 1
+    Contact = 2
+    Room = 3
+    RoomMember = 4
+    Friendship = 5
+    Post = 6
+
+
+# Payload objects --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    """A WhatsApp user as a Wechaty contact: `id` is the user JID without device."""
+
+    id: str
+    """The user's JID (``15550000002@s.whatsapp.net``), or ``""`` when unknown."""
+    name: str = ""
+    """The push name, when the event carried one."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this contact was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactSelf(Contact):
+    """Our own account, as ``login`` and ``logout`` pass it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Room:
+    """A WhatsApp group as a Wechaty room."""
+
+    id: str
+    """The group JID (``120363…@g.us``)."""
+    topic: str = ""
+    """The group's subject as last seen (``""`` when the adapter has not seen it yet)."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this room was projected from."""
+
+
+_MEDIA_TYPES: Final = {
+    "conversation": MessageType.Text,
+    "extendedTextMessage": MessageType.Text,
+    "imageMessage": MessageType.Image,
+    "videoMessage": MessageType.Video,
+    "ptvMessage": MessageType.Video,
+    "audioMessage": MessageType.Audio,
+    "documentMessage": MessageType.Attachment,
+    "stickerMessage": MessageType.Emoticon,
+    "contactMessage": MessageType.Contact,
+    "contactsArrayMessage": MessageType.Contact,
+    "locationMessage": MessageType.Location,
+    "liveLocationMessage": MessageType.Location,
+}
+_REVOKE: Final = 0  # ProtocolMessage.Type.REVOKE
+
+
+def _jid_text(jid: Jid | None) -> str:
+    return str(jid.to_non_ad()) if jid is not None else ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A message, with the accessors of Wechaty's ``Message`` that need no sending.
+
+    Reading `text`, `type` or `mention_list` parses the body (once, shared with every other
+    handler); nothing else does. `core` is the `wabus.core.events.Message` (or, for a message
+    that could not be decrypted, the `UndecryptableMessage`).
+    """
+
+    id: str
+    """The message id."""
+    core: ev.Message | ev.UndecryptableMessage = field(repr=False, compare=False)
+    """The core event this message was projected from."""
+    me: str = field(default="", repr=False, compare=False)
+    room_topic: str = field(default="", repr=False, compare=False)
+
+    def talker(self) -> Contact:
+        """Who sent it (us, for our own messages)."""
+        info = self.core.info
+        return Contact(id=_jid_text(info.sender), name=info.push_name, core=self.core)
+
+    def listener(self) -> Contact | None:
+        """Who it was sent to, in a 1:1 chat (None in a room)."""
+        source = self.core.info.source
+        if source.is_group:
+            return None
+        if source.is_from_me:
+            return Contact(id=_jid_text(source.recipient or source.chat), core=self.core)
+        return ContactSelf(id=self.me, core=self.core)
+
+    def room(self) -> Room | None:
+        """The room it was sent in (None in a 1:1 chat)."""
+        source = self.core.info.source
+        if not source.is_group:
+            return None
+        return Room(id=str(source.chat), topic=self.room_topic, core=self.core)
+
+    def text(self) -> str:
+        """The text (plain, extended or a caption); ``""`` when it has none.
+
+        Raises `wabus.core.payloads.PayloadDecodeError` when the body does not parse.
+        """
+        if isinstance(self.core, ev.UndecryptableMessage):
+            return ""
+        return self.core.text or ""
+
+    def type(self) -> MessageType:
+        """The kind of content (`MessageType`); Unknown when the body is unavailable."""
+        if isinstance(self.core, ev.UndecryptableMessage):
+            return MessageType.Unknown
+        body = safe_body(self.core)
+        if body is None:
+            return MessageType.Unknown
+        kind = content_field(body)
+        if kind == "extendedTextMessage":
+            return (
+                MessageType.Url
+                if unwrap(body).extendedTextMessage.matchedText
+                else MessageType.Text
+            )
+        if kind == "protocolMessage":
+            revoke = unwrap(body).protocolMessage.type == _REVOKE
+            return MessageType.Recalled if revoke else MessageType.Unknown
+        return _MEDIA_TYPES.get(kind or "", MessageType.Unknown)
+
+    def is_self(self) -> bool:
+        """Whether we sent it (Wechaty's ``message.self()``)."""
+        return self.core.info.source.is_from_me
+
+    def date(self) -> datetime:
+        """When the server received it."""
+        return self.core.info.timestamp
+
+    def age(self) -> float:
+        """Seconds since `date`."""
+        return (datetime.now(UTC) - self.date()).total_seconds()
+
+    def mention_list(self) -> list[Contact]:
+        """The contacts the message mentions (``contextInfo.mentionedJid``)."""
+        if isinstance(self.core, ev.UndecryptableMessage):
+            return []
+        body = safe_body(self.core)
+        if body is None:
+            return []
+        inner = unwrap(body)
+        kind = content_field(inner)
+        content = getattr(inner, kind, None) if kind and kind != "conversation" else None
+        context = getattr(content, "contextInfo", None)
+        mentioned = list(getattr(context, "mentionedJid", ()) or ())
+        return [Contact(id=str(jid), core=self.core) for jid in mentioned]
+
+    def mention_self(self) -> bool:
+        """Whether the message mentions us (by our phone-number JID)."""
+        return bool(self.me) and any(contact.id == self.me for contact in self.mention_list())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post(Message):
+    """A WhatsApp status update, as a Wechaty post (``post`` event)."""
+
+
+class GError(Exception):
+    """Wechaty's ``GError``, the argument of ``error``: `code`, `message` and `details`.
+
+    Codes are HTTP-like, as the wire uses them: 401 logged out, 402 banned, 405 outdated,
+    411 no multi-device, 440 replaced, 5xx server trouble; 400 for a malformed stanza.
+    """
+
+    def __init__(
+        self, code: int, message: str, details: Mapping[str, Any], core: BaseEvent
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.details = dict(details)
+        self.core = core
+        """The core event this error was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadyPayload:
+    """The argument of ``ready`` (python-wechaty's ``EventReadyPayload``)."""
+
+    data: str
+    """How many stanzas the offline sync delivered, as text."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this payload was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeartbeatPayload:
+    """The argument of ``heartbeat``."""
+
+    data: str
+    """What was observed, e.g. ``"keepalive restored"``."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this payload was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResetPayload:
+    """The argument of the puppet-level ``reset``."""
+
+    data: str
+    """Why the connection is being reset."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this payload was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirtyPayload:
+    """The argument of the puppet-level ``dirty``: a cached payload is stale."""
+
+    payload_type: DirtyType
+    """What kind of payload."""
+    payload_id: str
+    """Its id (a JID, or a message id)."""
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this payload was projected from."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomAnnouncePayload:
+    """The argument of the puppet-level ``room-announce``: a group's description changed."""
+
+    room_id: str
+    changer_id: str
+    new_announce: str
+    """The new description (``""`` when it was deleted)."""
+    old_announce: str
+    """The previous description (``""`` when unknown)."""
+    timestamp: datetime
+    core: BaseEvent = field(repr=False, compare=False)
+    """The core event this payload was projected from."""
+
+
+# State ------------------------------------------------------------------------------------
+
+
+@dataclass
+class WechatyState(SessionState):
+    """What the Wechaty adapter remembers (see the module doc)."""
+
+    logged_in: bool = False
+    """Set by the first `Connected` of a session; ``login`` fires only when it was unset."""
+    ready: bool = False
+    """Set by the first `OfflineSyncCompleted` after a login."""
+    pairing: bool = False
+    """A QR code or pairing code is showing."""
+    subjects: dict[Jid, str] = field(default_factory=dict)
+    """The last subject seen per group (for ``room-topic``'s old topic)."""
+    descriptions: dict[Jid, str] = field(default_factory=dict)
+    """The last description seen per group (for ``room-announce``)."""
+    last_add: tuple[Jid, datetime, tuple[GroupParticipant, ...]] | None = None
+    """The participant add seen just before, which `JoinedGroup` may repeat."""
+
+    def observe(self, event: BaseEvent) -> None:
+        """Update the latches and caches after `event` was projected."""
+        super().observe(event)
+        self.last_add = None
+        if isinstance(event, ev.PairingQrCode | ev.PairingCode):
+            self.pairing = True
+        elif isinstance(
+            event,
+            ev.PairSuccess | ev.PairError | ev.QrScannedWithoutMultidevice | ev.Disconnected,
+        ):
+            self.pairing = False
+        elif isinstance(event, ev.Connected):
+            self.logged_in = True
+            self.pairing = False
+        elif isinstance(event, ev.OfflineSyncCompleted):
+            self.ready = self.logged_in
+        elif _ends_session(event):
+            self.logged_in = self.ready = False
+        elif isinstance(event, ev.JoinedGroup):
+            if event.subject is not None:
+                self.subjects[event.jid] = event.subject
+        elif isinstance(event, ev.GroupInfoUpdate):
+            change = event.change
+            if isinstance(change, ev.SubjectChanged):
+                self.subjects[event.jid] = change.subject
+            elif isinstance(change, ev.DescriptionChanged):
+                self.descriptions[event.jid] = change.description or ""
+            elif isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.ADD:
+                self.last_add = (event.jid, event.timestamp, change.participants)
+            elif isinstance(change, OtherGroupChange) and change.tag == "delete":
+                self.subjects.pop(event.jid, None)
+                self.descriptions.pop(event.jid, None)
+
+    def self_contact(self, event: BaseEvent) -> ContactSelf:
+        """Our own contact, as far as known."""
+        return ContactSelf(id=self.my_id, name=self.push_name, core=event)
+
+    def room(self, jid: Jid, event: BaseEvent) -> Room:
+        """A room, with the subject last seen."""
+        return Room(id=str(jid), topic=self.subjects.get(jid, ""), core=event)
+
+
+def _ends_session(event: BaseEvent) -> bool:
+    if isinstance(event, ev.LoggedOut | ev.StreamReplaced):
+        return True
+    return isinstance(event, ev.ConnectFailure) and event.reason.is_logged_out
+
+
+# Projectors -------------------------------------------------------------------------------
+
+
+def _scan_qr(state: WechatyState, event: ev.PairingQrCode) -> Iterator[Args]:
+    yield CoreStr(event.code, event), ScanStatus.Waiting, None
+
+
+def _scan_code(state: WechatyState, event: ev.PairingCode) -> Iterator[Args]:
+    yield CoreStr("", event), ScanStatus.Waiting, CoreStr(event.code, event)
+
+
+def _scan_no_md(state: WechatyState, event: ev.QrScannedWithoutMultidevice) -> Iterator[Args]:
+    yield CoreStr("", event), ScanStatus.Scanned, None
+
+
+def _scan_success(state: WechatyState, event: ev.PairSuccess) -> Iterator[Args]:
+    data = json.dumps({"id": str(event.id), "lid": str(event.lid), "platform": event.platform})
+    yield CoreStr("", event), ScanStatus.Confirmed, CoreStr(data, event)
+
+
+def _scan_error(state: WechatyState, event: ev.PairError) -> Iterator[Args]:
+    yield CoreStr("", event), ScanStatus.Cancel, CoreStr(event.error, event)
+
+
+def _scan_timeout(state: WechatyState, event: ev.Disconnected) -> Iterator[Args]:
+    if state.pairing:
+        yield CoreStr("", event), ScanStatus.Timeout, CoreStr(event.reason or "", event)
+
+
+def _login(state: WechatyState, event: ev.Connected) -> Iterator[Args]:
+    if not state.logged_in:
+        yield (state.self_contact(event),)
+
+
+def _logout_reason(event: BaseEvent) -> str:
+    if isinstance(event, ev.StreamReplaced):
+        return "stream_replaced"
+    reason = getattr(event, "reason", ev.ConnectFailureReason.LOGGED_OUT)
+    return str(int(reason))
+
+
+def _logout(state: WechatyState, event: BaseEvent) -> Iterator[Args]:
+    if state.logged_in and _ends_session(event):
+        yield state.self_contact(event), CoreStr(_logout_reason(event), event)
+
+
+def _ready(state: WechatyState, event: ev.OfflineSyncCompleted) -> Iterator[Args]:
+    if state.logged_in and not state.ready:
+        yield (ReadyPayload(data=str(event.count), core=event),)
+
+
+def _heartbeat(state: WechatyState, event: ev.KeepAliveRestored) -> Iterator[Args]:
+    yield (HeartbeatPayload(data="keepalive restored", core=event),)
+
+
+def _gerror(event: BaseEvent) -> GError | None:
+    """The `GError` for an event that is an error in Wechaty's eyes, else None."""
+    if isinstance(event, ev.StreamError):
+        code = int(event.code) if event.code.isdigit() else 500
+        return GError(code, f"stream error {event.code}", {"code": event.code}, event)
+    if isinstance(event, ev.ConnectFailure):
+        if event.reason.is_logged_out:
+            return None
+        text = event.message or event.reason.name.lower().replace("_", " ")
+        return GError(int(event.reason), text, {"reason": event.reason.name}, event)
+    if isinstance(event, ev.TemporaryBan):
+        text = event.code.name.lower().replace("_", " ")
+        details = {"ban_code": int(event.code), "expire_s": event.expire.total_seconds()}
+        return GError(402, f"temporarily banned: {text}", details, event)
+    if isinstance(event, ev.ClientOutdated):
+        return GError(405, "the server rejected this client version", {}, event)
+    if isinstance(event, ev.PairError):
+        return GError(401, f"pairing failed: {event.error}", {"id": str(event.id)}, event)
+    if isinstance(event, ev.QrScannedWithoutMultidevice):
+        return GError(411, "the QR code was scanned by a phone without multi-device", {}, event)
+    if isinstance(event, ev.StreamReplaced):
+        return GError(440, "another client connected with the same credentials", {}, event)
+    if isinstance(event, ev.MalformedStanza):
+        return GError(400, f"malformed <{event.tag}> stanza: {event.reason}", {}, event)
+    if isinstance(event, ev.LoggedOut):
+        return GError(int(event.reason), "logged out before the login completed", {}, event)
+    return None
+
+
+def _error(state: WechatyState, event: BaseEvent) -> Iterator[Args]:
+    if isinstance(event, ev.LoggedOut) and state.logged_in:
+        return  # a logout, not an error
+    error = _gerror(event)
+    if error is not None:
+        yield (error,)
+
+
+def _message(state: WechatyState, event: ev.Message | ev.UndecryptableMessage) -> Iterator[Args]:
+    if event.info.chat.is_status_broadcast:
+        return
+    topic = state.subjects.get(event.info.chat, "")
+    yield (Message(id=event.info.id, core=event, me=state.my_id, room_topic=topic),)
+
+
+def _post(state: WechatyState, event: ev.Message) -> Iterator[Args]:
+    if event.info.chat.is_status_broadcast:
+        yield (Post(id=event.info.id, core=event, me=state.my_id),)
+
+
+def _contacts(participants: Iterable[GroupParticipant], event: BaseEvent) -> list[Contact]:
+    return [Contact(id=_jid_text(p.phone_number or p.jid), core=event) for p in participants]
+
+
+def _room_join(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    change = event.change
+    if isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.ADD:
+        invitees = _contacts(change.participants, event)
+        inviter = (
+            Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+            if event.actor is not None
+            else (invitees[0] if invitees else state.self_contact(event))
+        )
+        yield state.room(event.jid, event), invitees, inviter, event.timestamp
+
+
+def _room_join_self(state: WechatyState, event: ev.JoinedGroup) -> Iterator[Args]:
+    if state.last_add is not None and state.last_add[:2] == (event.jid, event.timestamp):
+        return  # the participant add just before already announced us
+    me = state.self_contact(event)
+    inviter = (
+        Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+        if event.actor is not None
+        else me
+    )
+    room = Room(
+        id=str(event.jid), topic=event.subject or state.subjects.get(event.jid, ""), core=event
+    )
+    yield room, [me], inviter, event.timestamp or datetime.now(UTC)
+
+
+def _room_leave(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    change = event.change
+    if isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.REMOVE:
+        leavers = _contacts(change.participants, event)
+        remover = (
+            Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+            if event.actor is not None
+            else (leavers[0] if leavers else state.self_contact(event))
+        )
+        yield state.room(event.jid, event), leavers, remover, event.timestamp
+    elif isinstance(change, OtherGroupChange) and change.tag == "delete":
+        me = state.self_contact(event)
+        remover = Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+        yield state.room(event.jid, event), [me], remover, event.timestamp
+
+
+def _room_topic(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    change = event.change
+    if isinstance(change, ev.SubjectChanged):
+        changer = Contact(
+            id=_jid_text(event.actor_pn or event.actor or change.subject_owner), core=event
+        )
+        room = Room(id=str(event.jid), topic=change.subject, core=event)
+        old = CoreStr(state.subjects.get(event.jid, ""), event)
+        date = change.subject_time or event.timestamp
+        yield room, CoreStr(change.subject, event), old, changer, date
+
+
+def _room_announce(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    change = event.change
+    if isinstance(change, ev.DescriptionChanged):
+        yield (
+            RoomAnnouncePayload(
+                room_id=str(event.jid),
+                changer_id=_jid_text(event.actor_pn or event.actor),
+                new_announce=change.description or "",
+                old_announce=state.descriptions.get(event.jid, ""),
+                timestamp=event.timestamp,
+                core=event,
+            ),
+        )
+
+
+def _dirty(kind: DirtyType, payload_id: str, event: BaseEvent) -> Args:
+    return (DirtyPayload(payload_type=kind, payload_id=payload_id, core=event),)
+
+
+def _dirty_contact(
+    state: WechatyState,
+    event: ev.PushNameUpdate | ev.UserAboutUpdate | ev.BusinessStatusUpdate,
+) -> Iterator[Args]:
+    yield _dirty(DirtyType.Contact, _jid_text(event.jid), event)
+
+
+def _dirty_picture(state: WechatyState, event: ev.PictureUpdate) -> Iterator[Args]:
+    if event.jid.is_group:
+        yield _dirty(DirtyType.Room, str(event.jid), event)
+    else:
+        yield _dirty(DirtyType.Contact, _jid_text(event.jid), event)
+
+
+def _dirty_group(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    yield _dirty(DirtyType.Room, str(event.jid), event)
+    if isinstance(event.change, ParticipantsChanged):
+        yield _dirty(DirtyType.RoomMember, str(event.jid), event)
+
+
+def _dirty_joined(state: WechatyState, event: ev.JoinedGroup) -> Iterator[Args]:
+    yield _dirty(DirtyType.Room, str(event.jid), event)
+
+
+def _dirty_star(state: WechatyState, event: ev.StarUpdate) -> Iterator[Args]:
+    yield _dirty(DirtyType.Message, event.message_id, event)
+
+
+def _dirty_edit(state: WechatyState, event: ev.Message) -> Iterator[Args]:
+    if event.info.edit is ev.EditAttribute.NONE:
+        return
+    target = event.info.id
+    body = safe_body(event)
+    if body is not None:
+        inner = unwrap(body)
+        if inner.HasField("protocolMessage") and inner.protocolMessage.key.id:
+            target = inner.protocolMessage.key.id
+    yield _dirty(DirtyType.Message, target, event)
+
+
+def _reset(state: WechatyState, event: ev.StreamError | ev.ConnectFailure) -> Iterator[Args]:
+    if isinstance(event, ev.StreamError):
+        yield (ResetPayload(data=f"stream error {event.code}", core=event),)
+    elif event.reason.should_reconnect:
+        yield (ResetPayload(data=f"connect failure {int(event.reason)}", core=event),)
+
+
+def _spec(name: str, params: tuple[str, ...], doc: str, unmapped: str | None = None) -> EventSpec:
+    return EventSpec(name=name, params=params, doc=doc, unmapped=unmapped)
+
+
+_EVENTS: Final = (
+    _spec(
+        "scan",
+        ("qrcode: str", "status: ScanStatus", "data: str | None"),
+        "A QR code to scan (Waiting), or a step of pairing (Scanned, Confirmed, Cancel, Timeout).",
+    ),
+    _spec("login", ("user: ContactSelf",), "Logged in: the first Connected of a session."),
+    _spec(
+        "logout",
+        ("user: ContactSelf", "reason: str"),
+        "Logged out (unlinked, session invalid, or replaced by another client).",
+    ),
+    _spec("message", ("message: Message",), "A message (status updates come as post)."),
+    _spec("post", ("post: Post",), "A WhatsApp status update."),
+    _spec(
+        "room-join",
+        ("room: Room", "invitees: list[Contact]", "inviter: Contact", "date: datetime"),
+        "Participants joined a group (or we did).",
+    ),
+    _spec(
+        "room-leave",
+        ("room: Room", "leavers: list[Contact]", "remover: Contact", "date: datetime"),
+        "Participants left or were removed (or the group was deleted).",
+    ),
+    _spec(
+        "room-topic",
+        ("room: Room", "new_topic: str", "old_topic: str", "changer: Contact", "date: datetime"),
+        "A group's subject changed; old_topic is the last one seen ('' when unknown).",
+    ),
+    _spec("ready", ("payload: ReadyPayload",), "The first offline sync after a login is done."),
+    _spec("error", ("error: GError",), "Something went wrong (see GError for the codes)."),
+    _spec(
+        "heartbeat", ("payload: HeartbeatPayload",), "The connection answered a keepalive again."
+    ),
+    _spec(
+        "dirty",
+        ("payload: DirtyPayload",),
+        "Puppet level: a cached contact, room, member list or message is stale.",
+    ),
+    _spec("reset", ("payload: ResetPayload",), "Puppet level: the connection is being reset."),
+    _spec(
+        "room-announce",
+        ("payload: RoomAnnouncePayload",),
+        "Puppet level: a group's description (announcement) changed.",
+    ),
+    _spec(
+        "friendship",
+        ("friendship: Friendship",),
+        "A friend request.",
+        unmapped="WhatsApp has no friend requests",
+    ),
+    _spec(
+        "room-invite",
+        ("invitation: RoomInvitation",),
+        "An invitation to a group.",
+        unmapped="the wabus message schema does not declare groupInviteMessage yet",
+    ),
+    _spec(
+        "dong",
+        ("data: str | None",),
+        "The answer to ding().",
+        unmapped="the bus exposes no ping round trip, so there is no ding() to answer",
+    ),
+    _spec("start", (), "The bot started.", unmapped="wabus bots have no facade lifecycle events"),
+    _spec("stop", (), "The bot stopped.", unmapped="wabus bots have no facade lifecycle events"),
+    _spec(
+        "puppet",
+        ("puppet: object",),
+        "The puppet was set (private in Wechaty).",
+        unmapped="there is no puppet: the core client plays its part",
+    ),
+)
+
+_RULES: Final[tuple[Rule, ...]] = (
+    rule(ev.PairingQrCode, "scan", _scan_qr),
+    rule(ev.PairingCode, "scan", _scan_code),
+    rule(ev.QrScannedWithoutMultidevice, "scan", _scan_no_md),
+    rule(ev.QrScannedWithoutMultidevice, "error", _error),
+    rule(ev.PairSuccess, "scan", _scan_success),
+    rule(ev.PairError, "scan", _scan_error),
+    rule(ev.PairError, "error", _error),
+    rule(ev.Disconnected, "scan", _scan_timeout),
+    rule(ev.Connected, "login", _login),
+    rule(ev.LoggedOut, "logout", _logout),
+    rule(ev.LoggedOut, "error", _error),
+    rule(ev.ConnectFailure, "logout", _logout),
+    rule(ev.ConnectFailure, "error", _error),
+    rule(ev.ConnectFailure, "reset", _reset),
+    rule(ev.StreamReplaced, "logout", _logout),
+    rule(ev.StreamReplaced, "error", _error),
+    rule(ev.StreamError, "error", _error),
+    rule(ev.StreamError, "reset", _reset),
+    rule(ev.TemporaryBan, "error", _error),
+    rule(ev.ClientOutdated, "error", _error),
+    rule(ev.MalformedStanza, "error", _error),
+    rule(ev.OfflineSyncCompleted, "ready", _ready),
+    rule(ev.KeepAliveRestored, "heartbeat", _heartbeat),
+    rule(ev.Message, "message", _message),
+    rule(ev.Message, "post", _post),
+    rule(ev.Message, "dirty", _dirty_edit),
+    rule(ev.UndecryptableMessage, "message", _message),
+    rule(ev.GroupInfoUpdate, "room-join", _room_join),
+    rule(ev.GroupInfoUpdate, "room-leave", _room_leave),
+    rule(ev.GroupInfoUpdate, "room-topic", _room_topic),
+    rule(ev.GroupInfoUpdate, "room-announce", _room_announce),
+    rule(ev.GroupInfoUpdate, "dirty", _dirty_group),
+    rule(ev.JoinedGroup, "room-join", _room_join_self),
+    rule(ev.JoinedGroup, "dirty", _dirty_joined),
+    rule(ev.PushNameUpdate, "dirty", _dirty_contact),
+    rule(ev.UserAboutUpdate, "dirty", _dirty_contact),
+    rule(ev.BusinessStatusUpdate, "dirty", _dirty_contact),
+    rule(ev.PictureUpdate, "dirty", _dirty_picture),
+    rule(ev.StarUpdate, "dirty", _dirty_star),
+)
+
+
+class WechatyDialect(Dialect[WechatyState]):
+    """Core events as Wechaty events (see the module doc for the mapping).
+
+    Also the handler plugin ``wechaty``: ``Bot.builder().with_plugin("wechaty")``.
+    """
+
+    name: ClassVar[str] = "wechaty"
+    events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
+    rules: ClassVar[tuple[Rule, ...]] = _RULES
+
+    def new_state(self) -> WechatyState:
+        """A fresh `WechatyState`."""
+        return WechatyState()
+
+
+class WechatyListener(DialectListener, dialect=WechatyDialect):
+    """Base for python-wechaty's override style: define ``on_scan``, ``on_login``,
+    ``on_message``, ``on_room_join``… and register an instance with
+    ``WechatyDialect.add_listener``."""

@@ -1,0 +1,455 @@
+"""The dialect engine: listening, argument shapes, errors, laziness, attaching, definitions."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import anyio
+import pytest
+
+from tests.handlers.dialects import sessions as s
+from wabus.core import BaseEvent, Bot, BotConfigError, CoreEventBus, available_dialects
+from wabus.core import events as ev
+from wabus.core.testing import ScriptedSource
+from wabus.handlers.dialects import (
+    DIALECTS,
+    Args,
+    BaileysDialect,
+    CoreDict,
+    CoreList,
+    CoreStr,
+    DeliveryError,
+    Dialect,
+    DialectDefinitionError,
+    DialectEvent,
+    EventSpec,
+    InvalidListener,
+    ListenerError,
+    LiveChatDialect,
+    ProjectionError,
+    Rule,
+    SessionState,
+    UnknownDialect,
+    UnknownEventName,
+    WechatyDialect,
+    WechatyListener,
+    current_event,
+    dialect,
+    hook_for,
+    rule,
+)
+from wabus.handlers.dialects.wechaty import ScanStatus
+
+pytestmark = pytest.mark.anyio
+
+
+async def _publish(bus: CoreEventBus, *events: BaseEvent) -> None:
+    for event in events:
+        await bus.publish(event)
+
+
+def _bus(d: Dialect[Any]) -> CoreEventBus:
+    bus = CoreEventBus()
+    bus.add_handler(d)
+    return bus
+
+
+# Names ------------------------------------------------------------------------------------
+
+
+def test_an_unknown_name_lists_the_valid_ones() -> None:
+    wechaty = WechatyDialect()
+    with pytest.raises(UnknownEventName) as caught:
+        wechaty.on("scna", print)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert error.dialect == "wechaty" and error.name == "scna"
+    assert "did you mean 'scan'" in str(error)
+    assert "room-join" in str(error) and "friendship" in str(error)
+    assert set(error.valid) == set(WechatyDialect.events)
+    for method in (wechaty.off, wechaty.once):
+        with pytest.raises(UnknownEventName):
+            method("nope", print)
+    with pytest.raises(UnknownEventName):
+        wechaty.on("nope")  # the decorator form checks at once
+    with pytest.raises(UnknownEventName, match=r"valid names: .*messages\.upsert"):
+        BaileysDialect().on("message.upsert", print)
+
+
+def test_names_without_a_whatsapp_source_are_documented_not_errors() -> None:
+    for cls in DIALECTS.values():
+        silent = [spec for spec in cls.events.values() if not spec.fires]
+        assert silent, cls.name
+        for spec in silent:
+            assert spec.unmapped and len(spec.unmapped) > 10, spec
+            cls().on(spec.name, print)  # allowed
+    assert not WechatyDialect.spec("friendship").fires
+    assert "friend requests" in (WechatyDialect.spec("friendship").unmapped or "")
+
+
+def test_every_mapped_name_has_a_rule_and_every_rule_a_name() -> None:
+    for cls in DIALECTS.values():
+        produced = {row.name for row in cls.rules}
+        fires = {spec.name for spec in cls.events.values() if spec.fires}
+        assert produced == fires, cls.name
+        assert len(cls.names()) == len(cls.events)
+
+
+# Listening and argument shapes ------------------------------------------------------------
+
+
+async def test_listeners_get_the_leading_arguments_they_accept() -> None:
+    wechaty = WechatyDialect()
+    two: list[tuple[Any, ...]] = []
+    three: list[tuple[Any, ...]] = []
+    star: list[tuple[Any, ...]] = []
+    none: list[bool] = []
+    wechaty.on("scan", lambda qrcode, status: two.append((qrcode, status)))
+    wechaty.on("scan", lambda *args: three.append(args))
+    wechaty.on("scan", lambda: none.append(True))
+    wechaty.on("*", lambda name, *args: star.append((name, *args)))
+    await _publish(_bus(wechaty), s.QR_1)
+    assert two == [(s.QR_1.code, ScanStatus.Waiting)]
+    assert three == [(s.QR_1.code, ScanStatus.Waiting, None)]
+    assert none == [True]
+    assert star == [("scan", s.QR_1.code, ScanStatus.Waiting, None)]
+
+
+def test_a_listener_needing_more_arguments_than_the_event_passes_is_refused() -> None:
+    wechaty = WechatyDialect()
+    with pytest.raises(InvalidListener, match=r"scan\(qrcode: str, status: ScanStatus"):
+        wechaty.on("scan", lambda a, b, c, d: None)
+    with pytest.raises(InvalidListener, match="must be callable"):
+        wechaty.on("scan", "not a function")  # type: ignore[call-overload]
+    with pytest.raises(InvalidListener):
+        BaileysDialect().on("messages.upsert", lambda data, extra: None)
+    with pytest.raises(InvalidListener):
+        WechatyDialect().on("core", lambda a, b: None)
+    assert isinstance(InvalidListener("x"), TypeError)
+
+
+async def test_decorator_once_off_and_chaining() -> None:
+    baileys = BaileysDialect()
+    calls: list[str] = []
+
+    @baileys.on("connection.update")
+    def always(update: dict[str, Any]) -> None:
+        calls.append("always")
+
+    def first(update: dict[str, Any]) -> None:
+        calls.append("once")
+
+    def removed(update: dict[str, Any]) -> None:
+        calls.append("removed")
+
+    assert baileys.once("connection.update", first).on("connection.update", removed) is baileys
+    assert baileys.listener_count("connection.update") == 3
+    baileys.off("connection.update", removed).off("connection.update", removed)  # twice: no-op
+    bus = _bus(baileys)
+    await _publish(bus, s.CONNECTED)  # connecting + open: two connection.update events
+    assert calls == ["always", "once", "always"]
+    assert baileys.listener_count("connection.update") == 1
+
+
+async def test_async_listeners_are_awaited_in_order() -> None:
+    livechat = LiveChatDialect()
+    seen: list[str] = []
+
+    async def slow(payload: dict[str, Any]) -> None:
+        await anyio.sleep(0.01)
+        seen.append(f"slow {payload['code'][:5]}")
+
+    livechat.on("pairing_qr_code", slow)
+    livechat.on("pairing_qr_code", lambda payload: seen.append(f"fast {payload['code'][:5]}"))
+    await _publish(_bus(livechat), s.QR_1, s.QR_2)
+    assert seen == ["slow 2@ref", "fast 2@ref", "slow 2@ref", "fast 2@ref"]
+
+
+async def test_dispatch_from_a_thread_delivers_on_the_loop_in_order() -> None:
+    baileys = BaileysDialect()
+    loop_thread = threading.get_ident()
+    seen: list[tuple[str, int]] = []
+    baileys.on(
+        "messages.upsert",
+        lambda data: seen.append((data["messages"][0]["key"]["id"], threading.get_ident())),
+    )
+    bus = _bus(baileys)
+    events = [s.OFFLINE_TEXT, s.IMAGE, s.LATE_TEXT]
+    async with bus:
+
+        def produce() -> None:
+            for event in events:
+                bus.dispatch(event)
+
+        await anyio.to_thread.run_sync(produce)
+        with anyio.fail_after(5):
+            while len(seen) < 3:
+                await anyio.sleep(0.001)
+    assert [item[0] for item in seen] == ["OFF1", "IMG1", "L1"]
+    assert {item[1] for item in seen} == {loop_thread}
+
+
+# Reaching the core event ------------------------------------------------------------------
+
+
+async def test_every_payload_reaches_its_core_event() -> None:
+    seen: list[tuple[str, DialectEvent | None, tuple[Any, ...]]] = []
+    attached = []
+    for cls in DIALECTS.values():
+        d = cls()
+        d.on("*", lambda name, *args, _d=d: seen.append((name, current_event(), args)))
+        attached.append(d)
+    bus = CoreEventBus()
+    for d in attached:
+        bus.add_handler(d)
+    await _publish(bus, *s.session())
+    assert len(seen) > 120
+    without_payload = set()
+    for name, current, args in seen:
+        assert current is not None and current.name == name
+        assert current.core in s.session()
+        if not args:
+            without_payload.add(name)
+            continue
+        assert args[0].core is current.core, (name, args[0])  # the payload (first argument)
+        for arg in args[1:]:  # and any other argument that is an object
+            assert getattr(arg, "core", current.core) is current.core, (name, arg)
+    assert without_payload == {"connection_unstable", "connection_recovered", "connection_lost"}
+    assert current_event() is None  # outside listeners
+
+
+async def test_the_core_escape_hatch_sees_every_core_event() -> None:
+    wechaty = WechatyDialect()
+    seen: list[BaseEvent] = []
+    wechaty.on("core", seen.append)
+    await _publish(_bus(wechaty), *s.session())
+    assert seen == s.session()
+
+
+# Failures ---------------------------------------------------------------------------------
+
+
+async def test_a_failing_listener_is_reported_and_the_rest_still_runs() -> None:
+    reported: list[Exception] = []
+    bus = CoreEventBus(on_handler_error=lambda error, handler, event: reported.append(error))
+    baileys = BaileysDialect()
+    bus.add_handler(baileys)
+    seen: list[str] = []
+
+    def broken(update: dict[str, Any]) -> None:
+        raise RuntimeError("listener bug")
+
+    baileys.on("connection.update", broken)
+    baileys.on("connection.update", lambda update: seen.append(update.get("connection", "")))
+    baileys.on("creds.update", lambda update: seen.append("creds"))
+    await _publish(bus, s.PAIRED, s.CONNECTED)
+    assert seen == ["creds", "", "connecting", "creds", "open"]
+    assert len(reported) == 2
+    error = reported[1]
+    assert isinstance(error, DeliveryError) and len(error.failures) == 2
+    failure = error.failures[0]
+    assert isinstance(failure, ListenerError)
+    assert failure.name == "connection.update" and failure.listener is broken
+    assert isinstance(failure.__cause__, RuntimeError)
+
+
+class _Fragile(Dialect[SessionState]):
+    """A dialect whose first rule always fails."""
+
+    name: ClassVar[str] = "fragile"
+    events: ClassVar[dict[str, EventSpec]] = {
+        "a": EventSpec(name="a", params=("x",), doc="a"),
+        "b": EventSpec(name="b", params=("x",), doc="b"),
+    }
+
+    @staticmethod
+    def _fail(state: SessionState, event: ev.Connected) -> Iterator[Args]:
+        if state.me is None:
+            raise ValueError("rule bug")
+        yield ()
+
+    @staticmethod
+    def _ok(state: SessionState, event: ev.Connected) -> Iterator[Args]:
+        yield ("fine",)
+
+    rules: ClassVar[tuple[Rule, ...]] = (
+        rule(ev.Connected, "a", _fail),
+        rule(ev.Connected, "b", _ok),
+    )
+
+    def new_state(self) -> SessionState:
+        return SessionState()
+
+
+async def test_a_failing_rule_is_a_typed_error_and_the_other_rules_run() -> None:
+    fragile = _Fragile()
+    reported: list[Exception] = []
+    bus = CoreEventBus(on_handler_error=lambda error, handler, event: reported.append(error))
+    bus.add_handler(fragile)
+    got: list[str] = []
+    fragile.on("*", lambda name, value: got.append(f"{name}={value}"))
+    await bus.publish(s.CONNECTED)
+    assert got == ["b=fine"]
+    assert fragile.projection_errors == 1
+    [error] = reported
+    assert isinstance(error, DeliveryError)
+    [failure] = error.failures
+    assert isinstance(failure, ProjectionError)
+    assert failure.name == "a" and failure.core is s.CONNECTED
+    assert isinstance(failure.__cause__, ValueError)
+    errors: list[ProjectionError] = []
+    assert [e.name for e in fragile.project(s.CONNECTED, lambda _: True, errors)] == ["b"]
+    assert len(errors) == 1
+
+
+def test_a_badly_defined_dialect_is_refused_when_the_class_is_made() -> None:
+    with pytest.raises(DialectDefinitionError) as caught:
+
+        class _Bad(Dialect[SessionState]):
+            name: ClassVar[str] = "bad"
+            events: ClassVar[dict[str, EventSpec]] = {
+                "a": EventSpec(name="a", params=(), doc=""),
+                "silent": EventSpec(name="silent", params=(), doc="", unmapped="no source"),
+                "*": EventSpec(name="*", params=(), doc=""),
+            }
+            rules: ClassVar[tuple[Rule, ...]] = (
+                Rule(ev.Connected, "nope", lambda state, event: ()),
+                Rule(ev.Connected, "silent", lambda state, event: ()),
+                Rule(BaseEvent, "*", lambda state, event: ()),
+            )
+
+    text = str(caught.value)
+    assert "names unknown 'nope'" in text
+    assert "names unmapped 'silent'" in text
+    assert "'a' has no rule" in text
+    assert "'*' is reserved" in text
+    assert "not a concrete core event class" in text
+    assert isinstance(caught.value, TypeError)
+
+
+def test_abstract_bases_cannot_be_used() -> None:
+    with pytest.raises(TypeError, match="abstract"):
+        Dialect()
+
+
+# Laziness ---------------------------------------------------------------------------------
+
+
+async def test_bodies_are_parsed_only_for_events_someone_listens_to() -> None:
+    wechaty = WechatyDialect()
+    baileys = BaileysDialect()
+    bus = CoreEventBus()
+    bus.add_handler(wechaty)
+    bus.add_handler(baileys)
+    messages: list[Any] = []
+    wechaty.on("message", messages.append)  # a Wechaty Message parses only when asked
+    baileys.on("connection.update", lambda update: None)  # nothing that needs a body
+    event = ev.Message(info=s.OFFLINE_TEXT.info, raw=s.OFFLINE_TEXT.raw)
+    await bus.publish(event)
+    assert len(messages) == 1
+    assert "_wabus_message" not in event.__dict__  # not parsed by any dialect
+    assert messages[0].text() == "ping"
+    assert "_wabus_message" in event.__dict__
+
+
+# Override-style listeners -----------------------------------------------------------------
+
+
+async def test_override_style_hooks() -> None:
+    class Bot(WechatyListener):
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def on_scan(self, qrcode: str, status: ScanStatus) -> None:
+            self.seen.append(f"scan {status.name}")
+
+        async def on_room_topic(self, room: Any, new: str, old: str) -> None:
+            self.seen.append(f"topic {old!r} -> {new!r}")
+
+    assert hook_for("room-join") == "on_room_join"
+    assert hook_for("messages.upsert") == "on_messages_upsert"
+    listener = Bot()
+    wechaty = WechatyDialect().add_listener(listener)
+    await _publish(_bus(wechaty), s.QR_1, s.SUBJECT_1, s.SUBJECT_2)
+    assert listener.seen == [
+        "scan Waiting",
+        "topic '' -> 'Book club'",
+        "topic 'Book club' -> 'Poetry club'",
+    ]
+    with pytest.raises(InvalidListener):
+        BaileysDialect().add_listener(listener)
+
+
+def test_a_misspelt_hook_fails_when_the_class_is_made() -> None:
+    with pytest.raises(DialectDefinitionError, match="did you mean 'on_room_join'"):
+
+        class _Typo(WechatyListener):
+            def on_room_joins(self, room: Any) -> None: ...
+
+
+# Attaching --------------------------------------------------------------------------------
+
+
+async def test_dialect_attaches_once_per_bus_and_finds_plugins() -> None:
+    bus = CoreEventBus()
+    first = dialect(bus, "baileys")
+    assert dialect(bus, "baileys") is first
+    assert isinstance(first, BaileysDialect)
+    with pytest.raises(ValueError, match="attached to this bus already"):
+        dialect(bus, "baileys", me="15550000001@s.whatsapp.net")
+    with pytest.raises(UnknownDialect, match="did you mean 'wechaty'") as caught:
+        dialect(bus, "wechat")
+    assert caught.value.valid == ("baileys", "livechat", "wechaty")
+    with pytest.raises(TypeError):
+        dialect(object(), "baileys")  # type: ignore[call-overload]
+
+    bot = (
+        Bot.builder()
+        .with_plugin("wechaty", me="15550000001@s.whatsapp.net", push_name="Me")
+        .with_source(ScriptedSource([s.CONNECTED]))
+        .build()
+    )
+    plugin = dialect(bot, "wechaty")
+    assert plugin is bot.plugins["wechaty"]
+    logins: list[Any] = []
+    plugin.on("login", logins.append)
+    livechat = dialect(bot, "livechat", me="15550000001:7@s.whatsapp.net")
+    assert dialect(bot, "livechat") is livechat
+    ids: list[str] = []
+    livechat.on("customer_id", ids.append)
+    await bot.run()
+    assert [(c.id, c.name) for c in logins] == [("15550000001@s.whatsapp.net", "Me")]
+    assert ids == ["15550000001@s.whatsapp.net"]
+
+
+async def test_bot_dialect_is_the_same_attachment() -> None:
+    bot = Bot.builder().with_source(ScriptedSource([s.CONNECTED])).build()
+    wechaty = bot.dialect("wechaty", me="15550000001@s.whatsapp.net", push_name="Me")
+    assert isinstance(wechaty, WechatyDialect)
+    assert bot.dialect("wechaty") is wechaty is dialect(bot, "wechaty")
+    assert available_dialects() == ["baileys", "livechat", "wechaty"]
+    with pytest.raises(BotConfigError, match="dialect 'wechat' is not installed") as caught:
+        bot.dialect("wechat")
+    assert "baileys, livechat, wechaty" in str(caught.value)
+    logins: list[Any] = []
+    wechaty.on("login", logins.append)
+    await bot.run()
+    assert [c.id for c in logins] == ["15550000001@s.whatsapp.net"]
+
+
+def test_the_dialects_are_plugins() -> None:
+    for name, cls in DIALECTS.items():
+        bot = Bot.builder().with_plugin(name).build()
+        assert type(bot.plugins[name]) is cls
+
+
+def test_payload_containers_behave_like_their_values() -> None:
+    payload = CoreDict(s.CONNECTED, {"a": 1}, b=2)
+    assert payload == {"a": 1, "b": 2} and payload.core is s.CONNECTED
+    assert repr(payload) == "{'a': 1, 'b': 2}"
+    assert json.dumps(CoreList(s.CONNECTED, [payload])) == '[{"a": 1, "b": 2}]'
+    text = CoreStr("qr", s.CONNECTED)
+    assert text == "qr" and repr(text) == "'qr'" and text.core is s.CONNECTED

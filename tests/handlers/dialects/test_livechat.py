@@ -1,0 +1,264 @@
+"""The LiveChat dialect against whole sessions: Customer SDK 4 names, and the seed's older
+names as aliases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.handlers.dialects import sessions as s
+from tests.handlers.dialects.recording import named, of, record
+from tests.strategies import events as any_event
+from wabus.core import BaseEvent, Jid, Server
+from wabus.core import events as ev
+from wabus.core.payloads import PayloadDecodeError
+from wabus.handlers.dialects import LiveChatDialect, ProjectionError, WechatyDialect, current_event
+from wabus.handlers.dialects.livechat import LEGACY_NAMES
+
+pytestmark = pytest.mark.anyio
+
+ME = "15550000001@s.whatsapp.net"
+ALICE = "15550000002@s.whatsapp.net"
+BOB = "15550000003@s.whatsapp.net"
+GROUP = str(s.GROUP)
+
+
+async def test_connection_lifecycle_and_the_legacy_pairing() -> None:
+    out = await record(LiveChatDialect(), s.session())
+    connected = [args[0] for args in named(out, "connected")]
+    assert len(connected) == 2  # every time, unlike Wechaty's login
+    assert connected[0]["customer"]["type"] == "customer"
+    assert connected[0]["customer"]["id"] == ME
+    assert connected[0]["availability"] == "online"
+    assert named(out, "customer_id") == [(ME,)]  # once per session
+    assert [args[0] for args in named(out, "disconnected")] == [
+        {"reason": "connection_lost"},
+        {"reason": "logged_out_remotely"},
+    ]
+    assert of(out, s.DROPPED) == ["disconnected", "connection_lost"]
+    assert named(out, "connection_lost") == [()]
+    [(restored,)] = named(out, "connection_restored")
+    assert restored.core is s.RECONNECTED
+    assert of(out, s.RECONNECTED) == ["connection_restored", "connected"]
+    summary = {chat["id"]: chat for chat in restored["chatsSummary"]}
+    assert restored["totalChats"] == len(summary) == 4  # Alice, the group, status, the new group
+    assert summary[GROUP]["users"] == [BOB]
+    assert summary[GROUP]["lastEvent"]["text"] == "hello @15550000001"
+    assert of(out, s.HICCUP) == ["connection_unstable"] and of(out, s.HICCUP_2) == []
+    assert of(out, s.RECOVERED) == ["connection_recovered"]
+    assert [args[0] for args in named(out, "pairing_qr_code")] == [
+        {"code": s.QR_1.code, "timeout": 60_000},
+        {"code": s.QR_2.code, "timeout": 20_000},
+    ]
+
+
+async def test_incoming_chats_and_events() -> None:
+    out = await record(LiveChatDialect(), s.session())
+    assert of(out, s.OFFLINE_TEXT) == ["user_data", "incoming_chat", "incoming_event", "new_event"]
+    assert of(out, s.IMAGE) == ["incoming_event", "new_event"]  # a chat seen before
+    [(user,), *_] = named(out, "user_data")
+    assert user == {"type": "agent", "id": ALICE, "name": "Alice", "avatar": None, "jobTitle": ""}
+    first_chat = named(out, "incoming_chat")[0][0]["chat"]
+    assert first_chat["id"] == ALICE and first_chat["thread"]["chatId"] == ALICE
+    assert [u["type"] for u in first_chat["users"]] == ["customer", "agent"]
+    assert first_chat["thread"]["events"][0]["text"] == "ping"
+
+    events = {args[0]["event"]["id"]: args[0] for args in named(out, "incoming_event")}
+    ping = events["OFF1"]
+    assert ping["chatId"] == ALICE
+    assert ping["event"] == {
+        "id": "OFF1",
+        "authorId": ALICE,
+        "createdAt": "2026-11-21T09:00:01.000Z",
+        "threadId": ALICE,
+        "properties": {"whatsapp": {"from_me": False, "push_name": "Alice", "is_offline": True}},
+        "type": "message",
+        "text": "ping",
+    }
+    image = events["IMG1"]["event"]
+    assert (image["type"], image["contentType"], image["width"], image["height"]) == (
+        "file",
+        "image/jpeg",
+        640,
+        480,
+    )
+    assert image["url"] == "https://mmg.whatsapp.net/x"
+    assert image["properties"]["whatsapp"]["caption"] == "look"
+    assert image["properties"]["whatsapp"]["encrypted_media"] is True
+    undecryptable = events["U1"]["event"]
+    assert (undecryptable["type"], undecryptable["systemMessageType"]) == (
+        "system_message",
+        "undecryptable",
+    )
+    assert "R1" not in events and "E1" not in events and "V1" not in events
+
+    legacy = {args[0]["event"]["id"]: args[0] for args in named(out, "new_event")}
+    assert legacy["OFF1"] == {"chat": ALICE, "event": ping["event"]}
+
+
+async def test_updates_properties_and_seen() -> None:
+    out = await record(LiveChatDialect(), s.session())
+    [(reaction,)] = named(out, "event_properties_updated")
+    assert reaction == {
+        "chatId": ALICE,
+        "threadId": ALICE,
+        "eventId": "MINE1",
+        "properties": {"whatsapp": {"reaction": "👍", "reaction_by": ALICE}},
+    }
+    [(removed,)] = named(out, "event_properties_deleted")
+    assert removed["eventId"] == "MINE1" and removed["properties"] == {"whatsapp": ["reaction"]}
+    [(edited,), (revoked,)] = named(out, "event_updated")
+    assert (edited["event"]["id"], edited["event"]["text"]) == ("IMG1", "look again")
+    assert edited["event"]["properties"] == {"whatsapp": {"edited": True}}
+    assert revoked["event"]["id"] == "OFF1"
+    assert revoked["event"]["properties"] == {"whatsapp": {"revoked": True}}
+
+    [(seen,)] = named(out, "events_marked_as_seen")
+    assert seen == {"chatId": ALICE, "userId": ALICE, "seenUpTo": "2026-11-21T09:00:02.000Z"}
+    [(last_seen,)] = named(out, "last_seen_timestamp_updated")
+    assert last_seen == {"chat": ALICE, "user": ALICE, "timestamp": int(s.at(2).timestamp() * 1000)}
+
+    typing = [args[0] for args in named(out, "incoming_typing_indicator")]
+    assert typing == [
+        {"chatId": GROUP, "typingIndicator": {"authorId": BOB, "isTyping": True}},
+        {"chatId": GROUP, "typingIndicator": {"authorId": BOB, "isTyping": False}},
+    ]
+    assert named(out, "user_is_typing") == [({"chat": GROUP, "user": BOB},)]
+    assert named(out, "user_stopped_typing") == [({"chat": GROUP, "user": BOB},)]
+
+
+async def test_groups_and_chat_properties() -> None:
+    out = await record(LiveChatDialect(), s.session())
+    updated = named(out, "chat_properties_updated")
+    properties = [args[0]["properties"]["whatsapp"] for args in updated]
+    assert properties == [
+        {"subject": "Book club"},
+        {"subject": "Poetry club"},
+        {"description": "Poems on Fridays"},
+        {"announce": True},
+    ]
+    added = [args[0] for args in named(out, "user_added_to_chat")]
+    assert added[0]["user"]["id"] == "15550000004@s.whatsapp.net"
+    assert added[0]["user"]["type"] == "agent" and added[0]["present"] is True
+    assert added[1]["user"]["type"] == "customer"  # we were added to the new group
+    assert named(out, "user_removed_from_chat") == [
+        ({"chatId": GROUP, "userId": "15550000004@s.whatsapp.net"},)
+    ]
+    created = [args[0]["chat"] for args in named(out, "incoming_chat")]
+    assert created[-1]["id"] == str(s.NEW_GROUP)
+    assert created[-1]["properties"] == {"whatsapp": {"subject": "Fresh group"}}
+    assert of(out, s.JOINED_ME) == []  # the chat is known already
+
+
+async def test_chats_end_for_us() -> None:
+    removed_me = ev.GroupInfoUpdate(
+        jid=s.GROUP,
+        actor=s.BOB,
+        timestamp=s.at(40),
+        change=ev.ParticipantsChanged(
+            action=ev.ParticipantAction.REMOVE,
+            participants=(ev.GroupParticipant(jid=s.ME.to_non_ad()),),
+        ),
+    )
+    deleted = ev.DeleteChatUpdate(jid=s.ALICE, timestamp=s.at(41))
+    out = await record(LiveChatDialect(), [s.PAIRED, removed_me, deleted])
+    assert named(out, "chat_deactivated") == [({"chatId": GROUP},), ({"chatId": ALICE},)]
+    assert named(out, "thread_closed") == [({"chat": GROUP},), ({"chat": ALICE},)]
+
+
+async def test_disconnection_reasons_and_profiles() -> None:
+    events: list[BaseEvent] = [
+        s.PAIRED,
+        ev.StreamReplaced(),
+        ev.TemporaryBan(code=ev.TempBanReason.SENT_TO_TOO_MANY_PEOPLE, expire=timedelta(hours=2)),
+        ev.ClientOutdated(),
+        ev.ConnectFailure(reason=ev.ConnectFailureReason.CAT_EXPIRED),
+        ev.ConnectFailure(reason=ev.ConnectFailureReason.SERVICE_UNAVAILABLE),
+        ev.StreamError(code="500"),
+        ev.PushNameUpdate(jid=s.ALICE, new_push_name="Alice B."),
+        ev.UserAboutUpdate(jid=s.ALICE, status="busy", timestamp=s.at(1)),
+        ev.UserAboutUpdate(jid=s.ME.to_non_ad(), status="at work", timestamp=s.at(2)),
+        ev.SelfPushNameUpdated(new_name="Me"),
+        ev.IncomingCall(
+            jid=s.ALICE,
+            stanza_id="c1",
+            timestamp=s.at(3),
+            action=ev.CallOffer(call_id="CALL1", call_creator=s.ALICE),
+        ),
+    ]
+    out = await record(LiveChatDialect(), events)
+    assert [args[0]["reason"] for args in named(out, "disconnected")] == [
+        "too_many_connections",
+        "customer_temporarily_blocked",
+        "unsupported_version",
+        "access_token_expired",
+        "service_temporarily_unavailable",
+        "internal_error",
+    ]
+    assert named(out, "disconnected")[1][0]["data"] == {"code": 101, "expire": 7200.0}
+    users = [args[0] for args in named(out, "user_data")]
+    assert [(u["id"], u["name"], u["jobTitle"]) for u in users] == [
+        (ALICE, "Alice B.", ""),
+        (ALICE, "", "busy"),
+    ]
+    assert [args[0] for args in named(out, "customer_updated")] == [
+        {"id": ME, "sessionFields": {"about": "at work"}},
+        {"id": ME, "name": "Me"},
+    ]
+    [(call,)] = named(out, "incoming_event")
+    assert call["event"]["systemMessageType"] == "call_offer"
+    assert call["event"]["text"] == "incoming voice call"
+
+
+async def test_events_without_payload_reach_their_core_event() -> None:
+    livechat = LiveChatDialect()
+    cores: list[BaseEvent | None] = []
+    livechat.on("connection_lost", lambda: cores.append(getattr(current_event(), "core", None)))
+    await record(livechat, [s.DROPPED])
+    assert cores == [s.DROPPED] and cores[0] is s.DROPPED
+
+
+async def test_the_chats_remembered_are_bounded() -> None:
+    livechat = LiveChatDialect(max_chats=2)
+    chats = [Jid(f"1555000010{n}", Server.USER) for n in range(5)]
+    messages = [
+        ev.Message(info=s.info(f"M{n}", chat, s.ALICE, n), raw=s.text_body("x"))
+        for n, chat in enumerate(chats)
+    ]
+    out = await record(livechat, [*messages, messages[0]])
+    assert len(livechat.state.chats) == 2
+    assert len(named(out, "incoming_chat")) == 6  # the first chat was forgotten, so new again
+    with pytest.raises(ValueError, match="max_chats"):
+        LiveChatDialect(max_chats=0)
+
+
+def test_legacy_names_are_aliases_of_current_ones() -> None:
+    assert set(LEGACY_NAMES) == {
+        "connection_lost",
+        "connection_restored",
+        "new_event",
+        "user_is_typing",
+        "user_stopped_typing",
+        "last_seen_timestamp_updated",
+        "thread_closed",
+    }
+    for legacy, current in LEGACY_NAMES.items():
+        spec = LiveChatDialect.spec(legacy)
+        assert spec.legacy_of == current and spec.fires
+        assert LiveChatDialect.spec(current).fires
+    silent = {spec.name for spec in LiveChatDialect.events.values() if not spec.fires}
+    assert {"incoming_greeting", "chat_transferred", "queue_position_updated"} <= silent
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(any_event())
+def test_every_core_event_projects_without_failing(event: BaseEvent) -> None:
+    for dialect in (LiveChatDialect(), WechatyDialect()):
+        errors: list[ProjectionError] = []
+        for emitted in dialect.project(event, lambda _name: True, errors):
+            if emitted.args:
+                assert getattr(emitted.args[0], "core", None) is event
+        for error in errors:
+            assert isinstance(error.__cause__, PayloadDecodeError), error

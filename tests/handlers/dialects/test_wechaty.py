@@ -1,0 +1,212 @@
+"""The Wechaty dialect against whole sessions, with the argument shapes of Wechaty's docs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.handlers.dialects import sessions as s
+from tests.handlers.dialects.recording import named, of, record
+from wabus.core import Node
+from wabus.core import events as ev
+from wabus.handlers.dialects.wechaty import (
+    Contact,
+    ContactSelf,
+    DirtyType,
+    GError,
+    Message,
+    MessageType,
+    Post,
+    ReadyPayload,
+    Room,
+    RoomAnnouncePayload,
+    ScanStatus,
+    WechatyDialect,
+)
+
+pytestmark = pytest.mark.anyio
+
+ME = "15550000001@s.whatsapp.net"
+ALICE = "15550000002@s.whatsapp.net"
+BOB = "15550000003@s.whatsapp.net"
+CAROL = "15550000004@s.whatsapp.net"
+GROUP = str(s.GROUP)
+
+
+async def test_pairing_login_and_ready() -> None:
+    out = await record(WechatyDialect(), s.pairing())
+    assert [item.name for item in out] == ["scan", "scan", "scan", "login", "message", "ready"]
+    scans = named(out, "scan")
+    assert scans[0] == (s.QR_1.code, ScanStatus.Waiting, None)
+    assert scans[1] == (s.QR_2.code, ScanStatus.Waiting, None)
+    qrcode, status, data = scans[2]
+    assert (qrcode, status) == ("", ScanStatus.Confirmed)
+    assert json.loads(data) == {
+        "id": "15550000001:7@s.whatsapp.net",
+        "lid": "100000000000001:7@lid",
+        "platform": "android",
+    }
+    [(user,)] = named(out, "login")
+    assert isinstance(user, ContactSelf) and user.id == ME
+    [(ready,)] = named(out, "ready")
+    assert isinstance(ready, ReadyPayload) and ready.data == "2" and ready.core is s.SYNCED
+
+
+async def test_login_and_ready_once_per_session_and_again_after_a_logout() -> None:
+    out = await record(WechatyDialect(), [*s.session(), s.CONNECTED, s.SYNCED])
+    logins = [item.core for item in out if item.name == "login"]
+    readies = [item.core for item in out if item.name == "ready"]
+    # Not at RECONNECTED (events are values: compare identities); again after LOGGED_OUT.
+    assert [e is s.CONNECTED for e in logins] == [True, True]
+    assert [e is s.SYNCED for e in readies] == [True, True]
+    [(user, reason)] = named(out, "logout")
+    assert isinstance(user, ContactSelf) and user.id == ME and reason == "401"
+    assert of(out, s.DROPPED) == []  # a dropped connection is no logout
+    assert named(out, "heartbeat")[0][0].data == "keepalive restored"
+
+
+async def test_messages_with_the_accessors_of_wechaty_message() -> None:
+    out = await record(WechatyDialect(), s.session())
+    messages: dict[str, Message] = {args[0].id: args[0] for args in named(out, "message")}
+    assert list(messages) == ["OFF1", "G1", "IMG1", "R1", "R2", "E1", "V1", "U1", "MINE3", "L1"]
+
+    ping = messages["OFF1"]
+    assert ping.text() == "ping" and ping.type() is MessageType.Text
+    assert ping.talker() == Contact(id=ALICE, name="Alice", core=ping.core)
+    assert ping.listener() == ContactSelf(id=ME, core=ping.core)
+    assert ping.room() is None and not ping.is_self()
+    assert ping.date() == s.at(1)
+    assert abs(ping.age() - (datetime.now(UTC) - s.at(1)).total_seconds()) < 60
+
+    mention = messages["G1"]
+    room = mention.room()
+    assert room is not None and (room.id, room.topic) == (GROUP, "Book club")
+    assert mention.listener() is None
+    assert [c.id for c in mention.mention_list()] == [ME] and mention.mention_self()
+    assert mention.talker().id == BOB
+
+    image = messages["IMG1"]
+    assert image.type() is MessageType.Image and image.text() == "look"
+    assert messages["V1"].type() is MessageType.Recalled
+    assert messages["R1"].type() is MessageType.Unknown  # Wechaty has no reactions
+    undecryptable = messages["U1"]
+    assert undecryptable.type() is MessageType.Unknown and undecryptable.text() == ""
+    assert undecryptable.core is s.UNDECRYPTABLE
+    mine = messages["MINE3"]
+    assert mine.is_self() and mine.talker().id == ME
+    listener = mine.listener()
+    assert listener is not None and listener.id == ALICE
+
+    [(post,)] = named(out, "post")
+    assert isinstance(post, Post) and post.text() == "my status" and post.talker().id == ALICE
+    assert "S1" not in messages  # a status update is a post, not a message
+
+
+async def test_room_events_keep_the_previous_topic() -> None:
+    out = await record(WechatyDialect(), s.session())
+    topics = named(out, "room-topic")
+    assert len(topics) == 2
+    room, new, old, changer, date = topics[0]
+    assert isinstance(room, Room) and room.id == GROUP
+    assert (new, old, changer.id, date) == ("Book club", "", BOB, s.at(4))
+    room, new, old, changer, date = topics[1]
+    assert (room.topic, new, old, changer.id, date) == (
+        "Poetry club",
+        "Poetry club",
+        "Book club",
+        ALICE,
+        s.at(14),
+    )
+
+    joins = named(out, "room-join")
+    assert [(r.id, [c.id for c in inv], by.id, when) for r, inv, by, when in joins] == [
+        (GROUP, [CAROL], BOB, s.at(16)),
+        (str(s.NEW_GROUP), [ME], ME, s.at(19)),  # we created it
+        (str(s.NEW_GROUP), [ME], ALICE, s.at(20)),  # Alice added us (JoinedGroup not twice)
+    ]
+    assert joins[0][0].topic == "Poetry club" and joins[1][0].topic == "Fresh group"
+    assert of(out, s.JOINED_ME) == ["dirty"]
+
+    [(room, leavers, remover, when)] = named(out, "room-leave")
+    assert (room.id, [c.id for c in leavers], remover.id, when) == (GROUP, [CAROL], BOB, s.at(17))
+
+    [(announce,)] = named(out, "room-announce")
+    assert isinstance(announce, RoomAnnouncePayload)
+    assert (announce.room_id, announce.new_announce, announce.old_announce) == (
+        GROUP,
+        "Poems on Fridays",
+        "",
+    )
+    assert announce.changer_id == ALICE
+
+
+async def test_dirty_marks_stale_payloads() -> None:
+    out = await record(WechatyDialect(), s.session())
+    dirty = [(p.payload_type, p.payload_id) for (p,) in named(out, "dirty")]
+    assert (DirtyType.Message, "IMG1") in dirty  # the edit
+    assert (DirtyType.Message, "OFF1") in dirty  # the revoke
+    assert dirty.count((DirtyType.RoomMember, GROUP)) == 2  # added, removed
+    assert (DirtyType.Room, str(s.NEW_GROUP)) in dirty
+
+
+async def test_pairing_steps_and_errors() -> None:
+    ban = ev.TemporaryBan(code=ev.TempBanReason.BLOCKED_BY_USERS, expire=timedelta(hours=1))
+    events = [
+        s.QR_1,
+        ev.Disconnected(reason="qr refs ran out"),
+        ev.PairingCode(code="ABCD-EFGH", timeout=timedelta(seconds=180)),
+        ev.QrScannedWithoutMultidevice(),
+        ev.PairError(id=s.ME, lid=s.ME_LID, error="bad signature"),
+        ev.StreamError(code="515"),
+        ban,
+        ev.ClientOutdated(),
+        ev.ConnectFailure(reason=ev.ConnectFailureReason.SERVICE_UNAVAILABLE),
+        ev.MalformedStanza(tag="message", reason="no id", raw=Node("message")),
+        ev.LoggedOut(on_connect=True),
+    ]
+    out = await record(WechatyDialect(), events)
+    scans = [(q, st, d) for q, st, d in named(out, "scan")]
+    assert scans == [
+        (s.QR_1.code, ScanStatus.Waiting, None),
+        ("", ScanStatus.Timeout, "qr refs ran out"),
+        ("", ScanStatus.Waiting, "ABCD-EFGH"),  # a pairing code travels as `data`
+        ("", ScanStatus.Scanned, None),
+        ("", ScanStatus.Cancel, "bad signature"),
+    ]
+    errors = [args[0] for args in named(out, "error")]
+    assert all(isinstance(e, GError) for e in errors)
+    assert [e.code for e in errors] == [411, 401, 515, 402, 405, 503, 400, 401]
+    assert errors[3].details == {"ban_code": 102, "expire_s": 3600.0}
+    assert "blocked by users" in errors[3].message
+    assert errors[3].core is ban
+    resets = [args[0].data for args in named(out, "reset")]
+    assert resets == ["stream error 515", "connect failure 503"]
+    assert named(out, "logout") == []  # never logged in
+
+
+async def test_a_replaced_stream_and_a_deleted_group_end_things() -> None:
+    delete = ev.GroupInfoUpdate(
+        jid=s.GROUP, actor=s.BOB, timestamp=s.at(40), change=ev.OtherGroupChange(tag="delete")
+    )
+    failure = ev.ConnectFailure(reason=ev.ConnectFailureReason.MAIN_DEVICE_GONE)
+    events = [s.PAIRED, s.CONNECTED, delete, ev.StreamReplaced(), s.CONNECTED, failure]
+    out = await record(WechatyDialect(), events)
+    [(room, leavers, remover, _)] = named(out, "room-leave")
+    assert (room.id, [c.id for c in leavers], remover.id) == (GROUP, [ME], BOB)
+    logouts = [(user.id, reason) for user, reason in named(out, "logout")]
+    assert logouts == [(ME, "stream_replaced"), (ME, "403")]
+    assert [e.code for (e,) in named(out, "error")] == [440]
+    assert len(named(out, "login")) == 2
+
+
+def test_unmapped_events_are_documented() -> None:
+    silent = {spec.name for spec in WechatyDialect.events.values() if not spec.fires}
+    assert silent == {"friendship", "room-invite", "dong", "start", "stop", "puppet"}
+    assert WechatyDialect.spec("room-join").params == (
+        "room: Room",
+        "invitees: list[Contact]",
+        "inviter: Contact",
+        "date: datetime",
+    )
