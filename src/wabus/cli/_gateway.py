@@ -1,0 +1,173 @@
+"""``wabus gateway``: the socket.io event gateway, next to a bot fed by an event source.
+
+::
+
+    WABUS_GATEWAY_TOKEN=s3cret wabus gateway --port 3000           # a simulator session
+    WABUS_GATEWAY_TOKEN=s3cret wabus gateway --repeat --interval 2   # …played again and again
+    wabus gateway --token s3cret --source sample                   # the scripted sample
+    wabus gateway --token s3cret --source none                     # the gateway alone
+
+Host, port and token(s) come from ``--host``/``--port``/``--token`` or, when a flag is not
+given, from ``WABUS_GATEWAY_HOST``/``_PORT``/``_TOKEN`` (prefer the environment for tokens:
+flags are visible to other users of the machine). Clients connect to the printed URL; the
+health endpoint answers at ``/health`` while the command runs. It runs until interrupted
+(Ctrl-C or SIGTERM), and exits 0 then, or 1 when the gateway cannot start.
+
+Sources are listed in `SOURCES`; `DEFAULT_SOURCE` names the one used when ``--source`` is not
+given: the simulator (`wabus.simulator.SimulatedSession`: a client paired with a loopback
+simulator, playing its scenario). ``--source sample`` is the scripted, in-process sample
+session of `wabus.core.testing.sample_session` (no sockets, no protocol).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Final
+
+import anyio
+
+from wabus.core import Bot, CoreEventBus, Source
+from wabus.core.testing import ScriptedSource, sample_session
+from wabus.handlers.gateway import (
+    ENV_HOST,
+    ENV_PORT,
+    ENV_TOKEN,
+    EventGateway,
+    GatewayConfig,
+    GatewayConfigError,
+    GatewayError,
+)
+from wabus.simulator import SimulatedSession
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "HELP",
+    "LOG_STREAM",
+    "NAME",
+    "SOURCES",
+    "RepeatingSampleSource",
+    "configure",
+    "run",
+]
+
+NAME = "gateway"
+HELP = "serve the bus's events to socket.io clients (Baileys event names)"
+LOG_STREAM = "stderr"  # standard output carries the address line
+
+
+class RepeatingSampleSource:
+    """The sample session, played again and again (with fresh timestamps) until cancelled."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+
+    async def run(self, bus: CoreEventBus) -> None:
+        """Publish the sample session, over and over."""
+        while True:
+            await ScriptedSource(sample_session(datetime.now(UTC)), interval=self._interval).run(
+                bus
+            )
+            await anyio.sleep(self._interval)
+
+
+def _sample(args: argparse.Namespace) -> Source | None:
+    if args.repeat:
+        return RepeatingSampleSource(args.interval)
+    return ScriptedSource(sample_session(datetime.now(UTC)), interval=args.interval)
+
+
+def _simulator(args: argparse.Namespace) -> Source | None:
+    return SimulatedSession(repeat=args.repeat, interval=args.interval)
+
+
+def _no_source(args: argparse.Namespace) -> Source | None:
+    return None
+
+
+SOURCES: Final[Mapping[str, Callable[[argparse.Namespace], Source | None]]] = MappingProxyType(
+    {
+        "simulator": _simulator,  # a client and the simulator (wabus.simulator.SimulatedSession)
+        "sample": _sample,  # the scripted sample session (wabus.core.testing.sample_session)
+        "none": _no_source,  # the gateway alone: nothing publishes
+    }
+)
+"""The event sources ``--source`` accepts, each built from the parsed arguments."""
+
+DEFAULT_SOURCE: Final = "simulator"
+"""The source used without ``--source``."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add this command's options."""
+    parser.add_argument("--host", help=f"address to listen on (env {ENV_HOST}; 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, help=f"port to listen on, 0 for any free one (env {ENV_PORT}; 3000)"
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        help=f"an accepted token; repeatable (env {ENV_TOKEN}, comma-separated)",
+    )
+    parser.add_argument(
+        "--source",
+        choices=sorted(SOURCES),
+        default=DEFAULT_SOURCE,
+        help=f"what feeds the bot (default: {DEFAULT_SOURCE})",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between events (default 1)"
+    )
+    parser.add_argument("--repeat", action="store_true", help="play the session again and again")
+    parser.add_argument(
+        "--queue-size", type=int, help="events a client may fall behind before it is dropped"
+    )
+
+
+async def _serve(config: GatewayConfig, source: Source | None) -> int:
+    gateway = EventGateway(config)
+    builder = Bot.builder().with_handler(gateway)
+    if source is not None:
+        builder.with_source(source)
+    bot = builder.build()
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with bot, anyio.create_task_group() as group:
+            try:
+                await group.start(gateway.serve)
+            except GatewayError as err:
+                print(f"wabus gateway: {err}", file=sys.stderr)
+                return 1
+            health = gateway.url.removesuffix(config.namespace) + config.health_path
+            print(f"wabus gateway: listening on {gateway.url} (health: {health})", flush=True)
+            async for signum in signals:
+                name = signal.Signals(signum).name
+                print(f"wabus gateway: {name}, stopping", file=sys.stderr, flush=True)
+                break
+            group.cancel_scope.cancel()
+    stats = gateway.stats
+    print(
+        f"wabus gateway: stopped after {stats.events} events, {stats.deliveries} deliveries,"
+        f" {stats.slow_disconnects} slow clients dropped",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run the command; returns the exit status."""
+    if args.interval < 0:
+        parser.error("--interval must not be negative")
+    try:
+        config = GatewayConfig.from_env(
+            host=args.host, port=args.port, tokens=args.token, queue_size=args.queue_size
+        )
+    except GatewayConfigError as err:
+        hint = f" (set {ENV_TOKEN} or pass --token)" if "token" in str(err) else ""
+        parser.error(f"{err}{hint}")
+    source = SOURCES[args.source](args)
+    status: int = anyio.run(_serve, config, source)
+    return status
