@@ -18,6 +18,15 @@ PUBLIC_MODULES = [
     "wabus.handlers",
     "wabus.handlers.channel",
     "wabus.handlers.logging",
+    "wabus.handlers.nats",
+    "wabus.handlers.dialects",
+    "wabus.handlers.dialects.wechaty",
+    "wabus.handlers.dialects.baileys",
+    "wabus.handlers.dialects.livechat",
+    "wabus.handlers.gateway",
+    "wabus.handlers.gateway.testing",
+    "wabus.client",
+    "wabus.simulator",
 ]
 
 # Names whose documentation lives on the module (type aliases and constants have no __doc__
@@ -37,6 +46,7 @@ _DATA_DOC = {
     "EventFilter",
     "HOOKS",
     "PLUGIN_GROUP",
+    "DIALECT_GROUP",
     "DEFAULT_QUEUE_SIZE",
     "group_only",
     "direct_only",

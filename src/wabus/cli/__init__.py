@@ -4,6 +4,11 @@
   as the handler receives it.
 - ``wabus replay FILE`` (or ``--sample``): a capture through the decoder and the router,
   printing each event as a JSON line (``--kinds message,receipt`` to keep only some).
+- ``wabus gateway``: the socket.io event gateway next to a bot (by default fed by the scripted
+  sample session), until interrupted; host, port and token from flags or the environment.
+- ``wabus bridge``: a bot's events published to NATS JetStream (``wabus.<account>.<kind>``).
+- ``wabus worker``: handlers (``--plugin NAME``, ``--handler module:attribute``) on events
+  consumed from NATS JetStream; workers with the same ``--durable`` share the load.
 
 Each subcommand is a module here with ``NAME``, ``HELP``, ``LOG_STREAM``, ``configure(parser)``
 and ``run(args, parser) -> int``; `COMMANDS` lists them.
@@ -20,7 +25,13 @@ from wabus.cli._console import configure_logging
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: Final = ("wabus.cli._run", "wabus.cli._replay")
+COMMANDS: Final = (
+    "wabus.cli._run",
+    "wabus.cli._replay",
+    "wabus.cli._gateway",
+    "wabus.cli._bridge",
+    "wabus.cli._worker",
+)
 """The modules that implement the subcommands, in the order ``--help`` lists them."""
 
 
