@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TextIO
 
@@ -25,10 +26,12 @@ class _CurrentStream:
         stream.flush()
 
 
-def configure_logging(stream_name: str = "stdout") -> None:
-    """Readable console logs on ``stdout`` or ``stderr`` (the stream is looked up per write)."""
+def configure_logging(stream_name: str = "stdout", level: int = logging.INFO) -> None:
+    """Readable console logs on ``stdout`` or ``stderr`` (the stream is looked up per write),
+    from `level` up (debug lines are left out by default)."""
     stream: TextIO = getattr(sys, stream_name)
     structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="%H:%M:%S"),
