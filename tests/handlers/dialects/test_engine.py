@@ -280,9 +280,6 @@ class _Fragile(Dialect[SessionState]):
         rule(ev.Connected, "b", _ok),
     )
 
-    def new_state(self) -> SessionState:
-        return SessionState()
-
 
 async def test_a_failing_rule_is_a_typed_error_and_the_other_rules_run() -> None:
     fragile = _Fragile()

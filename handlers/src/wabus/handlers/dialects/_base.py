@@ -58,7 +58,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar, final, overload
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Self,
+    TypeAlias,
+    TypeVar,
+    cast,
+    final,
+    overload,
+)
 
 import structlog
 
@@ -287,6 +298,8 @@ class Dialect(EventHandler, Generic[S]):
     """The vocabulary: every event name the dialect knows, with its parameters."""
     rules: ClassVar[tuple[Rule, ...]] = ()
     """The projection table, in emission order."""
+    state_class: ClassVar[type[SessionState]] = SessionState
+    """What the dialect remembers: a `SessionState` subclass, made fresh for each instance."""
 
     _routes: ClassVar[Mapping[type[BaseEvent], tuple[Rule, ...]]] = MappingProxyType({})
     _hooks: ClassVar[Mapping[str, str]] = MappingProxyType({})
@@ -357,8 +370,8 @@ class Dialect(EventHandler, Generic[S]):
     # Subclass hooks ------------------------------------------------------------------------
 
     def new_state(self) -> S:
-        """A fresh state for this dialect (subclasses return their `SessionState` subclass)."""
-        raise NotImplementedError
+        """A fresh state for this dialect: an instance of `state_class`."""
+        return cast(S, type(self).state_class())
 
     @property
     def state(self) -> S:

@@ -976,12 +976,9 @@ class BaileysDialect(Dialect[BaileysState]):
     """
 
     name: ClassVar[str] = "baileys"
+    state_class: ClassVar[type[SessionState]] = BaileysState
     events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
     rules: ClassVar[tuple[Rule, ...]] = _RULES
-
-    def new_state(self) -> BaileysState:
-        """A fresh `BaileysState`."""
-        return BaileysState()
 
 
 class BaileysListener(DialectListener, dialect=BaileysDialect):

@@ -883,6 +883,7 @@ class LiveChatDialect(Dialect[LiveChatState]):
     """
 
     name: ClassVar[str] = "livechat"
+    state_class: ClassVar[type[SessionState]] = LiveChatState
     events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
     rules: ClassVar[tuple[Rule, ...]] = _RULES
 
@@ -893,10 +894,6 @@ class LiveChatDialect(Dialect[LiveChatState]):
             raise ValueError(f"max_chats must be a positive int, got {max_chats!r}")
         super().__init__(me=me, push_name=push_name)
         self.state.max_chats = max_chats
-
-    def new_state(self) -> LiveChatState:
-        """A fresh `LiveChatState`."""
-        return LiveChatState()
 
 
 class LiveChatListener(DialectListener, dialect=LiveChatDialect):

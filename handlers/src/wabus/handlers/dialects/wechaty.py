@@ -799,12 +799,9 @@ class WechatyDialect(Dialect[WechatyState]):
     """
 
     name: ClassVar[str] = "wechaty"
+    state_class: ClassVar[type[SessionState]] = WechatyState
     events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
     rules: ClassVar[tuple[Rule, ...]] = _RULES
-
-    def new_state(self) -> WechatyState:
-        """A fresh `WechatyState`."""
-        return WechatyState()
 
 
 class WechatyListener(DialectListener, dialect=WechatyDialect):
