@@ -16,11 +16,10 @@ import gc
 import os
 import time
 import tracemalloc
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from benches.bench_wire import corpus
+from benches.bench_wire import best_ns, corpus
 from wabus.core import CoreEventBus, Jid, Server, payloads
 from wabus.core.events import HistorySync, HistorySyncType, Message, MessageInfo, MessageSource
 from wabus.proto import common_pb2, e2e_pb2, history_pb2, web_pb2
@@ -29,20 +28,6 @@ from wabus.protocol import Router, decode_node
 
 ME = Jid("15550000001", Server.USER)
 EPOCH = datetime.fromtimestamp(0, UTC)
-
-
-def _best_ns(run: Callable[[], object], iterations: int, rounds: int) -> float:
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(rounds):
-            start = time.perf_counter_ns()
-            for _ in range(iterations):
-                run()
-            best = min(best, (time.perf_counter_ns() - start) / iterations)
-    finally:
-        gc.enable()
-    return best
 
 
 def router_throughput(iterations: int, rounds: int) -> list[str]:
@@ -57,8 +42,8 @@ def router_throughput(iterations: int, rounds: int) -> list[str]:
         def decode_and_route(p: bytes = payload) -> object:
             return router.route(decode_node(p))
 
-        both = _best_ns(decode_and_route, iterations, rounds)
-        alone = _best_ns(functools.partial(router.route, node), iterations, rounds)
+        both = best_ns(decode_and_route, iterations, rounds)
+        alone = best_ns(functools.partial(router.route, node), iterations, rounds)
         lines.append(
             f"  {name:<22}{1e9 / both / 1e3:10.1f} k/s{1e9 / alone / 1e3:10.1f} k/s"
             f"{events:>8}{alone / both:13.0%}"

@@ -118,7 +118,8 @@ def corpus() -> dict[str, bytes]:
     }
 
 
-def _best_ns(run: Callable[[], object], iterations: int, rounds: int) -> float:
+def best_ns(run: Callable[[], object], iterations: int, rounds: int) -> float:
+    """Nanoseconds per call of `run`: the best of `rounds` rounds, after a warm-up."""
     for _ in range(min(iterations, 200)):
         run()
     best = float("inf")
@@ -217,11 +218,11 @@ def main(quick: bool = False) -> None:
     iterations, rounds = (200, 1) if quick else (20_000, 7)
     decoded = {name: decode_node(payload) for name, payload in payloads.items()}
     ours = {
-        name: _best_ns(functools.partial(decode_node, payload), iterations, rounds)
+        name: best_ns(functools.partial(decode_node, payload), iterations, rounds)
         for name, payload in payloads.items()
     }
     encode = {
-        name: _best_ns(functools.partial(encode_node, decoded[name]), iterations, rounds)
+        name: best_ns(functools.partial(encode_node, decoded[name]), iterations, rounds)
         for name in payloads
     }
     peer = baileys(payloads, iterations, rounds)
@@ -236,7 +237,7 @@ def main(quick: bool = False) -> None:
         except Exception as err:  # it does not know this format's newer parts
             yowsup_ns[name] = f"cannot decode ({type(err).__name__})"
             continue
-        yowsup_ns[name] = _best_ns(
+        yowsup_ns[name] = best_ns(
             functools.partial(yowsup, payload), max(iterations // 10, 20), rounds
         )
 
