@@ -42,6 +42,15 @@ def _type_checking_blocks(tree: ast.AST) -> set[int]:
     return inside
 
 
+def _imported(node: ast.AST) -> list[str]:
+    """The absolute module names an import statement imports (none for other nodes)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return [node.module]
+    return []
+
+
 def _wabus_imports(path: Path) -> set[str]:
     """The wabus areas a module imports at run time (type-checking-only imports excluded:
     a type checker may follow them, the interpreter never does)."""
@@ -51,12 +60,7 @@ def _wabus_imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if id(node) in type_only:
             continue
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        for name in names:
+        for name in _imported(node):
             parts = name.split(".")
             if parts[0] == "wabus":
                 found.add(parts[1] if len(parts) > 1 else "")
@@ -110,10 +114,5 @@ def test_the_protocol_layer_is_sans_io() -> None:
     for path in sorted(AREAS["protocol"].rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            for name in names:
+            for name in _imported(node):
                 assert name.split(".")[0] not in _IO_MODULES, f"{path.name} imports {name}"

@@ -64,6 +64,10 @@ class PayloadCodec(Protocol):
     def message_text(self, message: Any) -> str | None:
         """The text of a parsed message, for the common shapes; None when it has none."""
 
+    def unwrap_message(self, message: Any) -> Any:
+        """The content of a parsed message: the innermost one under its wrapper layers
+        (ephemeral, view-once, edited, …)."""
+
     def parse_history_sync(self, raw: bytes) -> Any:
         """A whole history-sync blob (``HistorySync``), parsed."""
 

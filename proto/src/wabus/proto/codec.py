@@ -21,7 +21,7 @@ _CONVERSATIONS: Final = 2  # HistorySync.conversations
 _PUSHNAMES: Final = 7  # HistorySync.pushnames
 
 # Fields of Message that wrap another Message (FutureProofMessage.message, or
-# DeviceSentMessage.message), looked through when looking for the text.
+# DeviceSentMessage.message), looked through to find the content.
 _WRAPPERS: Final = tuple(
     field
     for field in (
@@ -30,8 +30,13 @@ _WRAPPERS: Final = tuple(
         "viewOnceMessage",
         "viewOnceMessageV2",
         "viewOnceMessageV2Extension",
-        "editedMessage",
         "documentWithCaptionMessage",
+        "editedMessage",
+        "groupMentionedMessage",
+        "botInvokeMessage",
+        "lottieStickerMessage",
+        "statusMentionMessage",
+        "spoilerMessage",
     )
     if field in Message.DESCRIPTOR.fields_by_name  # the schema may not declare every wrapper
 )
@@ -39,7 +44,8 @@ _CAPTIONED: Final = ("imageMessage", "videoMessage", "documentMessage")
 
 
 def unwrap(message: Message) -> Message:
-    """The innermost message under wrapper layers (device-sent, ephemeral, view-once, edited)."""
+    """The innermost message under wrapper layers (device-sent, ephemeral, view-once, edited,
+    mentions, …)."""
     seen = 0
     while seen < 8:  # wrappers nest a few levels at most; never loop on a hostile message
         for field in _WRAPPERS:
@@ -87,6 +93,10 @@ class ProtoPayloadCodec:
     def message_text(self, message: Message) -> str | None:
         """See `message_text`."""
         return message_text(message)
+
+    def unwrap_message(self, message: Message) -> Message:
+        """See `unwrap`."""
+        return unwrap(message)
 
     def parse_history_sync(self, raw: bytes) -> HistorySync:
         """A whole history-sync blob."""

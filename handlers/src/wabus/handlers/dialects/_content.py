@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from wabus.core.events import Message
-from wabus.core.payloads import PayloadError
+from wabus.core.payloads import PayloadError, payload_codec
 
 if TYPE_CHECKING:
     from google.protobuf.message import Message as ProtoMessage
@@ -24,21 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["content_field", "proto_dict", "safe_body", "safe_text", "unwrap"]
 
-# Wrappers around the real content (FutureProofMessage.message, DeviceSentMessage.message).
-_WRAPPERS: Final = (
-    "deviceSentMessage",
-    "ephemeralMessage",
-    "viewOnceMessage",
-    "viewOnceMessageV2",
-    "viewOnceMessageV2Extension",
-    "documentWithCaptionMessage",
-    "editedMessage",
-    "groupMentionedMessage",
-    "botInvokeMessage",
-    "lottieStickerMessage",
-    "statusMentionMessage",
-    "spoilerMessage",
-)
 # Fields that ride along with any content and are not content themselves.
 _METADATA: Final = frozenset(
     {
@@ -50,17 +35,10 @@ _METADATA: Final = frozenset(
 
 
 def unwrap(message: WAMessage) -> WAMessage:
-    """The innermost message under wrapper layers (ephemeral, view-once, device-sent, …)."""
-    for _ in range(8):  # wrappers nest a few levels at most; never loop on a hostile body
-        for wrapper in _WRAPPERS:
-            if message.HasField(wrapper):
-                inner = getattr(message, wrapper)
-                if inner.HasField("message"):
-                    message = inner.message
-                    break
-        else:
-            return message
-    return message
+    """The innermost message under wrapper layers (ephemeral, view-once, device-sent, …), as
+    the installed payload codec unwraps it."""
+    unwrapped: WAMessage = payload_codec().unwrap_message(message)
+    return unwrapped
 
 
 def content_field(message: WAMessage) -> str | None:
