@@ -466,7 +466,7 @@ async def test_a_request_in_flight_fails_when_the_connection_drops() -> None:
             await events.wait_for(Connected)
             await sim.wait_connected()
             sim.respond_to_pings = False
-            start = len(sim.sent)
+            start = sim.sent_count
             with anyio.fail_after(5):
                 async with anyio.create_task_group() as tasks:
                     tasks.start_soon(ask, client)
@@ -475,3 +475,19 @@ async def test_a_request_in_flight_fails_when_the_connection_drops() -> None:
             await client.stop()
     [failure] = failures
     assert "ended before request" in str(failure)
+
+
+async def test_the_simulator_keeps_only_the_latest_sent_nodes() -> None:
+    async with Simulator(keep_sent=3) as sim, live(sim, make_client(sim)) as (_, events):
+        await events.wait_for(Connected)
+        await sim.wait_connected()
+        start = sim.sent_count
+        ids = [await sim.send_message(ALICE, f"m{n}") for n in range(5)]
+        last = await sim.expect_sent(lambda n: n.opt_attr("id") == ids[-1], start=start)
+        first = await sim.expect_sent("ack", start=start, timeout=0.5)
+    assert len(sim.sent) == 3
+    assert sim.sent_count >= start + 5
+    assert last.tag == "ack"
+    assert (
+        first.attr("id") in ids[2:]
+    )  # the oldest acks are gone; the search starts at what is kept

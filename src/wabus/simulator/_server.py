@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ class Simulator:
         phone: Jid = _PHONE,
         phone_lid: Jid = _PHONE_LID,
         refs: int = 6,
+        keep_sent: int = 10_000,
     ) -> None:
         self.host = host
         self.port = port
@@ -127,7 +129,8 @@ class Simulator:
         self._ids = itertools.count(1)
         self._connection: _Connection | None = None
         self._changed: anyio.Event | None = None
-        self._received: list[Node] = []
+        self._received: deque[Node] = deque(maxlen=keep_sent)  # bounded: it may run for days
+        self._received_total = 0
         self._task_group: anyio.abc.TaskGroup | None = None
         self._stack: AsyncExitStack | None = None
 
@@ -172,8 +175,13 @@ class Simulator:
 
     @property
     def sent(self) -> tuple[Node, ...]:
-        """Every node clients have sent, in order."""
+        """The nodes clients have sent, in order: the last `keep_sent` of them."""
         return tuple(self._received)
+
+    @property
+    def sent_count(self) -> int:
+        """How many nodes clients have sent so far (a `start` for `expect_sent`)."""
+        return self._received_total
 
     @property
     def paired_devices(self) -> tuple[Jid, ...]:
@@ -270,11 +278,13 @@ class Simulator:
     async def expect_sent(
         self, match: str | Callable[[Node], bool], *, timeout: float = 10.0, start: int = 0
     ) -> Node:
-        """The first node a client sent (from index `start`) with this tag or that matches."""
+        """The first node a client sent with this tag or that matches, counting from the
+        `start`-th node ever sent (take it from `sent_count` before acting)."""
         predicate = (lambda n: n.tag == match) if isinstance(match, str) else match
         with anyio.fail_after(timeout):
             while True:
-                for node in self._received[start:]:
+                first = self._received_total - len(self._received)  # the oldest one kept
+                for node in itertools.islice(self._received, max(0, start - first), None):
                     if predicate(node):
                         return node
                 await self._wait_change()
@@ -447,6 +457,7 @@ class Simulator:
                 connection.transport.decrypt(await self._next_frame(connection.ws, decoder))
             )
             self._received.append(node)
+            self._received_total += 1
             await self._handle(connection, node)
             self._notify()
 
