@@ -1,4 +1,5 @@
-"""Hypothesis strategies for the wire codec: nodes that survive an exact round trip."""
+"""Hypothesis strategies for the wire codec: nodes that survive an exact round trip, and
+hostile variants of real stanzas (for the router's and the live client's fuzz tests)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,56 @@ def wire_nodes(max_leaves: int = 10) -> st.SearchStrategy[Node]:
         lambda children: st.builds(Node, _names, attrs, st.lists(children, min_size=1, max_size=5)),
         max_leaves=max_leaves,
     )
+
+
+# Hostile stanzas ------------------------------------------------------------------------
+
+HOSTILE_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "99999999999999999999",
+            "-99999999999999999999",
+            "18446744073709551616",
+            "9223372036854775808",
+            "-1",
+            "0",
+            "",
+            "1e5",
+            "0x10",
+            " 12",
+            "٣",  # a digit, but not an ASCII one
+            "9" * 5000,  # beyond Python's int-from-str limit
+            "123@s.whatsapp.net",
+            "1:99999@s.whatsapp.net",
+            "deny",
+        ]
+    ),
+    st.integers(-(2**80), 2**80).map(str),
+    st.text(max_size=12),
+)
+
+
+@st.composite
+def hostile(draw: st.DrawFn, node: Node, depth: int = 0) -> Node:
+    """`node` with some of its attributes, children and content replaced."""
+    attrs = dict(node.attrs)
+    for key in list(attrs):
+        if draw(st.integers(0, 3)) == 0:
+            attrs[key] = draw(HOSTILE_VALUES)
+    if draw(st.integers(0, 5)) == 0:
+        attrs[draw(st.sampled_from(["t", "last", "expire", "count", "id", "from"]))] = draw(
+            HOSTILE_VALUES
+        )
+    content = node.content
+    if isinstance(content, tuple) and depth < 4:
+        children = [draw(hostile(child, depth + 1)) for child in content]
+        if children and draw(st.integers(0, 4)) == 0:
+            del children[draw(st.integers(0, len(children) - 1))]
+        if children and draw(st.integers(0, 4)) == 0:
+            children.append(children[draw(st.integers(0, len(children) - 1))])
+        content = tuple(children)
+    elif isinstance(content, bytes) and content and draw(st.booleans()):
+        flipped = bytearray(content)
+        flipped[draw(st.integers(0, len(flipped) - 1))] ^= draw(st.integers(1, 255))
+        content = bytes(flipped[: draw(st.integers(0, len(flipped)))])
+    return Node(node.tag, attrs, content)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias, final
 
@@ -28,7 +29,15 @@ from pydantic_core import core_schema
 from wabus.core._errors import InvalidJid, NodeAttributeError, NodeError
 from wabus.core._jid import Jid
 
-__all__ = ["AttrValue", "Content", "Node"]
+__all__ = [
+    "INT_ATTR_MAX",
+    "INT_ATTR_MIN",
+    "MAX_DURATION_SECONDS",
+    "MAX_UNIX_TIME",
+    "AttrValue",
+    "Content",
+    "Node",
+]
 
 AttrValue: TypeAlias = str | Jid
 """The type of a node attribute value."""
@@ -42,6 +51,16 @@ _object_new = object.__new__
 
 # How much binary content `str()` shows before eliding the rest.
 _SHOW_BYTES = 24
+
+INT_ATTR_MIN: Final = -(2**63)
+"""The smallest integer an attribute may carry (the protocol's integers are 64-bit)."""
+INT_ATTR_MAX: Final = 2**63 - 1
+"""The largest integer an attribute may carry."""
+MAX_UNIX_TIME: Final = 253_402_300_799
+"""The last second `datetime` can represent (9999-12-31T23:59:59Z): the bound of time attributes."""
+MAX_DURATION_SECONDS: Final = 100 * 366 * 86_400
+"""The longest duration (a century) a seconds attribute may carry."""
+_MAX_DIGITS: Final = len(str(INT_ATTR_MAX))  # longer is out of range without converting it
 
 
 @final
@@ -151,25 +170,71 @@ class Node:
         except InvalidJid as err:
             raise NodeAttributeError(self.tag, key, value, f"is not a JID ({err.reason})") from err
 
-    def int_attr(self, key: str) -> int:
-        """A required attribute as a decimal integer.
+    # Every numeric getter goes through `_as_int`: the one place where attribute integers are
+    # parsed and range-checked, so no caller ever sees an OverflowError from a value the
+    # peer chose (a time in the year 10^12, a duration of 2^70 seconds).
 
-        Raises `NodeAttributeError` when it is missing or not a decimal integer.
+    def int_attr(
+        self, key: str, *, minimum: int = INT_ATTR_MIN, maximum: int = INT_ATTR_MAX
+    ) -> int:
+        """A required attribute as a decimal integer in ``[minimum, maximum]``.
+
+        Raises `NodeAttributeError` when it is missing, not a decimal integer, or out of range
+        (by default, the signed 64-bit range the protocol's integers use).
         """
-        return self._as_int(key, self.attr(key))
+        return self._as_int(key, self.attr(key), minimum, maximum)
 
-    def opt_int_attr(self, key: str, default: int | None = None) -> int | None:
-        """An optional attribute as a decimal integer, or `default` when missing or empty."""
+    def opt_int_attr(
+        self,
+        key: str,
+        default: int | None = None,
+        *,
+        minimum: int = INT_ATTR_MIN,
+        maximum: int = INT_ATTR_MAX,
+    ) -> int | None:
+        """An optional attribute as a decimal integer in range, or `default` when missing or
+        empty. Raises `NodeAttributeError` when present but not an integer in range."""
         value = self.opt_attr(key)
         if value is None or value == "":
             return default
-        return self._as_int(key, value)
+        return self._as_int(key, value, minimum, maximum)
 
-    def _as_int(self, key: str, value: str) -> int:
+    def _as_int(self, key: str, value: str, minimum: int, maximum: int) -> int:
         digits = value[1:] if value[:1] == "-" else value
         if not digits.isascii() or not digits.isdigit():
             raise NodeAttributeError(self.tag, key, value, "is not a decimal integer")
-        return int(value)
+        if len(digits.lstrip("0")) > _MAX_DIGITS:
+            raise NodeAttributeError(self.tag, key, value, "is out of range")
+        number = int(value)
+        if not minimum <= number <= maximum:
+            raise NodeAttributeError(
+                self.tag, key, value, f"is out of range (not in {minimum}..{maximum})"
+            )
+        return number
+
+    def time_attr(self, key: str) -> datetime:
+        """A required attribute as a Unix time (seconds), as an aware UTC `datetime`.
+
+        Raises `NodeAttributeError` when it is missing, not an integer, or outside
+        ``0..MAX_UNIX_TIME``.
+        """
+        return datetime.fromtimestamp(self.int_attr(key, minimum=0, maximum=MAX_UNIX_TIME), UTC)
+
+    def opt_time_attr(self, key: str) -> datetime | None:
+        """An optional Unix-time attribute as a UTC `datetime`, or None when missing or empty.
+
+        Raises `NodeAttributeError` when present but not a Unix time in range.
+        """
+        seconds = self.opt_int_attr(key, minimum=0, maximum=MAX_UNIX_TIME)
+        return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+    def opt_seconds_attr(self, key: str, default: timedelta | None = None) -> timedelta | None:
+        """An optional duration in whole seconds (``0..MAX_DURATION_SECONDS``), or `default`.
+
+        Raises `NodeAttributeError` when present but negative, too long or not an integer.
+        """
+        seconds = self.opt_int_attr(key, minimum=0, maximum=MAX_DURATION_SECONDS)
+        return default if seconds is None else timedelta(seconds=seconds)
 
     def bool_attr(self, key: str, default: bool = False) -> bool:
         """An attribute as a boolean: ``true``/``1`` or ``false``/``0``; `default` if missing.

@@ -6,7 +6,8 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Frames: `FrameEncoder`, `FrameDecoder`, `encode_frame`.
 - Binary nodes: `encode_node`, `decode_node`, `unpack`; `Node` and `Jid` come from
   `wabus.core` and are re-exported here.
-- Routing: `Router` turns stanzas into events; `Decryptor`, `HistoryDownloader`,
+- Routing: `Router` turns stanzas into events (`malformed_stanza` is what it makes of one
+  whose handling fails); `Decryptor`, `HistoryDownloader`,
   `PairingVerifier` and `PairingKeys` are what it can be given.
 - History sync: `decrypt_history_blob`, `inflate_history`.
 - Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
@@ -93,6 +94,7 @@ from wabus.protocol._router import (
     PairingVerificationFailed,
     PairingVerifier,
     Router,
+    malformed_stanza,
 )
 
 __all__ = [
@@ -153,6 +155,7 @@ __all__ = [
     "inflate_history",
     "issue_chain",
     "login_payload",
+    "malformed_stanza",
     "registration_payload",
     "sign_device_identity",
     "unpack",

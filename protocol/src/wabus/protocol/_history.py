@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.padding import PKCS7
+from google.protobuf.message import DecodeError
 
 from wabus.core.events import HistorySync, HistorySyncType
 from wabus.proto.e2e_pb2 import Message as WAMessage
@@ -160,7 +161,7 @@ def peek_history_notification(body: bytes) -> WAMessage.HistorySyncNotification 
                 if protocol.HasField("historySyncNotification"):
                     return protocol.historySyncNotification
                 return None
-    except (ScanError, ValueError):  # protobuf's DecodeError is a ValueError too
+    except (ScanError, DecodeError, ValueError):  # DecodeError is not a ValueError in protobuf 7
         return None
     return None
 

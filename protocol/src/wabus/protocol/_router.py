@@ -67,6 +67,7 @@ __all__ = [
     "PairingVerificationFailed",
     "PairingVerifier",
     "Router",
+    "malformed_stanza",
 ]
 
 _log = structlog.get_logger("wabus.protocol.router")
@@ -149,6 +150,39 @@ PUSH_NAMES_REMEMBERED: Final = 10_000
 """How many contacts' push names the router remembers to notice a change (oldest forgotten)."""
 
 
+def malformed_stanza(node: Node, error: Exception, *, log: bool = True) -> MalformedStanza:
+    """The `MalformedStanza` for a stanza whose handling raised `error`, logged once.
+
+    A `ValueError` (a `NodeError`, an `InvalidJid`, pydantic's `ValidationError`, …) means the
+    stanza is malformed: a warning. Anything else is unexpected (a bug on our side, or an error
+    type a dependency raises that we did not foresee): logged as an error with its traceback.
+    Either way the session goes on with the next stanza.
+    """
+    text = str(error).splitlines()[0] if str(error) else ""
+    kind = type(error).__name__
+    reason = text or kind
+    if log:
+        with contextlib.suppress(Exception):  # a failing log sink must not stop routing
+            if isinstance(error, ValueError):
+                _log.warning(
+                    "malformed stanza",
+                    tag=node.tag,
+                    reason=reason,
+                    error=kind,
+                    stanza_id=node.opt_attr("id"),
+                )
+            else:
+                _log.error(
+                    "stanza handling failed",
+                    tag=node.tag,
+                    reason=reason,
+                    error=kind,
+                    stanza_id=node.opt_attr("id"),
+                    exc_info=error,
+                )
+    return MalformedStanza(tag=node.tag, reason=reason, error=kind, raw=node)
+
+
 class Router:
     """Turns decoded stanzas into events. One router per session; `reset()` per connection.
 
@@ -209,7 +243,11 @@ class Router:
         return stanzas.Context(own_pn=self.own_pn, own_lid=self.own_lid, now=self.clock)
 
     def route(self, node: Node) -> list[BaseEvent]:
-        """The events one stanza means (possibly none). Never raises for a bad stanza."""
+        """The events one stanza means (possibly none).
+
+        Never raises for a bad stanza: whatever a parser raises becomes one `MalformedStanza`
+        (see `malformed_stanza`), and the router is ready for the next stanza.
+        """
         if node.tag in _CONNECTION_ENDS:
             self.reset()  # whatever this stanza means, the next one is a new connection's
         if node.tag in _SILENT or node.tag == "xmlstreamend":
@@ -219,13 +257,8 @@ class Router:
             return [Notification(raw=node)]
         try:
             return handler(node)
-        except ValueError as err:  # NodeError, InvalidJid, pydantic's ValidationError, ...
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            with contextlib.suppress(Exception):  # a failing log sink must not stop routing
-                _log.warning(
-                    "malformed stanza", tag=node.tag, reason=reason, stanza_id=node.opt_attr("id")
-                )
-            return [MalformedStanza(tag=node.tag, reason=reason, raw=node)]
+        except Exception as err:  # every exception a parser can raise: see malformed_stanza()
+            return [malformed_stanza(node, err)]
 
     def _with_context(self, parser: _Parser) -> Callable[[Node], list[BaseEvent]]:
         return lambda node: parser(node, self.context)

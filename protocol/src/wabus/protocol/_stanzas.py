@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from wabus.core import Jid, Node, NodeError, Server
@@ -73,6 +73,7 @@ from wabus.core.events import (
 
 __all__ = ["Context", "message_info", "timestamp"]
 
+_NO_TIME: Final = timedelta(0)
 # Server ids outside this range are not real server ids (whatsapp-rust keeps 0 instead).
 _SERVER_ID_MIN: Final = 100
 _SERVER_ID_MAX: Final = 2_147_476_647
@@ -105,9 +106,9 @@ class Context:
 
 
 def timestamp(node: Node, key: str = "t") -> datetime | None:
-    """A Unix-seconds attribute as a UTC datetime (None when absent)."""
-    seconds = node.opt_int_attr(key)
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    """A Unix-seconds attribute as a UTC datetime (None when absent); out of range is a
+    `NodeAttributeError` (see `Node.opt_time_attr`)."""
+    return node.opt_time_attr(key)
 
 
 def _time(node: Node, ctx: Context, key: str = "t") -> datetime:
@@ -176,7 +177,7 @@ def message_source(node: Node, ctx: Context) -> MessageSource:
 
 def message_info(node: Node, ctx: Context) -> MessageInfo:
     """The `MessageInfo` of a ``<message>`` stanza."""
-    server_id = node.opt_int_attr("server_id", 0) or 0
+    server_id = node.opt_int_attr("server_id", 0) or 0  # a 64-bit value, else malformed
     if not _SERVER_ID_MIN <= server_id <= _SERVER_ID_MAX:
         server_id = 0
     return MessageInfo(
@@ -215,12 +216,8 @@ def receipt(node: Node, ctx: Context) -> list[BaseEvent]:
 
 def presence(node: Node, ctx: Context) -> list[BaseEvent]:
     """``<presence>``: online, or offline with an optional last-seen time."""
-    last = node.opt_attr("last")
-    last_seen = (
-        datetime.fromtimestamp(int(last), UTC)
-        if last and last.isascii() and last.isdigit()
-        else None
-    )
+    last = node.opt_attr("last")  # a Unix time, or a word ("deny", "error") that means unknown
+    last_seen = timestamp(node, "last") if last and last.isascii() and last.isdigit() else None
     return [
         Presence(
             jid=node.jid("from"),
@@ -280,7 +277,7 @@ def _call_action(child: Node) -> CallAction | None:
             joinable=child.bool_attr("joinable"),
             is_video=child.child("video") is not None,
             audio=tuple(
-                CallAudio(enc=a.attr("enc"), rate=a.int_attr("rate"))
+                CallAudio(enc=a.attr("enc"), rate=a.int_attr("rate", minimum=0))
                 for a in child.children("audio")
             ),
             group_jid=child.opt_jid("group-jid"),
@@ -301,8 +298,8 @@ def _call_action(child: Node) -> CallAction | None:
     return CallTerminate(
         call_id=call_id,
         call_creator=creator,
-        duration=child.opt_int_attr("duration"),
-        audio_duration=child.opt_int_attr("audio_duration"),
+        duration=child.opt_int_attr("duration", minimum=0),
+        audio_duration=child.opt_int_attr("audio_duration", minimum=0),
         reason=child.opt_attr("reason"),
     )
 
@@ -381,7 +378,7 @@ def _group_change(action: Node) -> GroupChange:
         threshold = action.opt_int_attr("threshold")
         return SettingChanged(setting=setting, enabled=enabled, value=threshold)
     if tag in ("ephemeral", "not_ephemeral"):
-        expiration = action.opt_int_attr("expiration", 0) or 0
+        expiration = action.opt_int_attr("expiration", 0, minimum=0) or 0
         return SettingChanged(
             setting=GroupSetting.EPHEMERAL,
             enabled=tag == "ephemeral" and expiration > 0,
@@ -508,7 +505,7 @@ def devices_notification(node: Node, ctx: Context) -> list[BaseEvent]:
     key_index = None
     if key_list is not None:
         key_index = KeyIndexInfo(
-            timestamp=key_list.int_attr("ts"), signed_bytes=key_list.bytes_content
+            timestamp=key_list.int_attr("ts", minimum=0), signed_bytes=key_list.bytes_content
         )
     return [
         DeviceListUpdate(
@@ -579,7 +576,7 @@ def disappearing_notification(node: Node, ctx: Context) -> list[BaseEvent]:
     return [
         DisappearingModeChanged(
             jid=node.jid("from"),
-            duration=child.int_attr("duration"),
+            duration=child.int_attr("duration", minimum=0),
             setting_timestamp=_time(child, ctx),
         )
     ]
@@ -591,17 +588,17 @@ def disappearing_notification(node: Node, ctx: Context) -> list[BaseEvent]:
 def offline_preview(child: Node) -> OfflineSyncPreview:
     """``<ib><offline_preview …/>``."""
     return OfflineSyncPreview(
-        total=child.opt_int_attr("count", 0) or 0,
-        app_data_changes=child.opt_int_attr("appdata", 0) or 0,
-        messages=child.opt_int_attr("message", 0) or 0,
-        notifications=child.opt_int_attr("notification", 0) or 0,
-        receipts=child.opt_int_attr("receipt", 0) or 0,
+        total=child.opt_int_attr("count", 0, minimum=0) or 0,
+        app_data_changes=child.opt_int_attr("appdata", 0, minimum=0) or 0,
+        messages=child.opt_int_attr("message", 0, minimum=0) or 0,
+        notifications=child.opt_int_attr("notification", 0, minimum=0) or 0,
+        receipts=child.opt_int_attr("receipt", 0, minimum=0) or 0,
     )
 
 
 def offline_completed(child: Node) -> OfflineSyncCompleted:
     """``<ib><offline count=…/>``."""
-    return OfflineSyncCompleted(count=child.opt_int_attr("count", 0) or 0)
+    return OfflineSyncCompleted(count=child.opt_int_attr("count", 0, minimum=0) or 0)
 
 
 # Session failures --------------------------------------------------------------------------
@@ -616,7 +613,7 @@ def failure(node: Node, ctx: Context) -> list[BaseEvent]:
         return [
             TemporaryBan(
                 code=TempBanReason(node.opt_int_attr("code", 0) or 0),
-                expire=timedelta(seconds=node.opt_int_attr("expire", 0) or 0),
+                expire=node.opt_seconds_attr("expire", _NO_TIME) or _NO_TIME,
             )
         ]
     if reason is ConnectFailureReason.CLIENT_OUTDATED:

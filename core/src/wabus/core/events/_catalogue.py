@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar, final
 from wabus.core._jid import Jid
 from wabus.core._node import Node
 from wabus.core.events._base import BaseEvent, Blob, Timestamp
-from wabus.core.payloads import PayloadDecodeError, parsed_once, payload_codec
+from wabus.core.payloads import PayloadDecodeError, PayloadUnavailable, parsed_once, payload_codec
 
 if TYPE_CHECKING:  # the parsed types come from wabus-proto; the core never imports it at run time
     from wabus.proto.e2e_pb2 import Message as WAMessage
@@ -50,7 +50,9 @@ def _checked(items: Iterator[T], what: str) -> Iterator[T]:
     """`items`, with the codec's parse errors turned into `PayloadDecodeError`."""
     try:
         yield from items
-    except ValueError as err:  # protobuf's DecodeError and the scanner's errors
+    except PayloadUnavailable:
+        raise  # not the payload's fault
+    except Exception as err:  # protobuf's DecodeError (not a ValueError), the scanner's errors
         raise PayloadDecodeError(what, f"{type(err).__name__}: {err}") from err
 
 
@@ -695,13 +697,16 @@ class Notification(RawEvent):
 
 @final
 class MalformedStanza(RawEvent):
-    """A stanza the router could not turn into events (a required attribute missing, a bad JID,
-    a value of the wrong form). The stanzas after it are routed as usual."""
+    """A stanza that could not be turned into events (a required attribute missing, a bad JID,
+    a value out of range, a body that does not decode, or any error while handling it). It is
+    acknowledged like any other stanza, and the stanzas after it are handled as usual."""
 
     type: Literal["malformed_stanza"] = "malformed_stanza"
     tag: str
-    """The stanza's tag, e.g. ``message``."""
+    """The stanza's tag, e.g. ``message`` (empty when the bytes did not decode to a node)."""
     reason: str
-    """What was wrong with it."""
+    """What was wrong with it: the error's message."""
+    error: str = ""
+    """The type name of the error that stopped its handling, e.g. ``NodeAttributeError``."""
     raw: Node | None = None
     """The stanza itself."""
