@@ -10,26 +10,52 @@ connection:
 2. runs the Noise XX handshake: the connection intro and ClientHello, the server's hello (its
    certificate chain checked against the trusted roots), then ClientFinish carrying either the
    registration payload (a new device) or the login payload (a paired one);
-3. runs three tasks until the connection ends: the reader (frames → Noise → nodes → the
-   `Router` → ``await bus.publish`` for each event, in arrival order), the keepalive (a ping
-   every `keepalive_interval`; a missed pong publishes `KeepAliveTimeout`, the next answered one
-   `KeepAliveRestored`, and too many misses drop the connection), and, while pairing, the QR
-   pacer (one `PairingQrCode` at a time: 60 s for the first, 20 s for each next).
+3. runs its tasks until the connection ends:
+
+   - the *reader* takes frames off the socket as they come (frames → Noise → nodes → the
+     `Router`), and does at once everything the protocol needs without waiting for any
+     handler: it matches replies to requests, answers the server's pings, signs a pairing
+     back, saves what the store must keep. It then queues the stanza with its events for the
+     dispatcher;
+   - the *dispatcher* delivers the queued events in arrival order (``await bus.publish``) and,
+     once every handler has finished with a stanza's events, acknowledges the stanza;
+   - the *keepalive* pings every `keepalive_interval`; a missed pong publishes
+     `KeepAliveTimeout`, the next answered one `KeepAliveRestored`, and too many misses drop
+     the connection;
+   - the *writer* writes queued acks in bursts; and, while pairing, the QR pacer shows one
+     `PairingQrCode` at a time (60 s for the first, 20 s for each next).
+
+Slow handlers never cost the connection. The queue between reader and dispatcher holds at
+most `max_backlog` stanzas; when handlers fall that far behind, the reader stops taking frames
+off the socket (TCP then holds the server back) until the dispatcher catches up. While the
+reader waits, pongs sit unread in the socket, so the keepalive does not count a miss then; nor
+when any frame arrived during its wait. The connection is declared dead only for the
+transport's reasons: no frame at all in reply to a ping, a close, a corrupt frame.
+
+When a stanza is acknowledged, and what a crash at each point loses: the ack is sent after the
+handlers have finished with every event of the stanza. A crash (or a dropped connection)
+before that means the server still holds the stanza and delivers it again on the next
+connection, so handlers see every message, receipt, notification and call at least once
+(maybe twice after a crash). Nothing acknowledged is dropped: by the time the ack is written,
+its handlers are done. Stanzas without an id (presence, chat state, ``<ib>``) are never
+acknowledged on the protocol: those still queued when the process dies are lost. When a
+connection ends, the dispatcher first delivers everything already read (and acks what it
+can), then `Disconnected` is published.
 
 The connection ends in one of three ways: *restart* at once (the server asks for it after
 pairing, stream error 515), *retry* after a backoff (a drop, a corrupt frame, a server error:
 `Disconnected` is published), or *stop* (logged out, replaced, banned, an outdated client, or
-a certificate that does not verify: those end `run`). The client answers server pings, acks
-what it receives, and sends what handlers ask (`send_node`, `send_text`): encode → encrypt →
-frame → queue happen together with no await between, so frames are queued in the order of
-their Noise counters without a lock; the WebSocket then writes its queue in order. Acks are
-queued by the reader and written by a writer task, so a burst of stanzas read in one go is
-acknowledged in one write, not one system call per stanza.
+a certificate that does not verify: those end `run`). What handlers ask (`send_node`,
+`send_text`) is encoded → encrypted → framed → queued with no await between, so frames are
+queued in the order of their Noise counters without a lock; the WebSocket then writes its
+queue in order.
 
-Bad data is contained at the smallest unit that can be recovered: a frame that fails Noise
-decryption ends the connection (the cipher counters can no longer agree) and the client
-reconnects; a frame that decrypts but holds an undecodable node is skipped and published as
-`MalformedStanza`, and the stanzas after it are read as usual.
+Bad data is contained at the smallest unit that can be recovered. A frame that fails Noise
+decryption, or a broken frame stream, ends the connection (the cipher counters can no longer
+agree): `Disconnected` is published and the client reconnects. A frame that decrypts but
+holds an undecodable node, and a stanza whose handling raises anything at all, is published as
+`MalformedStanza` (with the error's type and message), logged once, acknowledged, and the next
+stanza is read.
 
 Until end-to-end encryption lands, `send_text` sends a plaintext body: the simulator accepts
 it, WhatsApp's servers would not.
@@ -49,6 +75,7 @@ from typing import Final
 import anyio
 import anyio.abc
 import structlog
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
@@ -83,6 +110,7 @@ from wabus.protocol import (
     decode_node,
     encode_node,
     login_payload,
+    malformed_stanza,
     registration_payload,
 )
 
@@ -134,6 +162,17 @@ def new_message_id() -> str:
     return "3EB0" + secrets.token_hex(8).upper()
 
 
+DEFAULT_MAX_BACKLOG: Final = 1024
+"""How many read stanzas may wait for handlers before the client stops reading the socket."""
+
+# Stanzas the client acknowledges (once handled), when they carry an id.
+_ACKED: Final = frozenset({"message", "receipt", "notification", "call"})
+
+# What the reader hands the dispatcher: the stanza to acknowledge once its events are handled
+# (None when there is nothing to acknowledge), and the events.
+_Delivery = tuple[Node | None, list[BaseEvent]]
+
+
 @dataclass
 class _Session:
     """One connection's moving parts."""
@@ -146,6 +185,14 @@ class _Session:
     waiters: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
     logged_in: bool = False
     paired_now: anyio.Event = field(default_factory=anyio.Event)
+    reader: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    frames_read: int = 0
+    """Frames taken off the socket so far (any frame is a sign of life)."""
+    stalls: int = 0
+    """How often the reader has had to wait for handlers to catch up."""
+    stalled: bool = False
+    """Whether the reader waits for handlers right now (so the socket is not read)."""
+    backlog: MemoryObjectSendStream[_Delivery] | None = None
 
 
 class Client:
@@ -153,6 +200,9 @@ class Client:
 
     `store` keeps the device between runs. `url` and `trusted_roots` say where to connect
     and which certificate roots to trust (WhatsApp's by default; the simulator's for tests).
+    `max_backlog` bounds how many read stanzas may wait for handlers before the client stops
+    reading the socket (see the module doc: slow handlers hold the server back, they never
+    cost the connection or an event).
     """
 
     def __init__(
@@ -170,6 +220,7 @@ class Client:
         reconnect_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0),
         request_timeout: float = 30.0,
         max_frame_size: int = MAX_FRAME_SIZE,
+        max_backlog: int = DEFAULT_MAX_BACKLOG,
         decryptor: Decryptor | None = None,
         history_downloader: HistoryDownloader | None = None,
         clock: Callable[[], datetime] = _utc_now,
@@ -186,6 +237,9 @@ class Client:
         self._delays = reconnect_delays or (1.0,)
         self._request_timeout = request_timeout
         self._max_frame = max_frame_size
+        if not isinstance(max_backlog, int) or max_backlog < 1:
+            raise ValueError(f"max_backlog must be a positive int, got {max_backlog!r}")
+        self._max_backlog = max_backlog
         self._decryptor = decryptor
         self._downloader = history_downloader
         self._clock = clock
@@ -206,6 +260,14 @@ class Client:
     def connected(self) -> bool:
         """Whether a logged-in connection is open."""
         return self._session is not None and self._session.logged_in
+
+    @property
+    def backlog(self) -> int:
+        """How many read stanzas wait for handlers right now (at most `max_backlog`)."""
+        session = self._session
+        if session is None or session.backlog is None:
+            return 0
+        return session.backlog.statistics().current_buffer_used
 
     @property
     def connections(self) -> int:
@@ -265,13 +327,17 @@ class Client:
         return message_id
 
     async def stop(self) -> None:
-        """End `run`: close the connection politely and do not reconnect. Returns at once if
-        `run` is connecting or waiting to reconnect (that is cancelled)."""
+        """End `run` and do not reconnect. Returns at once; `run` then returns soon.
+
+        On an open connection the reader stops taking stanzas, the events already read are
+        still delivered and acknowledged, and the connection is closed politely. While `run`
+        is connecting or waiting to reconnect, that is cancelled.
+        """
         self._stopping = True
         session = self._session
         if session is not None:
-            await session.ws.close("client stopping")
-        if self._scope is not None:
+            session.reader.cancel()
+        elif self._scope is not None:
             self._scope.cancel()
 
     # The Source ------------------------------------------------------------------------
@@ -352,19 +418,27 @@ class Client:
         self._session = session
         router, verifier = self._router(state)
         outcome, reason = _Outcome.RETRY, "the connection ended"
+        deliveries, backlog = anyio.create_memory_object_stream[_Delivery](self._max_backlog)
+        session.backlog = deliveries
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._keepalive, bus, session)
                 tasks.start_soon(self._writer, session)
-                try:
-                    await self._read(bus, session, router, verifier, tasks)
-                except _EndConnection as end:
-                    outcome, reason = end.outcome, end.reason
-                except ConnectionClosed as err:
-                    outcome, reason = _Outcome.RETRY, err.reason
-                except WireError as err:  # a corrupt frame: drop this connection, reconnect
-                    _log.warning("bad data from the server", error=str(err))
-                    outcome, reason = _Outcome.RETRY, f"bad data from the server: {err}"
+                async with anyio.create_task_group() as pipeline:
+                    pipeline.start_soon(self._dispatch, bus, session, backlog)
+                    with deliveries, session.reader:
+                        try:
+                            await self._read(bus, session, router, verifier, tasks, deliveries)
+                        except _EndConnection as end:
+                            outcome, reason = end.outcome, end.reason
+                        except ConnectionClosed as err:
+                            outcome, reason = _Outcome.RETRY, err.reason
+                        except WireError as err:  # a corrupt frame: drop this connection
+                            _log.warning("bad data from the server", error=str(err))
+                            outcome, reason = _Outcome.RETRY, f"bad data from the server: {err}"
+                    # The reader is done; the dispatcher delivers what is queued, then ends.
+                with contextlib.suppress(ConnectionClosed):
+                    await session.ws.flush()  # the last acks
                 tasks.cancel_scope.cancel()
         finally:
             self._session = None
@@ -372,7 +446,7 @@ class Client:
                 slot.clear()
             for event, _ in session.waiters.values():
                 event.set()
-            await ws.close(reason)
+            await ws.close(reason if not self._stopping else "client stopping")
         if self._stopping:
             return _Outcome.STOP, "stopped", session.logged_in
         if outcome is not _Outcome.RESTART:
@@ -407,20 +481,109 @@ class Client:
         router: Router,
         verifier: AdvVerifier,
         tasks: anyio.abc.TaskGroup,
+        deliveries: MemoryObjectSendStream[_Delivery],
     ) -> None:
+        """Take stanzas off the socket until the connection ends (see the module doc).
+
+        Only the transport ends this loop (`WireError` from Noise or the frame stream,
+        `ConnectionClosed`), or a stanza that ends the session (`_EndConnection`). Anything
+        else a stanza's handling raises becomes its `MalformedStanza`.
+        """
         while True:
             frame = await self._next_frame(session.ws, session.decoder)
-            plaintext = session.transport.decrypt(frame)  # a NoiseDecryptError ends the connection
+            session.frames_read += 1
+            plaintext = session.transport.decrypt(frame)  # a NoiseDecryptError ends it
             try:
                 node = decode_node(plaintext)
             except WireError as err:  # the cipher is intact: skip the stanza, keep the connection
                 _log.warning("undecodable stanza", error=str(err))
-                await bus.publish(MalformedStanza(tag="", reason=f"undecodable stanza: {err}"))
+                bad = MalformedStanza(
+                    tag="", reason=f"undecodable stanza: {err}", error=type(err).__name__
+                )
+                await self._queue_delivery(session, deliveries, None, [bad])
                 continue
-            await self._before_routing(node, session)
-            events = router.route(node)
-            await self._after_routing(node, events, bus, session, router, verifier, tasks)
+            end: _EndConnection | None = None
+            try:
+                events, end = await self._take(node, bus, session, router, verifier, tasks)
+            except ConnectionClosed:
+                raise
+            except Exception as err:
+                events = [malformed_stanza(node, err)]
+            acked = node if node.tag in _ACKED and node.has_attr("id") else None
+            await self._queue_delivery(session, deliveries, acked, events)
+            if end is not None:
+                raise end
             self._end_if_final(node)
+
+    async def _take(
+        self,
+        node: Node,
+        bus: CoreEventBus,
+        session: _Session,
+        router: Router,
+        verifier: AdvVerifier,
+        tasks: anyio.abc.TaskGroup,
+    ) -> tuple[list[BaseEvent], _EndConnection | None]:
+        """What the protocol does with one stanza at once: the events for handlers, and how
+        the connection ends if this stanza ends it."""
+        await self._before_routing(node, session)
+        events = router.route(node)
+        for_handlers: list[BaseEvent] = []
+        codes = [e for e in events if isinstance(e, PairingQrCode)]
+        if codes:
+            tasks.start_soon(self._pace_qr_codes, bus, session, codes)
+        end: _EndConnection | None = None
+        for event in events:
+            if isinstance(event, PairingQrCode):
+                continue
+            if isinstance(event, PairSuccess):
+                await self._paired(event, node, verifier, session)
+            elif isinstance(event, PairError):
+                end = _EndConnection(_Outcome.RETRY, f"pairing failed: {event.error}")
+            elif isinstance(event, LoggedOut):
+                await anyio.to_thread.run_sync(self._store.clear)
+                self._state = DeviceState.new()
+                await anyio.to_thread.run_sync(self._store.save, self._state)
+            for_handlers.append(event)
+        await self._remember(router)
+        return for_handlers, end
+
+    async def _queue_delivery(
+        self,
+        session: _Session,
+        deliveries: MemoryObjectSendStream[_Delivery],
+        node: Node | None,
+        events: list[BaseEvent],
+    ) -> None:
+        """Hand a stanza to the dispatcher; wait (not reading the socket) while it is full."""
+        if node is None and not events:
+            return
+        try:
+            deliveries.send_nowait((node, events))
+        except anyio.WouldBlock:
+            session.stalls += 1
+            session.stalled = True
+            try:
+                await deliveries.send((node, events))
+            finally:
+                session.stalled = False
+
+    async def _dispatch(
+        self,
+        bus: CoreEventBus,
+        session: _Session,
+        backlog: MemoryObjectReceiveStream[_Delivery],
+    ) -> None:
+        """Deliver queued events in order; acknowledge each stanza once they are handled."""
+        async with backlog:
+            async for node, events in backlog:
+                for event in events:
+                    try:
+                        await bus.publish(event)
+                    except Exception as err:
+                        _log.error("could not deliver an event", event=event.type, exc_info=err)
+                if node is not None:
+                    self._ack(node, session)
 
     async def _before_routing(self, node: Node, session: _Session) -> None:
         tag = node.tag
@@ -440,53 +603,28 @@ class Client:
                     "id": answer_to or "",
                 }
                 await self.send_node(Node("iq", result))
-        elif tag in ("message", "receipt", "notification", "call") and node.has_attr("id"):
-            await self._ack(node)
         elif tag == "success":
             session.logged_in = True
 
-    async def _ack(self, node: Node) -> None:
+    def _ack(self, node: Node, session: _Session) -> None:
+        # The ack echoes the stanza's own values, unparsed: a stanza with a malformed JID is
+        # still acknowledged (else the server would deliver it again and again).
         attrs: dict[str, str | Jid] = {"class": node.tag, "id": node.attr("id")}
-        origin = node.opt_jid("from")
-        if origin is not None:
+        origin = node.attrs.get("from")
+        if origin:
             attrs["to"] = origin
-        participant = node.opt_jid("participant")
-        if participant is not None:
+        participant = node.attrs.get("participant")
+        if participant:
             attrs["participant"] = participant
         kind = node.opt_attr("type")
         if kind and node.tag != "message":
             attrs["type"] = kind
         # Queued, not written: the writer task sends a burst of acks in one go. If the
         # connection is going away, the server redelivers what was not acknowledged.
+        if self._session is not session:
+            return
         with contextlib.suppress(ConnectionClosed, NotConnected):
             self._queue_node(Node("ack", attrs)).flush_soon.set()
-
-    async def _after_routing(
-        self,
-        node: Node,
-        events: list[BaseEvent],
-        bus: CoreEventBus,
-        session: _Session,
-        router: Router,
-        verifier: AdvVerifier,
-        tasks: anyio.abc.TaskGroup,
-    ) -> None:
-        codes = [e for e in events if isinstance(e, PairingQrCode)]
-        if codes:
-            tasks.start_soon(self._pace_qr_codes, bus, session, codes)
-        for event in events:
-            if isinstance(event, PairingQrCode):
-                continue
-            if isinstance(event, PairSuccess):
-                await self._paired(event, node, verifier, session)
-            await bus.publish(event)
-            if isinstance(event, PairError):
-                raise _EndConnection(_Outcome.RETRY, f"pairing failed: {event.error}")
-            if isinstance(event, LoggedOut):
-                await anyio.to_thread.run_sync(self._store.clear)
-                self._state = DeviceState.new()
-                await anyio.to_thread.run_sync(self._store.save, self._state)
-        await self._remember(router)
 
     async def _paired(
         self, event: PairSuccess, node: Node, verifier: AdvVerifier, session: _Session
@@ -584,12 +722,17 @@ class Client:
         last_success: datetime | None = None
         while True:
             await anyio.sleep(self.keepalive_interval)
+            frames, stalls = session.frames_read, session.stalls
             try:
                 await self.request(
                     Node("iq", {"to": SERVER, "type": "get", "xmlns": "w:p"}, [Node("ping")]),
                     timeout=self.keepalive_timeout,
                 )
             except RequestTimeout:
+                if session.stalled or session.stalls != stalls or session.frames_read != frames:
+                    # Frames arrived, or the reader waited for handlers with the pong unread:
+                    # the transport is alive, whatever the handlers are doing.
+                    continue
                 misses += 1
                 await bus.publish(KeepAliveTimeout(error_count=misses, last_success=last_success))
                 if misses >= self.keepalive_misses:

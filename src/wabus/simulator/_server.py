@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -69,6 +69,7 @@ SERVER: Final = Jid("", Server.USER)
 _SUCCESS_T: Final = "1790000000"
 _PHONE: Final = Jid("15550000001", Server.USER)
 _PHONE_LID: Final = Jid("100000000000001", Server.LID)
+_ACKED: Final = frozenset({"message", "receipt", "notification", "call"})  # a client acks these
 
 
 class SimulatorError(WabusError):
@@ -94,6 +95,10 @@ class _Connection:
     pairing_iq: str | None = None
     logged_in: bool = False
     waiters: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
+    sent_ackable: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """How many stanzas of each (class, id) were sent that the client must acknowledge."""
+    acked: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """How many acks of each (class, id) the client sent."""
 
 
 @final
@@ -268,12 +273,32 @@ class Simulator:
         self._notify()
 
     async def sync(self, timeout: float = 10.0) -> None:
-        """A ping round trip: when it returns, the client has handled everything sent before."""
-        await self._request(
-            self._current(),
-            Node("iq", {"from": SERVER, "type": "get", "xmlns": "urn:xmpp:ping"}, [Node("ping")]),
-            timeout,
-        )
+        """Wait until the client has read everything sent before, and acknowledged (so
+        handled) every message, receipt, notification and call among it.
+
+        A ping round trip proves the reading (the client answers pings at once); the acks
+        prove the handling (a client acknowledges a stanza once its handlers are done).
+        Stanzas that are never acknowledged (presence, chat state, ``<ib>``) are covered
+        when something acknowledged follows them.
+        """
+        connection = self._current()
+        waiting = {
+            key: sent
+            for key, sent in connection.sent_ackable.items()
+            if connection.acked[key] < sent
+        }
+        with anyio.fail_after(timeout):
+            await self._request(
+                connection,
+                Node(
+                    "iq", {"from": SERVER, "type": "get", "xmlns": "urn:xmpp:ping"}, [Node("ping")]
+                ),
+                timeout,
+            )
+            while self._connection is connection and any(
+                connection.acked[key] < sent for key, sent in waiting.items()
+            ):
+                await self._wait_change()
 
     async def expect_sent(
         self, match: str | Callable[[Node], bool], *, timeout: float = 10.0, start: int = 0
@@ -407,6 +432,8 @@ class Simulator:
     async def _send(self, connection: _Connection, node: Node) -> None:
         # Encrypt and queue with no await between: frames leave in counter order, no lock.
         connection.ws.send_nowait(encode_frame(connection.transport.encrypt(encode_node(node))))
+        if node.tag in _ACKED and node.has_attr("id"):
+            connection.sent_ackable[node.tag, node.attr("id")] += 1
         await connection.ws.flush()
 
     async def _request(self, connection: _Connection, node: Node, timeout: float) -> Node:
@@ -476,6 +503,8 @@ class Simulator:
                     )
             elif node.child("pair-device-sign") is not None:
                 await self._finish_pairing(connection, node)
+        elif tag == "ack":
+            connection.acked[node.opt_attr("class") or "", node.opt_attr("id") or ""] += 1
         elif tag in ("message", "receipt") and node.has_attr("id"):
             await self._send(
                 connection,
