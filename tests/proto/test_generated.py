@@ -33,7 +33,17 @@ def _generated(directory: Path) -> dict[str, bytes]:
 def test_there_are_sources() -> None:
     assert [path.name for path in SOURCES] == sorted(
         f"{name}.proto"
-        for name in ("adv", "cert", "client", "common", "e2e", "handshake", "history", "web")
+        for name in (
+            "adv",
+            "cert",
+            "client",
+            "common",
+            "e2e",
+            "handshake",
+            "history",
+            "signal",
+            "web",
+        )
     )
 
 

@@ -22,6 +22,10 @@ copy of the schema. Each ``<name>.proto`` compiles to a ``<name>_pb2`` module wi
 - `adv_pb2`: ``ADVSignedDeviceIdentityHMAC``, ``ADVSignedDeviceIdentity``,
   ``ADVDeviceIdentity``, ``ADVSignedKeyIndexList``, ``ADVKeyIndexList``, the
   ``ADVEncryptionType`` enum.
+- `signal_pb2`: the Signal wire messages (``SignalMessage``, ``PreKeySignalMessage``,
+  ``SenderKeyMessage``, ``SenderKeyDistributionMessage``) and wabus's own versioned Signal
+  storage records (``SessionRecordStructure``, ``SenderKeyRecordStructure``,
+  ``PreKeyRecordStructure``, ``SignedPreKeyRecordStructure``, ``LocalIdentityStructure``).
 
 What proto2 means for a caller:
 
@@ -57,6 +61,7 @@ from wabus.proto import (
     handshake_pb2,
     history_pb2,
     scan,
+    signal_pb2,
     web_pb2,
 )
 
@@ -70,5 +75,6 @@ __all__ = [
     "handshake_pb2",
     "history_pb2",
     "scan",
+    "signal_pb2",
     "web_pb2",
 ]
