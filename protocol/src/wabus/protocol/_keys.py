@@ -50,6 +50,7 @@ Signatures are randomised on this path, so they are compared by verifying, never
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from typing import Final, final
 
@@ -208,6 +209,15 @@ class KeyPair:
                 _NEGATED[self.public] = negate
                 return signature
         raise LocalWireError("an XEdDSA signature did not verify (a fault while signing?)")
+
+    def __eq__(self, other: object) -> bool:
+        """Two key pairs are equal when their private keys are (compared in constant time)."""
+        if not isinstance(other, KeyPair):
+            return NotImplemented
+        return hmac.compare_digest(self.private, other.private)
+
+    def __hash__(self) -> int:
+        return hash(self.public)
 
     def __repr__(self) -> str:
         return f"<KeyPair public={self.public.hex()[:16]}…>"
