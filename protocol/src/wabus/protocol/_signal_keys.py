@@ -89,6 +89,11 @@ def _check_id(key_id: int, what: str) -> None:
         raise ValueError(f"a {what} id is an int in 0..{MAX_PREKEY_ID}, got {key_id!r}")
 
 
+def _check_stored_id(key_id: int, kind: str) -> None:
+    if key_id > MAX_PREKEY_ID:
+        raise InvalidRecord(kind, f"id {key_id} is above {MAX_PREKEY_ID}")
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class LocalIdentity:
@@ -148,6 +153,7 @@ class PreKeyRecord:
     def from_bytes(cls, data: bytes) -> PreKeyRecord:
         """Read `to_bytes` back; `InvalidRecord` if it cannot."""
         proto = parse_record(signal_pb2.PreKeyRecordStructure, data, "prekey")
+        _check_stored_id(proto.id, "prekey")
         return cls(proto.id, key_pair_from_proto(proto.keyPair, "prekey"))
 
 
@@ -202,6 +208,7 @@ class SignedPreKeyRecord:
     def from_bytes(cls, data: bytes) -> SignedPreKeyRecord:
         """Read `to_bytes` back; `InvalidRecord` if it cannot."""
         proto = parse_record(signal_pb2.SignedPreKeyRecordStructure, data, "signed prekey")
+        _check_stored_id(proto.id, "signed prekey")
         return cls(proto.id, key_pair_from_proto(proto.keyPair, "signed prekey"), proto.signature)
 
 

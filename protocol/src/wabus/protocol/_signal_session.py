@@ -111,6 +111,7 @@ MAX_ARCHIVED_SESSIONS: Final = 40
 _ZERO_SALT: Final = bytes(32)
 _X3DH_PREFIX: Final = b"\xff" * 32
 _MAX_COUNTER: Final = 0xFFFFFFFF
+_BAD_MAC: Final = "bad MAC"
 
 
 # Values -----------------------------------------------------------------------------------
@@ -413,10 +414,9 @@ def encrypt_message(
 # Decryption -------------------------------------------------------------------------------
 
 
-def _fill(chain: ReceivingChain, until: int) -> ReceivingChain:
-    """The chain with the keys of indexes below `until` derived and kept as skipped."""
-    if chain.chain_key is None or until <= chain.index:
-        return chain
+def _derive(chain: ReceivingChain, until: int) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """(the chain key at `until`, the skipped keys with those below `until` added)."""
+    assert chain.chain_key is not None
     jump = until - chain.index
     if jump > MAX_FORWARD:
         raise TooFarInFuture(jump, MAX_FORWARD)
@@ -425,6 +425,14 @@ def _fill(chain: ReceivingChain, until: int) -> ReceivingChain:
     for index in range(chain.index, until):
         seed, chain_key = _chain_step(chain_key)
         skipped.append((index, seed))
+    return chain_key, skipped
+
+
+def _fill(chain: ReceivingChain, until: int) -> ReceivingChain:
+    """The chain with the keys of indexes below `until` derived and kept as skipped."""
+    if chain.chain_key is None or until <= chain.index:
+        return chain
+    chain_key, skipped = _derive(chain, until)
     return ReceivingChain(chain.ratchet_key, chain_key, until, tuple(skipped[-MAX_SKIPPED_KEYS:]))
 
 
@@ -438,10 +446,10 @@ def _take_key(chain: ReceivingChain, counter: int) -> tuple[bytes, ReceivingChai
         raise DuplicateMessage(counter)
     if chain.chain_key is None:
         raise InvalidMessage(f"message {counter} is on a closed chain")
-    filled = _fill(chain, counter + 1)
-    seed = filled.skipped[-1][1]  # the key of `counter` itself, derived last
-    assert filled.chain_key is not None
-    return seed, replace(filled, skipped=filled.skipped[:-1])
+    chain_key, skipped = _derive(chain, counter + 1)
+    _, seed = skipped.pop()  # the key of `counter` itself, derived last
+    kept = tuple(skipped[-MAX_SKIPPED_KEYS:])
+    return seed, ReceivingChain(chain.ratchet_key, chain_key, counter + 1, kept)
 
 
 def _decrypt_with_state(
@@ -467,7 +475,7 @@ def _decrypt_with_state(
     seed, chain = _take_key(chain, message.counter)
     cipher_key, mac_key, iv = _message_keys(seed)
     if not message.mac_matches(mac_key, state.remote_identity, local.identity.public):
-        raise InvalidMessage("bad MAC")
+        raise InvalidMessage(_BAD_MAC)
     plaintext = aes_cbc_decrypt(cipher_key, iv, message.ciphertext)
     if position is not None:
         chains.insert(position, chain)
@@ -492,6 +500,7 @@ def _decrypt_with_record(
     record: SessionRecord, message: SignalMessage, local: LocalIdentity
 ) -> tuple[bytes, SessionRecord]:
     owner_error: SignalError | None = None
+    first_error: SignalError | None = None
     for position, state in enumerate(record.states):
         try:
             plaintext, new_state = _decrypt_with_state(state, message, local)
@@ -499,10 +508,15 @@ def _decrypt_with_record(
             owns = any(chain.ratchet_key == message.ratchet_key for chain in state.receiving)
             if owns and owner_error is None:
                 owner_error = err
+            first_error = first_error or err
             continue
         return plaintext, record._after(position, new_state)
+    # The error of the session the message belongs to; else the current session's, unless
+    # that is only a bad MAC (the message belongs to no session we have).
     if owner_error is not None:
         raise owner_error
+    if first_error is not None and getattr(first_error, "reason", None) != _BAD_MAC:
+        raise first_error
     raise InvalidMessage("no session decrypts the message (bad MAC)")
 
 
