@@ -32,7 +32,7 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _node() -> str:
+def node_executable() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         _unavailable("Node.js and npm are needed for the Signal interop tests")
@@ -90,7 +90,7 @@ class JsPeer:
 
 @pytest.fixture
 def js_peer() -> Iterator[JsPeer]:
-    node = _node()
+    node = node_executable()
     process = subprocess.Popen(
         [node, "signal_peer.mjs"],
         cwd=JS,

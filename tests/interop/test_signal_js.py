@@ -9,10 +9,12 @@ and sender keys (Baileys' sender steps its iteration by 2: wabus takes the gaps)
 from __future__ import annotations
 
 import random
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from tests.interop.conftest import JsPeer, PeerError, b64, unb64
+from tests.interop.conftest import JS, JsPeer, PeerError, b64, node_executable, unb64
 from wabus.protocol import (
     DuplicateMessage,
     InvalidMessage,
@@ -339,3 +341,13 @@ def test_baileys_refuses_a_jump_over_2000_and_so_does_wabus(js_peer: JsPeer) -> 
         js_peer.call("groupDecrypt", name=ours, body=b64(sent[-1]))
     reply = js_peer.call("groupDecrypt", name=ours, body=b64(sent[2000]))
     assert unpad(unb64(reply["plaintext"])) == b"2000"
+
+
+def test_the_known_answer_vectors_are_what_the_peers_write() -> None:
+    """``tests/vectors/signal_libsignal_node.json`` is exactly what ``make_vectors.mjs`` writes."""
+    node = node_executable()
+    result = subprocess.run(
+        [node, "make_vectors.mjs"], cwd=JS, capture_output=True, text=True, timeout=60, check=True
+    )
+    committed = Path(__file__).resolve().parents[1] / "vectors" / "signal_libsignal_node.json"
+    assert result.stdout == committed.read_text()

@@ -453,7 +453,10 @@ def _take_key(chain: ReceivingChain, counter: int) -> tuple[bytes, ReceivingChai
 
 
 def _decrypt_with_state(
-    state: SessionState, message: SignalMessage, local: LocalIdentity
+    state: SessionState,
+    message: SignalMessage,
+    local: LocalIdentity,
+    ratchet_key: KeyPair | None = None,
 ) -> tuple[bytes, SessionState]:
     their = message.ratchet_key
     chains = list(state.receiving)
@@ -480,7 +483,10 @@ def _decrypt_with_state(
     if position is not None:
         chains.insert(position, chain)
         return plaintext, replace(state, receiving=tuple(chains), pending=None)
-    ratchet_public, ratchet_private = _new_ratchet_key()
+    if ratchet_key is None:
+        ratchet_public, ratchet_private = _new_ratchet_key()
+    else:
+        ratchet_public, ratchet_private = ratchet_key.public, ratchet_key.private
     root_key, sending_key = _root_step(root_key, ratchet_private, their)
     previous_counter = max(state.sending.index - 1, 0) if state.sending is not None else 0
     return plaintext, replace(
@@ -497,13 +503,16 @@ def _decrypt_with_state(
 
 
 def _decrypt_with_record(
-    record: SessionRecord, message: SignalMessage, local: LocalIdentity
+    record: SessionRecord,
+    message: SignalMessage,
+    local: LocalIdentity,
+    ratchet_key: KeyPair | None,
 ) -> tuple[bytes, SessionRecord]:
     owner_error: SignalError | None = None
     first_error: SignalError | None = None
     for position, state in enumerate(record.states):
         try:
-            plaintext, new_state = _decrypt_with_state(state, message, local)
+            plaintext, new_state = _decrypt_with_state(state, message, local, ratchet_key)
         except (InvalidMessage, DuplicateMessage) as err:
             owns = any(chain.ratchet_key == message.ratchet_key for chain in state.receiving)
             if owns and owner_error is None:
@@ -521,16 +530,22 @@ def _decrypt_with_record(
 
 
 def decrypt_message(
-    record: SessionRecord, message: SignalMessage, local: LocalIdentity
+    record: SessionRecord,
+    message: SignalMessage,
+    local: LocalIdentity,
+    *,
+    ratchet_key: KeyPair | None = None,
 ) -> tuple[bytes, SessionRecord]:
     """Decrypt a ``msg``: (the plaintext, the record after it).
 
     Raises `NoSession` for an empty record, `DuplicateMessage`, `TooFarInFuture` or
     `InvalidMessage` (bad MAC, bad padding, a closed chain, no session that matches).
+    `ratchet_key` is the key pair to take if the message turns the ratchet, for known-answer
+    tests; normally it is fresh.
     """
     if not record.states:
         raise NoSession(None, "no session")
-    return _decrypt_with_record(record, message, local)
+    return _decrypt_with_record(record, message, local, ratchet_key)
 
 
 def decrypt_prekey_message(
@@ -539,25 +554,27 @@ def decrypt_prekey_message(
     local: LocalIdentity,
     signed_prekey: SignedPreKeyRecord | None,
     prekey: PreKeyRecord | None,
+    *,
+    ratchet_key: KeyPair | None = None,
 ) -> tuple[bytes, SessionRecord, int | None]:
     """Decrypt a ``pkmsg``: (the plaintext, the record after it, the one-time prekey used).
 
     `signed_prekey` and `prekey` are ours with the ids the message names (None when we do not
     have them); a new session replaces the current one, which is archived. The third item is
     the id of the one-time prekey to delete now, or None. Raises `InvalidPreKeyId` for a
-    prekey we lack, and the errors of `decrypt_message`.
+    prekey we lack, and the errors of `decrypt_message`; `ratchet_key` is as there.
     """
     record = record or SessionRecord()
     for position, state in enumerate(record.states):
         if not state.initiator and state.base_key == message.base_key:
-            plaintext, new_state = _decrypt_with_state(state, message.message, local)
+            plaintext, new_state = _decrypt_with_state(state, message.message, local, ratchet_key)
             return plaintext, record._after(position, new_state), None
     if signed_prekey is None or signed_prekey.key_id != message.signed_prekey_id:
         raise InvalidPreKeyId("signed", message.signed_prekey_id)
     if message.prekey_id is not None and (prekey is None or prekey.key_id != message.prekey_id):
         raise InvalidPreKeyId("one-time", message.prekey_id)
     state = _responder_state(message, local, signed_prekey, prekey)
-    plaintext, new_state = _decrypt_with_state(state, message.message, local)
+    plaintext, new_state = _decrypt_with_state(state, message.message, local, ratchet_key)
     return plaintext, record.with_current(new_state), message.prekey_id
 
 
