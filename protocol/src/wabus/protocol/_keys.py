@@ -24,8 +24,8 @@ Signing has two paths.
   ``s = r + SHA-512(R || A || M) * a (mod q)`` and bit 255 clear.
 
 Why not the PyPI ``xeddsa`` package (the binding of libxeddsa over libsodium)? It was evaluated:
-MIT, maintained (1.2.0, January 2026), abi3 wheels for CPython 3.11 on manylinux x86_64 that
-bundle their own libsodium. It would be a second native crypto library beside `cryptography`,
+MIT, maintained (1.2.0, January 2026), with a CPython 3.11 manylinux x86_64 wheel (cffi, and a
+libsodium of its own inside the wheel). It would be a second native crypto library beside `cryptography`,
 and platforms without a wheel would need a C tool chain. The construction here needs no point
 arithmetic of its own: every multiplication by the base point is done by OpenSSL, in constant
 time, through `cryptography`.
