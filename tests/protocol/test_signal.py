@@ -551,3 +551,23 @@ def test_pure_transitions_leave_their_inputs_alone() -> None:
             SignalMessage.parse(PreKeySignalMessage.parse(message.body).message.serialized),
             alice,
         )
+
+
+def test_simultaneous_initiation_converges() -> None:
+    """Both sides start a session at once; each ends up on the session the other uses."""
+    alice_store, bob_store = MemorySignalStore(), MemorySignalStore()
+    alice, bob = SignalCipher(alice_store), SignalCipher(bob_store)
+    for cipher, peer, store in ((alice, BOB, bob_store), (bob, ALICE, alice_store)):
+        signed = store.current_signed_prekey()
+        assert signed is not None
+        cipher.start_session(peer, PreKeyBundle.of(store.local_identity(), signed))
+    from_alice = alice.encrypt(BOB, b"from alice")
+    from_bob = bob.encrypt(ALICE, b"from bob")
+    assert _receive(bob, ALICE, from_alice.kind, from_alice.body) == b"from alice"
+    assert _receive(alice, BOB, from_bob.kind, from_bob.body) == b"from bob"
+    for n in range(3):
+        kind, body = _send(alice, BOB, b"a%d" % n)
+        assert _receive(bob, ALICE, kind, body) == b"a%d" % n
+        kind, body = _send(bob, ALICE, b"b%d" % n)
+        assert _receive(alice, BOB, kind, body) == b"b%d" % n
+    assert kind == "msg"

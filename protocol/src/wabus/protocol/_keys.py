@@ -25,10 +25,10 @@ Signing has two paths.
 
 Why not the PyPI ``xeddsa`` package (the binding of libxeddsa over libsodium)? It was evaluated:
 MIT, maintained (1.2.0, January 2026), with a CPython 3.11 manylinux x86_64 wheel (cffi, and a
-libsodium of its own inside the wheel). It would be a second native crypto library beside `cryptography`,
-and platforms without a wheel would need a C tool chain. The construction here needs no point
-arithmetic of its own: every multiplication by the base point is done by OpenSSL, in constant
-time, through `cryptography`.
+libsodium of its own inside the wheel). It would be a second native crypto library beside
+`cryptography`, and platforms without a wheel would need a C tool chain. The construction here
+needs no point arithmetic of its own: every multiplication by the base point is done by
+OpenSSL, in constant time, through `cryptography`.
 
 - The nonce point. Ed25519 signing by a throwaway key ``t`` (seed derived from ``k``, 64 random
   bytes and a domain string) gives ``R = rB`` with ``r = SHA-512(prefix_t || M) mod q``, which is
