@@ -100,19 +100,21 @@ def ours(count: int, group_count: int, rounds: int) -> dict[str, float]:
 
 
 def peer(count: int, group_count: int, rounds: int) -> dict[str, Any] | None:
-    """The peers' numbers, or None without node and npm."""
+    """The peers' numbers, or None without node, npm or the registry."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         return None
     modules = JS / "node_modules"
     if not all((modules / name / "package.json").exists() for name in ("libsignal", "baileys")):
-        subprocess.run(
+        installed = subprocess.run(
             [npm, "install", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts"],
             cwd=JS,
-            check=True,
+            check=False,
             capture_output=True,
             timeout=300,
         )
+        if installed.returncode != 0:
+            return None
     result = subprocess.run(
         [
             node,
@@ -144,7 +146,7 @@ def main(quick: bool = False) -> None:
         " of 100 bytes per round"
     )
     if theirs is None:
-        print("  libsignal-node / Baileys: skipped (node and npm are needed)")
+        print("  libsignal-node / Baileys: skipped (node, npm and the npm registry are needed)")
     else:
         print(f"  libsignal-node 6.0.0 (1:1), Baileys 7.0.0-rc14 (groups) on node {theirs['node']}")
     print()
