@@ -396,3 +396,14 @@ def test_every_core_event_projects_to_json(event: BaseEvent) -> None:
         assert json.loads(json.dumps(payload)) == payload
     for error in errors:  # only a blob that does not parse may fail a rule
         assert isinstance(error.__cause__, PayloadDecodeError), error
+
+
+@pytest.mark.parametrize("days", [-739952, 999_999_999])
+def test_a_pairing_code_with_an_absurd_timeout_still_projects(days: int) -> None:
+    """Found by the property test above: `now + timeout` overflowed datetime."""
+    event = ev.PairingCode(code="ABCD1234", timeout=timedelta(days=days))
+    errors: list[ProjectionError] = []
+    emitted = list(BaileysDialect().project(event, lambda _name: True, errors))
+    assert not errors
+    [code] = [e for e in emitted if e.name == "auth.pairing-code"]
+    assert isinstance(code.args[0]["expiresAt"], int)

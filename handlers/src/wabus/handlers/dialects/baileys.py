@@ -68,7 +68,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from http import HTTPStatus
 from typing import Any, ClassVar, Final
@@ -399,7 +399,12 @@ def _auth_qr(state: BaileysState, event: ev.PairingQrCode) -> Iterator[Args]:
 
 
 def _auth_code(state: BaileysState, event: ev.PairingCode) -> Iterator[Args]:
-    expires = int((datetime.now(UTC) + event.timeout).timestamp() * 1000)
+    now = datetime.now(UTC)
+    try:
+        expires = int((now + event.timeout).timestamp() * 1000)
+    except OverflowError:  # a timeout beyond datetime's range: the end (or start) of time
+        edge = datetime.max if event.timeout > timedelta(0) else datetime.min
+        expires = int(edge.replace(tzinfo=UTC).timestamp() * 1000)
     yield (CoreDict(event, code=event.code, pairingCode=event.code, expiresAt=expires),)
 
 
