@@ -59,6 +59,7 @@ from wabus.protocol._history import (
     history_sync_event,
     peek_history_notification,
 )
+from wabus.protocol._session_end import SESSION_ENDING_TAGS, session_end
 
 __all__ = [
     "DecryptionFailed",
@@ -143,8 +144,6 @@ _NOTIFICATIONS: Final[dict[str, _Parser]] = {
 
 # Stanzas that are bookkeeping for the connection, never events.
 _SILENT: Final = frozenset({"ack", "xmlstreamstart"})
-# Stanzas after which the server closes the connection.
-_CONNECTION_ENDS: Final = frozenset({"failure", "stream:error", "xmlstreamend"})
 
 PUSH_NAMES_REMEMBERED: Final = 10_000
 """How many contacts' push names the router remembers to notice a change (oldest forgotten)."""
@@ -227,8 +226,8 @@ class Router:
             "notification": self._notification,
             "ib": self._ib,
             "success": self._success,
-            "failure": self._with_context(stanzas.failure),
-            "stream:error": self._with_context(stanzas.stream_error),
+            "failure": self._session_end,
+            "stream:error": self._session_end,
             "iq": self._iq,
         }
 
@@ -248,7 +247,7 @@ class Router:
         Never raises for a bad stanza: whatever a parser raises becomes one `MalformedStanza`
         (see `malformed_stanza`), and the router is ready for the next stanza.
         """
-        if node.tag in _CONNECTION_ENDS:
+        if node.tag in SESSION_ENDING_TAGS:
             self.reset()  # whatever this stanza means, the next one is a new connection's
         if node.tag in _SILENT or node.tag == "xmlstreamend":
             return []
@@ -348,6 +347,9 @@ class Router:
             return []
         old, self.push_name = self.push_name, name
         return [SelfPushNameUpdated(from_server=True, old_name=old, new_name=name)]
+
+    def _session_end(self, node: Node) -> list[BaseEvent]:
+        return list(session_end(node).events)
 
     # <ib>, <success> ----------------------------------------------------------------------
 

@@ -32,9 +32,6 @@ from wabus.core.events import (
     ChatPresence,
     ChatPresenceMedia,
     ChatPresenceState,
-    ClientOutdated,
-    ConnectFailure,
-    ConnectFailureReason,
     DescriptionChanged,
     DeviceInfo,
     DeviceListUpdate,
@@ -50,7 +47,6 @@ from wabus.core.events import (
     InviteLinkChanged,
     JoinedGroup,
     KeyIndexInfo,
-    LoggedOut,
     MessageInfo,
     MessageSource,
     OfflineSyncCompleted,
@@ -63,11 +59,7 @@ from wabus.core.events import (
     Receipt,
     ReceiptType,
     SettingChanged,
-    StreamError,
-    StreamReplaced,
     SubjectChanged,
-    TempBanReason,
-    TemporaryBan,
     UserAboutUpdate,
 )
 
@@ -599,49 +591,6 @@ def offline_preview(child: Node) -> OfflineSyncPreview:
 def offline_completed(child: Node) -> OfflineSyncCompleted:
     """``<ib><offline count=…/>``."""
     return OfflineSyncCompleted(count=child.opt_int_attr("count", 0, minimum=0) or 0)
-
-
-# Session failures --------------------------------------------------------------------------
-
-
-def failure(node: Node, ctx: Context) -> list[BaseEvent]:
-    """``<failure>``: a logout, a ban, an outdated client, or another refusal."""
-    reason = ConnectFailureReason(node.int_attr("reason"))
-    if reason.is_logged_out:
-        return [LoggedOut(on_connect=True, reason=reason)]
-    if reason is ConnectFailureReason.TEMP_BANNED:
-        return [
-            TemporaryBan(
-                code=TempBanReason(node.opt_int_attr("code", 0) or 0),
-                expire=node.opt_seconds_attr("expire", _NO_TIME) or _NO_TIME,
-            )
-        ]
-    if reason is ConnectFailureReason.CLIENT_OUTDATED:
-        return [ClientOutdated()]
-    return [ConnectFailure(reason=reason, message=node.opt_attr("message", "") or "", raw=node)]
-
-
-# Codes the client handles by itself (reconnect, back off): they are not events.
-_SILENT_STREAM_CODES: Final = frozenset({"515", "429", "503"})
-
-
-def stream_error(node: Node, ctx: Context) -> list[BaseEvent]:
-    """``<stream:error>``: replaced, logged out, or an error code."""
-    conflict = node.child("conflict")
-    if conflict is not None:
-        if conflict.opt_attr("type") == "replaced":
-            return [StreamReplaced()]
-        return [LoggedOut(on_connect=False, reason=ConnectFailureReason.LOGGED_OUT)]
-    code = node.opt_attr("code", "") or ""
-    if code == "401":
-        return [LoggedOut(on_connect=False, reason=ConnectFailureReason.LOGGED_OUT)]
-    if code == "516":  # not a login-failure code: report it as a logout of unknown cause
-        return [LoggedOut(on_connect=False, reason=ConnectFailureReason.UNKNOWN_LOGOUT)]
-    if code == "409":
-        return [StreamReplaced()]
-    if code in _SILENT_STREAM_CODES:
-        return []
-    return [StreamError(code=code, raw=node)]
 
 
 def ensure_server(jid: Jid) -> None:
