@@ -6,6 +6,10 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Frames: `FrameEncoder`, `FrameDecoder`, `encode_frame`.
 - Binary nodes: `encode_node`, `decode_node`, `unpack`; `Node` and `Jid` come from
   `wabus.core` and are re-exported here.
+- The session: `Connection` (one sans-IO object for either end: frames, handshake,
+  transport, nodes, routing, requests, acks and pings, the lifecycle over `State`), its events
+  (`HandshakeComplete`, `StanzaReceived`, `ReplyReceived`, `SessionEnded`) and errors
+  (`ProtocolError`); `session_end` says what a failure or stream error means (`Outcome`).
 - Routing: `Router` turns stanzas into events (`malformed_stanza` is what it makes of one
   whose handling fails); `Decryptor`, `HistoryDownloader`,
   `PairingVerifier` and `PairingKeys` are what it can be given.
@@ -46,6 +50,23 @@ from wabus.protocol._certs import (
     CertificateVerifier,
     TrustedRoot,
     issue_chain,
+)
+from wabus.protocol._connection import (
+    ACKED_TAGS,
+    TABLES,
+    Connection,
+    ConnectionEvent,
+    HandshakeComplete,
+    Input,
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    ReplyReceived,
+    Role,
+    SessionEnded,
+    StanzaReceived,
+    State,
+    classify,
 )
 from wabus.protocol._errors import (
     DecompressionLimit,
@@ -106,6 +127,7 @@ from wabus.protocol._router import (
     Router,
     malformed_stanza,
 )
+from wabus.protocol._session_end import SESSION_ENDING_TAGS, Outcome, SessionEnd, session_end
 from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
 from wabus.protocol._signal_errors import (
     DuplicateMessage,
@@ -184,6 +206,7 @@ from wabus.protocol._signal_wire import (
 )
 
 __all__ = [
+    "ACKED_TAGS",
     "CONNECTION_HEADER",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_INFLATED",
@@ -198,6 +221,8 @@ __all__ = [
     "MAX_SENDER_KEY_STATES",
     "MAX_SKIPPED_KEYS",
     "NOISE_PATTERN",
+    "SESSION_ENDING_TAGS",
+    "TABLES",
     "VERSION_BYTE",
     "WHATSAPP_ROOT",
     "AdvVerifier",
@@ -205,6 +230,8 @@ __all__ = [
     "CertificateVerifier",
     "ClientHandshake",
     "ClientVersion",
+    "Connection",
+    "ConnectionEvent",
     "DecompressionLimit",
     "Decrypted",
     "DecryptionFailed",
@@ -217,11 +244,13 @@ __all__ = [
     "FrameDecoder",
     "FrameEncoder",
     "FrameTooLarge",
+    "HandshakeComplete",
     "HandshakeFailed",
     "HistoryBlobError",
     "HistoryDownloader",
     "IdentityChanged",
     "IdentityTrust",
+    "Input",
     "InvalidCompression",
     "InvalidKey",
     "InvalidMessage",
@@ -235,6 +264,7 @@ __all__ = [
     "KeyPair",
     "LeftoverData",
     "LocalIdentity",
+    "LocalProtocolError",
     "LocalWireError",
     "MalformedNode",
     "MemorySignalStore",
@@ -244,6 +274,7 @@ __all__ = [
     "NoiseDecryptError",
     "NoiseStateError",
     "NoiseTransport",
+    "Outcome",
     "PairedDevice",
     "PairingKeys",
     "PairingVerificationFailed",
@@ -253,8 +284,12 @@ __all__ = [
     "PreKeyRecord",
     "PreKeySignalMessage",
     "ProtocolAddress",
+    "ProtocolError",
     "ReceivingChain",
+    "RemoteProtocolError",
     "RemoteWireError",
+    "ReplyReceived",
+    "Role",
     "Router",
     "SenderKeyDistributionMessage",
     "SenderKeyMessage",
@@ -264,6 +299,8 @@ __all__ = [
     "SendingChain",
     "Server",
     "ServerHandshake",
+    "SessionEnd",
+    "SessionEnded",
     "SessionRecord",
     "SessionStarted",
     "SessionState",
@@ -273,6 +310,8 @@ __all__ = [
     "SignalMessage",
     "SignalStore",
     "SignedPreKeyRecord",
+    "StanzaReceived",
+    "State",
     "SymmetricState",
     "Tag",
     "TooFarInFuture",
@@ -282,6 +321,7 @@ __all__ = [
     "UntrustedIdentity",
     "WireError",
     "bundle_from_node",
+    "classify",
     "create_sender_key",
     "decode_node",
     "decrypt_history_blob",
@@ -304,6 +344,7 @@ __all__ = [
     "process_sender_key_distribution",
     "read_enc",
     "registration_payload",
+    "session_end",
     "sign_device_identity",
     "unpack",
     "unpad",
