@@ -64,7 +64,6 @@ it, WhatsApp's servers would not.
 from __future__ import annotations
 
 import contextlib
-import enum
 import secrets
 import ssl
 from collections.abc import Callable, Iterable
@@ -85,8 +84,6 @@ from wabus.core.events import (
     KeepAliveRestored,
     KeepAliveTimeout,
     LoggedOut,
-    MalformedStanza,
-    PairError,
     PairingQrCode,
     PairSuccess,
 )
@@ -97,18 +94,19 @@ from wabus.protocol import (
     AdvVerifier,
     CertificateInvalid,
     CertificateVerifier,
-    ClientHandshake,
     ClientVersion,
+    Connection,
+    ConnectionEvent,
     Decryptor,
-    FrameDecoder,
-    FrameEncoder,
+    HandshakeComplete,
     HistoryDownloader,
-    NoiseTransport,
+    Outcome,
+    ReplyReceived,
     Router,
+    SessionEnded,
+    StanzaReceived,
     TrustedRoot,
     WireError,
-    decode_node,
-    encode_node,
     login_payload,
     malformed_stanza,
     registration_payload,
@@ -140,14 +138,8 @@ class RequestTimeout(ClientError, TimeoutError):
         self.request_id = request_id
 
 
-class _Outcome(enum.Enum):
-    RESTART = "restart"
-    RETRY = "retry"
-    STOP = "stop"
-
-
 class _EndConnection(Exception):  # a control-flow signal inside a session
-    def __init__(self, outcome: _Outcome, reason: str) -> None:
+    def __init__(self, outcome: Outcome, reason: str) -> None:
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
@@ -165,8 +157,8 @@ def new_message_id() -> str:
 DEFAULT_MAX_BACKLOG: Final = 1024
 """How many read stanzas may wait for handlers before the client stops reading the socket."""
 
-# Stanzas the client acknowledges (once handled), when they carry an id.
-_ACKED: Final = frozenset({"message", "receipt", "notification", "call"})
+# The dispatcher lets acks go out at least this often while it has more to deliver.
+_ACKS_PER_WRITE: Final = 64
 
 # What the reader hands the dispatcher: the stanza to acknowledge once its events are handled
 # (None when there is nothing to acknowledge), and the events.
@@ -175,24 +167,27 @@ _Delivery = tuple[Node | None, list[BaseEvent]]
 
 @dataclass
 class _Session:
-    """One connection's moving parts."""
+    """One connection's moving parts: the socket, the sans-IO `Connection`, and the waits."""
 
     ws: WebSocket
-    transport: NoiseTransport
-    frames: FrameEncoder
-    decoder: FrameDecoder
+    conn: Connection
     flush_soon: anyio.Event = field(default_factory=anyio.Event)
     waiters: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
-    logged_in: bool = False
     paired_now: anyio.Event = field(default_factory=anyio.Event)
     reader: anyio.CancelScope = field(default_factory=anyio.CancelScope)
-    frames_read: int = 0
-    """Frames taken off the socket so far (any frame is a sign of life)."""
     stalls: int = 0
     """How often the reader has had to wait for handlers to catch up."""
     stalled: bool = False
     """Whether the reader waits for handlers right now (so the socket is not read)."""
     backlog: MemoryObjectSendStream[_Delivery] | None = None
+
+    def push(self) -> int:
+        """Move what the connection queued into the WebSocket's outbox (no await: frames keep
+        the order of their Noise counters); returns how many messages."""
+        out = self.conn.data_to_send()
+        for data in out:
+            self.ws.send_nowait(data)
+        return len(out)
 
 
 class Client:
@@ -259,7 +254,7 @@ class Client:
     @property
     def connected(self) -> bool:
         """Whether a logged-in connection is open."""
-        return self._session is not None and self._session.logged_in
+        return self._session is not None and self._session.conn.logged_in
 
     @property
     def backlog(self) -> int:
@@ -275,10 +270,12 @@ class Client:
         return self._connections
 
     async def send_node(self, node: Node) -> None:
-        """Send one stanza (encoded, encrypted and framed, in order). Raises `NotConnected`."""
-        self._queue_node(node)
-        session = self._session
-        assert session is not None
+        """Send one stanza (encoded, encrypted and framed, in order).
+
+        Raises `NotConnected` without a connection, or when the session is not at a point
+        where the protocol allows this stanza (a message before logging in).
+        """
+        session = self._queue_node(node)
         await session.ws.flush()
 
     def _queue_node(self, node: Node) -> _Session:
@@ -287,8 +284,10 @@ class Client:
         session = self._session
         if session is None:
             raise NotConnected("there is no open connection")
-        frame = session.frames.encode(session.transport.encrypt(encode_node(node)))
-        session.ws.send_nowait(frame)
+        if not session.conn.can_send(node):
+            raise NotConnected(f"<{node.tag}> cannot be sent while {session.conn.state.value}")
+        session.conn.send(node)
+        session.push()
         return session
 
     async def request(self, node: Node, *, timeout: float | None = None) -> Node:
@@ -296,19 +295,22 @@ class Client:
         session = self._session
         if session is None:
             raise NotConnected("there is no open connection")
-        request_id = node.opt_attr("id") or new_message_id()
-        attrs = dict(node.attrs) | {"id": request_id}
+        if not session.conn.can_send(node):
+            raise NotConnected(f"<{node.tag}> cannot be sent while {session.conn.state.value}")
+        request_id = session.conn.request(node)
         waiter: tuple[anyio.Event, list[Node]] = (anyio.Event(), [])
         session.waiters[request_id] = waiter
         limit = timeout if timeout is not None else self._request_timeout
         try:
-            await self.send_node(Node(node.tag, attrs, node.content))
+            session.push()
+            await session.ws.flush()
             with anyio.fail_after(limit):
                 await waiter[0].wait()
         except TimeoutError:
             raise RequestTimeout(request_id, limit) from None
         finally:
             session.waiters.pop(request_id, None)
+            session.conn.forget_request(request_id)
         if not waiter[1]:
             raise NotConnected(f"the connection ended before request {request_id} was answered")
         return waiter[1][0]
@@ -359,9 +361,9 @@ class Client:
             while not self._stopping:
                 with anyio.CancelScope() as self._scope:
                     outcome, reason, logged_in = await self._connection(bus)
-                if self._scope.cancel_called or outcome is _Outcome.STOP or self._stopping:
+                if self._scope.cancel_called or outcome is Outcome.STOP or self._stopping:
                     break
-                if outcome is _Outcome.RESTART:
+                if outcome is Outcome.RESTART:
                     failures = 0
                     continue
                 if logged_in:
@@ -391,18 +393,35 @@ class Client:
         )
         return router, verifier
 
-    async def _connection(self, bus: CoreEventBus) -> tuple[_Outcome, str, bool]:
+    async def _connection(self, bus: CoreEventBus) -> tuple[Outcome, str, bool]:
         """One connection, start to end: (how it ended, why, whether it had logged in)."""
         assert self._state is not None
         state = self._state
         self._connections += 1
+        router, verifier = self._router(state)
+        keys = state.keys
+        if state.paired:
+            assert state.pn is not None
+            payload = login_payload(state.pn, version=self._version)
+        else:
+            payload = registration_payload(keys, version=self._version, push_name=self._push_name)
+        conn = Connection.client(
+            noise_key=keys.noise,
+            verify_certificate=CertificateVerifier(self._roots, clock=self._clock),
+            payload=payload,
+            router=router,
+            pairing=verifier,
+            routing_info=state.edge_routing_info,
+            max_frame_size=self._max_frame,
+        )
         try:
             ws = await connect_websocket(self.url, ssl_context=self._ssl)
         except ConnectionClosed as err:
             await bus.publish(Disconnected(reason=err.reason))
-            return _Outcome.RETRY, err.reason, False
+            return Outcome.RETRY, err.reason, False
+        session = _Session(ws=ws, conn=conn)
         try:
-            session = await self._handshake(ws, state)
+            early = await self._handshake(session)
         except CertificateInvalid as err:
             await ws.abort()
             _log.error("server certificate refused", reason=err.reason)
@@ -411,13 +430,12 @@ class Client:
         except (WireError, ConnectionClosed) as err:
             await ws.abort()
             await bus.publish(Disconnected(reason=f"handshake failed: {err}"))
-            return _Outcome.RETRY, str(err), False
+            return Outcome.RETRY, str(err), False
         except BaseException:  # cancelled mid-handshake
             await ws.abort()
             raise
         self._session = session
-        router, verifier = self._router(state)
-        outcome, reason = _Outcome.RETRY, "the connection ended"
+        outcome, reason = Outcome.RETRY, "the connection ended"
         deliveries, backlog = anyio.create_memory_object_stream[_Delivery](self._max_backlog)
         session.backlog = deliveries
         try:
@@ -428,125 +446,126 @@ class Client:
                     pipeline.start_soon(self._dispatch, bus, session, backlog)
                     with deliveries, session.reader:
                         try:
-                            await self._read(bus, session, router, verifier, tasks, deliveries)
+                            await self._read(bus, session, tasks, deliveries, early)
                         except _EndConnection as end:
                             outcome, reason = end.outcome, end.reason
                         except ConnectionClosed as err:
-                            outcome, reason = _Outcome.RETRY, err.reason
+                            outcome, reason = Outcome.RETRY, err.reason
                         except WireError as err:  # a corrupt frame: drop this connection
                             _log.warning("bad data from the server", error=str(err))
-                            outcome, reason = _Outcome.RETRY, f"bad data from the server: {err}"
+                            outcome, reason = Outcome.RETRY, f"bad data from the server: {err}"
                     # The reader is done; the dispatcher delivers what is queued, then ends.
                 with contextlib.suppress(ConnectionClosed):
+                    session.push()
                     await session.ws.flush()  # the last acks
                 tasks.cancel_scope.cancel()
         finally:
             self._session = None
+            conn.close()
             for _, slot in session.waiters.values():  # requests in flight fail now
                 slot.clear()
             for event, _ in session.waiters.values():
                 event.set()
             await ws.close(reason if not self._stopping else "client stopping")
         if self._stopping:
-            return _Outcome.STOP, "stopped", session.logged_in
-        if outcome is not _Outcome.RESTART:
+            return Outcome.STOP, "stopped", conn.has_logged_in
+        if outcome is not Outcome.RESTART:
             await bus.publish(Disconnected(reason=reason))
-        return outcome, reason, session.logged_in
+        return outcome, reason, conn.has_logged_in
 
-    async def _handshake(self, ws: WebSocket, state: DeviceState) -> _Session:
-        keys = state.keys
-        verifier = CertificateVerifier(self._roots, clock=self._clock)
-        handshake = ClientHandshake(keys.noise, verifier)
-        frames = FrameEncoder(routing_info=state.edge_routing_info)
-        decoder = FrameDecoder(self._max_frame)
-        await ws.send(frames.encode(handshake.client_hello()))
-        handshake.receive_server_hello(await self._next_frame(ws, decoder))
-        if state.paired:
-            assert state.pn is not None
-            payload = login_payload(state.pn, version=self._version)
-        else:
-            payload = registration_payload(keys, version=self._version, push_name=self._push_name)
-        await ws.send(frames.encode(handshake.client_finish(payload)))
-        return _Session(ws=ws, transport=handshake.transport(), frames=frames, decoder=decoder)
-
-    async def _next_frame(self, ws: WebSocket, decoder: FrameDecoder) -> bytes:
-        while (frame := decoder.next_frame()) is None:
-            decoder.receive_data(await ws.receive())
-        return frame
+    async def _handshake(self, session: _Session) -> list[ConnectionEvent]:
+        """Run the Noise handshake; returns the events of anything that came with its end."""
+        conn, ws = session.conn, session.ws
+        session.push()
+        await ws.flush()
+        while True:
+            events = conn.receive_data(await ws.receive())
+            session.push()
+            await ws.flush()
+            if events:
+                return [e for e in events if not isinstance(e, HandshakeComplete)]
 
     async def _read(
         self,
         bus: CoreEventBus,
         session: _Session,
-        router: Router,
-        verifier: AdvVerifier,
         tasks: anyio.abc.TaskGroup,
         deliveries: MemoryObjectSendStream[_Delivery],
+        early: list[ConnectionEvent],
     ) -> None:
         """Take stanzas off the socket until the connection ends (see the module doc).
 
-        Only the transport ends this loop (`WireError` from Noise or the frame stream,
+        Only the transport ends this loop (a `WireError` from Noise or the frame stream,
         `ConnectionClosed`), or a stanza that ends the session (`_EndConnection`). Anything
         else a stanza's handling raises becomes its `MalformedStanza`.
         """
+        conn = session.conn
+        events = early
         while True:
-            frame = await self._next_frame(session.ws, session.decoder)
-            session.frames_read += 1
-            plaintext = session.transport.decrypt(frame)  # a NoiseDecryptError ends it
+            for event in events:
+                if isinstance(event, ReplyReceived):
+                    waiter = session.waiters.get(event.request_id)
+                    if waiter is not None:
+                        waiter[1].append(event.node)
+                        waiter[0].set()
+                elif isinstance(event, StanzaReceived):
+                    await self._stanza(event, bus, session, tasks, deliveries)
+                elif isinstance(event, SessionEnded):
+                    raise _EndConnection(event.outcome, event.reason)
+            if conn.error is not None:
+                raise conn.error
+            events = conn.receive_data(await session.ws.receive())
+            if session.push():  # pongs and other answers the connection gave at once
+                session.flush_soon.set()
+
+    async def _stanza(
+        self,
+        received: StanzaReceived,
+        bus: CoreEventBus,
+        session: _Session,
+        tasks: anyio.abc.TaskGroup,
+        deliveries: MemoryObjectSendStream[_Delivery],
+    ) -> None:
+        node = received.node
+        events = list(received.events)
+        if node is not None:
             try:
-                node = decode_node(plaintext)
-            except WireError as err:  # the cipher is intact: skip the stanza, keep the connection
-                _log.warning("undecodable stanza", error=str(err))
-                bad = MalformedStanza(
-                    tag="", reason=f"undecodable stanza: {err}", error=type(err).__name__
-                )
-                await self._queue_delivery(session, deliveries, None, [bad])
-                continue
-            end: _EndConnection | None = None
-            try:
-                events, end = await self._take(node, bus, session, router, verifier, tasks)
+                events = await self._take(node, events, bus, session, tasks)
             except ConnectionClosed:
                 raise
             except Exception as err:
                 events = [malformed_stanza(node, err)]
-            acked = node if node.tag in _ACKED and node.has_attr("id") else None
-            await self._queue_delivery(session, deliveries, acked, events)
-            if end is not None:
-                raise end
-            self._end_if_final(node)
+        await self._queue_delivery(
+            session, deliveries, node if received.needs_ack else None, events
+        )
 
     async def _take(
         self,
         node: Node,
+        events: list[BaseEvent],
         bus: CoreEventBus,
         session: _Session,
-        router: Router,
-        verifier: AdvVerifier,
         tasks: anyio.abc.TaskGroup,
-    ) -> tuple[list[BaseEvent], _EndConnection | None]:
-        """What the protocol does with one stanza at once: the events for handlers, and how
-        the connection ends if this stanza ends it."""
-        await self._before_routing(node, session)
-        events = router.route(node)
+    ) -> list[BaseEvent]:
+        """What the client does with one stanza at once; returns the events for handlers."""
         for_handlers: list[BaseEvent] = []
         codes = [e for e in events if isinstance(e, PairingQrCode)]
         if codes:
             tasks.start_soon(self._pace_qr_codes, bus, session, codes)
-        end: _EndConnection | None = None
         for event in events:
             if isinstance(event, PairingQrCode):
                 continue
             if isinstance(event, PairSuccess):
-                await self._paired(event, node, verifier, session)
-            elif isinstance(event, PairError):
-                end = _EndConnection(_Outcome.RETRY, f"pairing failed: {event.error}")
+                await self._paired(event, node, session)
             elif isinstance(event, LoggedOut):
                 await anyio.to_thread.run_sync(self._store.clear)
                 self._state = DeviceState.new()
                 await anyio.to_thread.run_sync(self._store.save, self._state)
             for_handlers.append(event)
+        router = session.conn.router
+        assert router is not None
         await self._remember(router)
-        return for_handlers, end
+        return for_handlers
 
     async def _queue_delivery(
         self,
@@ -574,92 +593,68 @@ class Client:
         session: _Session,
         backlog: MemoryObjectReceiveStream[_Delivery],
     ) -> None:
-        """Deliver queued events in order; acknowledge each stanza once they are handled."""
+        """Deliver queued events in order; acknowledge each stanza once they are handled.
+
+        Acks are queued as they come and written when the dispatcher runs out of work (or
+        every `_ACKS_PER_WRITE`), so a burst of stanzas costs one write, not one each.
+        """
+        unwritten = 0
         async with backlog:
-            async for node, events in backlog:
+            while True:
+                try:
+                    node, events = backlog.receive_nowait()
+                except anyio.WouldBlock:
+                    if unwritten:
+                        unwritten = 0
+                        session.flush_soon.set()
+                    try:
+                        node, events = await backlog.receive()
+                    except anyio.EndOfStream:
+                        return
+                except anyio.EndOfStream:
+                    return
                 for event in events:
                     try:
                         await bus.publish(event)
                     except Exception as err:
                         _log.error("could not deliver an event", event=event.type, exc_info=err)
-                if node is not None:
-                    self._ack(node, session)
+                if node is not None and self._ack(node, session):
+                    unwritten += 1
+                    if unwritten >= _ACKS_PER_WRITE:
+                        unwritten = 0
+                        session.flush_soon.set()
 
-    async def _before_routing(self, node: Node, session: _Session) -> None:
-        tag = node.tag
-        if tag == "iq":
-            answer_to = node.opt_attr("id")
-            kind = node.opt_attr("type")
-            if kind in ("result", "error") and answer_to in session.waiters:
-                event, slot = session.waiters[answer_to]
-                slot.append(node)
-                event.set()
-            elif (kind == "get" and _is_ping(node)) or (
-                kind == "set" and node.child("pair-device") is not None
-            ):
-                result: dict[str, str | Jid] = {
-                    "to": SERVER,
-                    "type": "result",
-                    "id": answer_to or "",
-                }
-                await self.send_node(Node("iq", result))
-        elif tag == "success":
-            session.logged_in = True
+    def _ack(self, node: Node, session: _Session) -> bool:
+        """Queue the ack of a handled stanza; False when the connection is already gone (the
+        server then delivers the stanza again)."""
+        if self._session is not session or session.conn.closed:
+            return False
+        try:
+            session.conn.ack(node)
+        except WireError:
+            return False
+        session.push()
+        return True
 
-    def _ack(self, node: Node, session: _Session) -> None:
-        # The ack echoes the stanza's own values, unparsed: a stanza with a malformed JID is
-        # still acknowledged (else the server would deliver it again and again).
-        attrs: dict[str, str | Jid] = {"class": node.tag, "id": node.attr("id")}
-        origin = node.attrs.get("from")
-        if origin:
-            attrs["to"] = origin
-        participant = node.attrs.get("participant")
-        if participant:
-            attrs["participant"] = participant
-        kind = node.opt_attr("type")
-        if kind and node.tag != "message":
-            attrs["type"] = kind
-        # Queued, not written: the writer task sends a burst of acks in one go. If the
-        # connection is going away, the server redelivers what was not acknowledged.
-        if self._session is not session:
-            return
-        with contextlib.suppress(ConnectionClosed, NotConnected):
-            self._queue_node(Node("ack", attrs)).flush_soon.set()
-
-    async def _paired(
-        self, event: PairSuccess, node: Node, verifier: AdvVerifier, session: _Session
-    ) -> None:
+    async def _paired(self, event: PairSuccess, node: Node, session: _Session) -> None:
+        """Store the pairing, then sign it back: a crash in between pairs again, never
+        leaves a device the phone knows and we forgot."""
         assert self._state is not None
-        result = verifier.result
-        assert result is not None
+        verifier = session.conn.pairing
+        assert verifier is not None
+        assert verifier.result is not None
         self._state = self._state.with_(
             pn=event.id,
             lid=event.lid,
             platform=event.platform,
             business_name=event.business_name,
-            account_identity=result.account_identity,
+            account_identity=verifier.result.account_identity,
         )
         await anyio.to_thread.run_sync(self._store.save, self._state)
         session.paired_now.set()
-        await self.send_node(
-            Node(
-                "iq",
-                {"to": SERVER, "type": "result", "id": node.attr("id")},
-                [
-                    Node(
-                        "pair-device-sign",
-                        None,
-                        [
-                            Node(
-                                "device-identity",
-                                {"key-index": str(result.key_index)},
-                                result.signed_identity,
-                            )
-                        ],
-                    )
-                ],
-            )
-        )
+        session.conn.confirm_pairing(node)
+        session.push()
+        await session.ws.flush()
 
     async def _remember(self, router: Router) -> None:
         """Save what the router learned that the next connection needs."""
@@ -675,25 +670,6 @@ class Client:
         if changes:
             self._state = state.with_(**changes)
             await anyio.to_thread.run_sync(self._store.save, self._state)
-
-    def _end_if_final(self, node: Node) -> None:
-        tag = node.tag
-        if tag == "xmlstreamend":
-            raise _EndConnection(_Outcome.RETRY, "the server ended the stream")
-        if tag == "failure":
-            reason = node.opt_int_attr("reason", 0) or 0
-            final = reason in (401, 402, 403, 405, 406)
-            raise _EndConnection(
-                _Outcome.STOP if final else _Outcome.RETRY, f"login failed ({reason})"
-            )
-        if tag == "stream:error":
-            code = node.opt_attr("code", "") or ""
-            conflict = node.child("conflict")
-            if code == "515":
-                raise _EndConnection(_Outcome.RESTART, "the server asked for a restart")
-            if conflict is not None or code in ("401", "409", "516"):
-                raise _EndConnection(_Outcome.STOP, f"stream ended for good ({code or 'conflict'})")
-            raise _EndConnection(_Outcome.RETRY, f"stream error {code}")
 
     async def _pace_qr_codes(
         self, bus: CoreEventBus, session: _Session, codes: list[PairingQrCode]
@@ -718,18 +694,24 @@ class Client:
                 return  # the reader sees the same and ends the connection
 
     async def _keepalive(self, bus: CoreEventBus, session: _Session) -> None:
+        """Ping every `keepalive_interval`. A miss counts only when no frame at all arrived
+        while waiting and the reader was not holding the socket back for handlers."""
         misses = 0
         last_success: datetime | None = None
         while True:
             await anyio.sleep(self.keepalive_interval)
-            frames, stalls = session.frames_read, session.stalls
+            frames, stalls = session.conn.frames_received, session.stalls
             try:
                 await self.request(
                     Node("iq", {"to": SERVER, "type": "get", "xmlns": "w:p"}, [Node("ping")]),
                     timeout=self.keepalive_timeout,
                 )
             except RequestTimeout:
-                if session.stalled or session.stalls != stalls or session.frames_read != frames:
+                if (
+                    session.stalled
+                    or session.stalls != stalls
+                    or session.conn.frames_received != frames
+                ):
                     # Frames arrived, or the reader waited for handlers with the pong unread:
                     # the transport is alive, whatever the handlers are doing.
                     continue
@@ -746,7 +728,3 @@ class Client:
             if misses:
                 misses = 0
                 await bus.publish(KeepAliveRestored())
-
-
-def _is_ping(node: Node) -> bool:
-    return node.opt_attr("xmlns") == "urn:xmpp:ping" or node.child("ping") is not None
