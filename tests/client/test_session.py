@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from wabus.client import Client, MemoryStore, NotConnected, RequestTimeout, SqliteStore, Store
-from wabus.core import Bot, EventHandler, Jid, Node, Server
+from wabus.core import BaseEvent, Bot, EventHandler, Jid, Node, Server
 from wabus.core.events import (
     EVENT_TYPES,
     ClientOutdated,
@@ -148,11 +148,12 @@ async def test_every_event_kind_reaches_a_handler() -> None:
             await bot.wait()  # a replaced session ends the run
             seen |= set(events.kinds())
 
-        for failure, expected in (
+        failures: tuple[tuple[dict[str, Any], type[BaseEvent]], ...] = (
             ({"reason": "402", "code": "101", "expire": "3600"}, TemporaryBan),
             ({"reason": "405"}, ClientOutdated),
             ({"reason": "401"}, LoggedOut),
-        ):
+        )
+        for failure, expected in failures:
             async with live(sim, make_client(sim, store)) as (bot, events):
                 await sim.wait_connected()
                 reason = int(failure.pop("reason"))

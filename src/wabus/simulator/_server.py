@@ -3,25 +3,38 @@
 Theory of operation
 -------------------
 
-The simulator listens on a loopback port for WebSocket connections and serves each with the
-protocol a real server uses: the connection intro and frames, the Noise XX handshake as
-responder (signed by the simulator's own root → intermediate → leaf certificate chain; a client
-trusts it through `trusted_root`), then binary nodes under the transport ciphers.
+The simulator stands in for WhatsApp's servers, so that a bot (or any WhatsApp Web client, such
+as Baileys) can be developed and tested offline. It listens on a loopback port for WebSocket
+connections and serves each with a `wabus.protocol.Connection` in the server role: the
+connection intro and frames, the Noise XX handshake as responder (signed by the simulator's own
+root → intermediate → leaf certificate chain; a client trusts it through `trusted_root`), then
+binary nodes under the transport ciphers. The protocol's rules (the lifecycle, request
+matching, pings) are the `Connection`'s; this module is the server's behaviour around them.
 
 - A connection whose ClientPayload carries registration data is *pairing*: the simulator sends
   ``<pair-device>`` with a few refs and waits for the phone to scan. The phone is simulated:
-  `scan(code)` takes the QR text (exactly what a real phone reads from the screen), checks it
-  belongs to this pairing, and answers with ``<pair-success>``: an ADV device identity signed by
-  the simulated phone's account key. When the client signs it back (``<pair-device-sign>``), the
-  device is registered and the server asks for a restart (stream error 515), as WhatsApp does.
+  `scan(code)` takes the QR text (exactly what a real phone reads from the screen, with or
+  without the ``https://wa.me/settings/linked_devices#`` prefix and the platform field),
+  checks it belongs to a pairing in progress, and answers with ``<pair-success>``: an ADV
+  device identity signed by the phone's account key. When the client signs it back, the device
+  is registered and the server asks for a restart (stream error 515), as WhatsApp does.
 - A connection with a login payload logs in if that device was paired here (same Noise key,
-  same JID): ``<success>``; otherwise ``<failure reason="401">``.
+  same JID): ``<success>`` at the current time, then whatever the device was sent and did not
+  acknowledge (the offline queue) and ``<ib><offline count=…/>``; otherwise
+  ``<failure reason="401">``. A new connection of a device replaces the old one, which is told
+  so (``<stream:error><conflict type="replaced"/>``).
 
-While connected, the simulator acks what the client sends (messages, receipts), answers its
-keepalive pings (unless told not to), and records every node for `expect_sent`. Tests and demos
-drive it through async methods: `send_message`, `send_node`, `run_scenario`, `send_failure`,
-`send_stream_error`, `drop_connection`, and `sync` (a round trip that proves the client has
-handled everything sent before it).
+The server's state (`_accounts`) holds the accounts with their devices and the Signal keys
+they uploaded, simulated contacts with identities of their own, and groups. IQs are answered
+from it (`_iq`): prekeys, digests and key bundles, ``passive``, props, block list and privacy,
+usync, app-state sync, dirty bits, group queries; an unknown IQ gets an error reply, never
+silence. Messages a companion sends are acknowledged and delivered to the other companions
+they are addressed to (online at once, or at their next login); the server never looks inside
+an ``<enc>``. Everything a client sends is recorded for `expect_sent`.
+
+Tests and demos drive it through async methods: `send_message`, `send_node`, `run_scenario`,
+`send_failure`, `send_stream_error`, `drop_connection`, and `sync` (which returns once the client
+has handled everything sent before).
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -38,72 +52,77 @@ from typing import Final, final
 import anyio
 import anyio.abc
 import structlog
-from google.protobuf.message import DecodeError
 
 from wabus.client import ConnectionClosed, WebSocket, accept_websocket
 from wabus.core import EventHandler, Jid, Node, Server, WabusError
 from wabus.core.events import PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
 from wabus.protocol import (
-    FrameDecoder,
-    HandshakeFailed,
+    ACKED_TAGS,
+    Connection,
+    HandshakeComplete,
     KeyPair,
-    NoiseTransport,
-    RemoteWireError,
-    ServerHandshake,
+    ReplyReceived,
+    StanzaReceived,
     TrustedRoot,
     WireError,
-    decode_node,
-    encode_frame,
-    encode_node,
     issue_chain,
     sign_device_identity,
     verify_device_signature,
 )
+from wabus.simulator._accounts import Device, Directory
+from wabus.simulator._iq import IqContext, answer_iq
 from wabus.simulator._scenario import live_stanzas, offline_stanzas, text_message
 
-__all__ = ["AutoScanner", "Simulator", "SimulatorError"]
+__all__ = ["QR_PREFIX", "AutoScanner", "Simulator", "SimulatorError"]
 
 _log = structlog.get_logger("wabus.simulator")
 SERVER: Final = Jid("", Server.USER)
-_SUCCESS_T: Final = "1790000000"
+QR_PREFIX: Final = "https://wa.me/settings/linked_devices#"
+"""What current clients put before the pairing data in the QR code (accepted, not required)."""
 _PHONE: Final = Jid("15550000001", Server.USER)
 _PHONE_LID: Final = Jid("100000000000001", Server.LID)
-_ACKED: Final = frozenset({"message", "receipt", "notification", "call"})  # a client acks these
+_FIRST_COMPANION: Final = 11  # the phone's companions are numbered from here
 
 
 class SimulatorError(WabusError):
     """A simulator call that cannot be served (no client connected, a QR code not ours, …)."""
 
 
-@dataclass
-class _Device:
-    noise: bytes
-    identity: bytes
-    jid: Jid
-    lid: Jid
+@dataclass(eq=False)
+class _Link:
+    """One client's connection to the server."""
 
-
-@dataclass
-class _Connection:
     ws: WebSocket
-    transport: NoiseTransport
-    client_static: bytes
-    payload: ClientPayload
-    device: _Device | None = None
+    conn: Connection
+    payload: ClientPayload | None = None
+    client_static: bytes = b""
+    device: Device | None = None
     refs: tuple[str, ...] = ()
-    pairing_iq: str | None = None
-    logged_in: bool = False
+    scanned: Device | None = None
     waiters: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
     sent_ackable: Counter[tuple[str, str]] = field(default_factory=Counter)
     """How many stanzas of each (class, id) were sent that the client must acknowledge."""
     acked: Counter[tuple[str, str]] = field(default_factory=Counter)
     """How many acks of each (class, id) the client sent."""
 
+    @property
+    def logged_in(self) -> bool:
+        return self.conn.logged_in
+
+    def push(self) -> None:
+        for data in self.conn.data_to_send():
+            self.ws.send_nowait(data)
+
 
 @final
 class Simulator:
-    """A WhatsApp-protocol server on loopback (see the module doc). ``async with`` starts it."""
+    """A WhatsApp-protocol server on loopback (see the module doc). ``async with`` starts it.
+
+    `phone` and `phone_lid` are the simulated phone's account, whose companions pair here;
+    `refs` is how many QR refs a pairing gets; `keep_sent` bounds how many of the nodes
+    clients sent are kept for `sent` and `expect_sent`; `clock` gives the server's time.
+    """
 
     def __init__(
         self,
@@ -114,25 +133,27 @@ class Simulator:
         phone_lid: Jid = _PHONE_LID,
         refs: int = 6,
         keep_sent: int = 10_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self.port = port
         self.phone = phone
         self.phone_lid = phone_lid
         self.refs = refs
-        self.respond_to_pings = True
-        """Whether keepalive pings are answered (turn off to test keepalive timeouts)."""
+        self.clock = clock
+        self._respond_to_pings = True
         self.tamper_next_pairing = False
         """Make the next ``<pair-success>`` fail verification (to produce a `PairError`)."""
         self._root = KeyPair.generate()
         self._intermediate = KeyPair.generate()
         self._static = KeyPair.generate()
-        self._account = KeyPair.generate()
         self._chain = issue_chain(self._root, self._intermediate, self._static.public)
-        self._devices: dict[bytes, _Device] = {}
-        self._device_numbers = itertools.count(11)
+        self.directory = Directory()
+        """The server's accounts and groups (see `wabus.simulator._accounts`)."""
+        self.account = self.directory.add(phone.user, phone_lid.user, push_name="Phone")
+        """The simulated phone's account: devices pair here as its companions."""
         self._ids = itertools.count(1)
-        self._connection: _Connection | None = None
+        self._links: list[_Link] = []
         self._changed: anyio.Event | None = None
         self._received: deque[Node] = deque(maxlen=keep_sent)  # bounded: it may run for days
         self._received_total = 0
@@ -160,7 +181,7 @@ class Simulator:
         assert task_group is not None
         task_group.cancel_scope.cancel()
         self._stack = self._task_group = None
-        self._connection = None
+        self._links.clear()
         await stack.aclose()  # an error of the body propagates by itself
 
     @property
@@ -174,9 +195,20 @@ class Simulator:
         return TrustedRoot(serial=0, key=self._root.public)
 
     @property
+    def respond_to_pings(self) -> bool:
+        """Whether clients' keepalive pings are answered (turn off to test timeouts)."""
+        return self._respond_to_pings
+
+    @respond_to_pings.setter
+    def respond_to_pings(self, value: bool) -> None:
+        self._respond_to_pings = value
+        for link in self._links:
+            link.conn.answer_pings = value
+
+    @property
     def connected(self) -> bool:
         """Whether a client is logged in right now."""
-        return self._connection is not None and self._connection.logged_in
+        return any(link.logged_in for link in self._links)
 
     @property
     def sent(self) -> tuple[Node, ...]:
@@ -190,8 +222,17 @@ class Simulator:
 
     @property
     def paired_devices(self) -> tuple[Jid, ...]:
-        """The device JIDs paired here."""
-        return tuple(d.jid for d in self._devices.values())
+        """The companion device JIDs paired here."""
+        return tuple(
+            d.jid
+            for account in self.directory.accounts
+            for d in account.devices.values()
+            if d.noise is not None
+        )
+
+    def now(self) -> int:
+        """The server's time, in Unix seconds."""
+        return int(self.clock())
 
     # Driving it ---------------------------------------------------------------------------
 
@@ -204,7 +245,7 @@ class Simulator:
     async def wait_disconnected(self, timeout: float = 10.0) -> None:
         """Wait until no client is connected."""
         with anyio.fail_after(timeout):
-            while self._connection is not None:
+            while self._links:
                 await self._wait_change()
 
     async def _wait_change(self) -> None:
@@ -217,87 +258,95 @@ class Simulator:
         if changed is not None:
             changed.set()
 
-    def _current(self) -> _Connection:
-        if self._connection is None:
-            raise SimulatorError("no client is connected")
-        return self._connection
+    def _current(self, device: Jid | None = None) -> _Link:
+        """The logged-in connection of `device`, or the latest logged-in one."""
+        for link in reversed(self._links):
+            if not link.logged_in or link.device is None:
+                continue
+            if device is None or link.device.jid == device or link.device.lid == device:
+                return link
+        raise SimulatorError(f"{device} is not connected" if device else "no client is connected")
 
-    async def send_node(self, node: Node) -> None:
-        """Send one stanza to the connected client."""
-        await self._send(self._current(), node)
+    async def send_node(self, node: Node, *, to: Jid | None = None) -> None:
+        """Send one stanza to a connected client (`to`: its device JID; the latest to log in
+        by default)."""
+        await self._send(self._current(to), node)
 
     async def send_message(
-        self, sender: Jid, text: str, *, chat: Jid | None = None, push_name: str = ""
+        self,
+        sender: Jid,
+        text: str,
+        *,
+        chat: Jid | None = None,
+        push_name: str = "",
+        to: Jid | None = None,
     ) -> str:
         """Send a text message (a plaintext body) from `sender`; returns its id."""
         message_id = f"SIM{next(self._ids):06d}"
-        await self.send_node(text_message(sender, text, message_id, chat=chat, push_name=push_name))
+        node = text_message(sender, text, message_id, chat=chat, push_name=push_name)
+        await self.send_node(_stamped(node, self.now()), to=to)
         return message_id
 
-    async def run_scenario(self, interval: float = 0.0) -> int:
+    async def run_scenario(self, interval: float = 0.0, *, to: Jid | None = None) -> int:
         """Send the scenario (offline delivery, then live traffic), `interval` seconds apart;
         returns the stanza count. Waits until the client has handled all of it (see `sync`).
         """
-        device = self._current().device
-        assert device is not None
-        stanzas = offline_stanzas(device.jid) + live_stanzas(device.jid)
+        link = self._current(to)
+        assert link.device is not None
+        stanzas = offline_stanzas(link.device.jid) + live_stanzas(link.device.jid)
         for index, node in enumerate(stanzas):
             if interval and index:
                 await anyio.sleep(interval)
-            await self.send_node(node)
-        await self.sync()
+            await self._send(link, node)
+        await self.sync(to=to)
         return len(stanzas)
 
-    async def send_failure(self, reason: int, **attrs: str) -> None:
+    async def send_failure(self, reason: int, *, to: Jid | None = None, **attrs: str) -> None:
         """Send ``<failure reason=…>`` (the server refuses or ends the session)."""
-        await self.send_node(Node("failure", {"reason": str(reason), **attrs}))
+        await self.send_node(Node("failure", {"reason": str(reason), **attrs}), to=to)
 
-    async def send_stream_error(self, code: str = "", *, conflict: str | None = None) -> None:
+    async def send_stream_error(
+        self, code: str = "", *, conflict: str | None = None, to: Jid | None = None
+    ) -> None:
         """Send ``<stream:error>`` with a code, or a ``<conflict type=…>`` child."""
         children = [Node("conflict", {"type": conflict})] if conflict else None
-        await self.send_node(Node("stream:error", {"code": code} if code else None, children))
+        await self.send_node(
+            Node("stream:error", {"code": code} if code else None, children), to=to
+        )
 
-    async def send_raw_frame(self, payload: bytes, *, encrypt: bool = False) -> None:
+    async def send_raw_frame(
+        self, payload: bytes, *, encrypt: bool = False, to: Jid | None = None
+    ) -> None:
         """Send one frame carrying `payload` as is: by default not encrypted (so the client's
         Noise transport rejects it), or encrypted (so only the node inside is bad)."""
-        connection = self._current()
-        data = connection.transport.encrypt(payload) if encrypt else payload
-        connection.ws.send_nowait(encode_frame(data))
-        await connection.ws.flush()
+        link = self._current(to)
+        link.conn.send_frame(payload, encrypt=encrypt)
+        link.push()
+        await link.ws.flush()
 
-    async def drop_connection(self) -> None:
-        """Cut the current connection at once (no close frame, as a network failure would)."""
-        connection = self._current()
-        self._connection = None
-        await connection.ws.abort()
-        self._notify()
+    async def drop_connection(self, *, to: Jid | None = None) -> None:
+        """Cut a connection at once (no close frame, as a network failure would)."""
+        link = self._current(to)
+        self._forget(link)
+        await link.ws.abort()
 
-    async def sync(self, timeout: float = 10.0) -> None:
+    async def sync(self, timeout: float = 10.0, *, to: Jid | None = None) -> None:
         """Wait until the client has read everything sent before, and acknowledged (so
         handled) every message, receipt, notification and call among it.
 
-        A ping round trip proves the reading (the client answers pings at once); the acks
+        A ping round trip proves the reading (a client answers pings at once); the acks
         prove the handling (a client acknowledges a stanza once its handlers are done).
         Stanzas that are never acknowledged (presence, chat state, ``<ib>``) are covered
         when something acknowledged follows them.
         """
-        connection = self._current()
-        waiting = {
-            key: sent
-            for key, sent in connection.sent_ackable.items()
-            if connection.acked[key] < sent
-        }
+        link = self._current(to)
+        waiting = {key: sent for key, sent in link.sent_ackable.items() if link.acked[key] < sent}
         with anyio.fail_after(timeout):
-            await self._request(
-                connection,
-                Node(
-                    "iq", {"from": SERVER, "type": "get", "xmlns": "urn:xmpp:ping"}, [Node("ping")]
-                ),
-                timeout,
+            ping = Node(
+                "iq", {"from": SERVER, "type": "get", "xmlns": "urn:xmpp:ping"}, [Node("ping")]
             )
-            while self._connection is connection and any(
-                connection.acked[key] < sent for key, sent in waiting.items()
-            ):
+            await self._request(link, ping)
+            while link in self._links and any(link.acked[k] < n for k, n in waiting.items()):
                 await self._wait_change()
 
     async def expect_sent(
@@ -315,61 +364,58 @@ class Simulator:
                 await self._wait_change()
 
     def scan(self, code: str) -> None:
-        """Scan a pairing QR code, as the phone would: pairs the connection that showed it."""
-        connection = self._current_pairing()
+        """Scan a pairing QR code, as the phone would: pairs the connection that showed it.
+
+        Takes the text a client shows: ``ref,noise,identity,adv[,platform]``, with or without
+        the `QR_PREFIX` current clients put in front.
+        """
+        text = code.removeprefix(QR_PREFIX)
         try:
-            ref, noise, identity, adv = code.split(",")
+            ref, noise, identity, adv, *platform = text.split(",")
+            if len(platform) > 1:
+                raise ValueError("too many fields")
             noise_key = base64.b64decode(noise, validate=True)
             identity_key = base64.b64decode(identity, validate=True)
             adv_secret = base64.b64decode(adv, validate=True)
         except (ValueError, binascii.Error) as err:
             raise SimulatorError(f"not a pairing QR code: {code!r}") from err
-        if ref not in connection.refs:
-            raise SimulatorError(f"ref {ref!r} was not issued to the pairing client")
-        if connection.device is not None:
+        if not any(link.refs for link in self._links):
+            raise SimulatorError("no client is waiting to pair")
+        link = next((link for link in self._links if ref in link.refs), None)
+        if link is None:
+            raise SimulatorError(f"ref {ref!r} was not issued to a pairing client")
+        if link.scanned is not None:
             raise SimulatorError("this pairing was already scanned")
-        if noise_key != connection.client_static:
+        assert link.payload is not None
+        if noise_key != link.client_static:
             raise SimulatorError("the QR code's Noise key is not the pairing client's")
-        if identity_key != connection.payload.devicePairingData.eIdent:
+        if identity_key != link.payload.devicePairingData.eIdent:
             raise SimulatorError("the QR code's identity key is not the one the client registered")
-        number = next(self._device_numbers)
-        device = _Device(
-            noise=noise_key,
-            identity=identity_key,
-            jid=self.phone.with_device(number),
-            lid=self.phone_lid.with_device(number),
-        )
-        connection.device = device
+        device = self.account.new_companion(_FIRST_COMPANION)
+        device.noise, device.identity, device.key_index = noise_key, identity_key, 1
+        device.platform = platform[0] if platform else ""
+        link.scanned = device
         secret = bytes(32) if self.tamper_next_pairing else adv_secret
         self.tamper_next_pairing = False
-        proof = sign_device_identity(self._account, identity_key, secret, key_index=1)
-        assert self._task_group is not None
-        self._task_group.start_soon(
-            self._send,
-            connection,
-            Node(
-                "iq",
-                {"from": SERVER, "type": "set", "id": self._new_id(), "xmlns": "md"},
-                [
-                    Node(
-                        "pair-success",
-                        None,
-                        [
-                            Node("device-identity", {"key-index": "1"}, proof),
-                            Node("platform", {"name": "android"}),
-                            Node("biz", {"name": ""}),
-                            Node("device", {"jid": device.jid, "lid": device.lid}),
-                        ],
-                    )
-                ],
-            ),
+        proof = sign_device_identity(self.account.account_key, identity_key, secret, key_index=1)
+        pair_success = Node(
+            "iq",
+            {"from": SERVER, "type": "set", "xmlns": "md"},
+            [
+                Node(
+                    "pair-success",
+                    None,
+                    [
+                        Node("device-identity", {"key-index": "1"}, proof),
+                        Node("platform", {"name": "android"}),
+                        Node("biz", {"name": ""}),
+                        Node("device", {"jid": device.jid, "lid": device.lid}),
+                    ],
+                )
+            ],
         )
-
-    def _current_pairing(self) -> _Connection:
-        connection = self._connection
-        if connection is None or not connection.refs:
-            raise SimulatorError("no client is waiting to pair")
-        return connection
+        assert self._task_group is not None
+        self._task_group.start_soon(self._pair, link, pair_success)
 
     def _new_id(self) -> str:
         return f"sim-{next(self._ids)}"
@@ -381,151 +427,251 @@ class Simulator:
             ws = await accept_websocket(stream)
         except ConnectionClosed:
             return
+        link = _Link(ws, Connection.server(static_key=self._static, certificate=self._chain))
+        link.conn.answer_pings = self._respond_to_pings
         try:
-            await self._serve_websocket(ws)
-        finally:
-            await ws.abort()
-
-    async def _serve_websocket(self, ws: WebSocket) -> None:
-        decoder = FrameDecoder(expect_intro=True)
-        try:
-            connection = await self._handshake(ws, decoder)
-        except (WireError, ConnectionClosed) as err:
-            _log.debug("simulator: handshake failed", error=str(err))
-            return
-        previous, self._connection = self._connection, connection
-        if previous is not None:  # a new connection replaces the old one
-            await previous.ws.abort()
-        self._notify()
-        try:
-            if connection.payload.HasField("devicePairingData"):
-                await self._start_pairing(connection)
-            elif not await self._log_in(connection):
-                return
-            await self._read(connection, decoder)
-        except (ConnectionClosed, RemoteWireError) as err:
-            _log.debug("simulator: client connection ended", reason=str(err))
+            await self._serve_link(link)
+        except ConnectionClosed as err:
+            _log.debug("simulator: client connection ended", reason=err.reason)
         except WireError as err:  # the client sent something broken: drop it, keep serving
             _log.warning("simulator: bad data from a client", error=str(err))
         finally:
-            if self._connection is connection:
-                self._connection = None
-            self._notify()
+            self._forget(link)
+            await ws.abort()
 
-    async def _handshake(self, ws: WebSocket, decoder: FrameDecoder) -> _Connection:
-        handshake = ServerHandshake(self._static)
-        handshake.receive_client_hello(await self._next_frame(ws, decoder))
-        await ws.send(encode_frame(handshake.server_hello(self._chain)))
-        finish = handshake.receive_client_finish(await self._next_frame(ws, decoder))
-        try:
-            payload = ClientPayload.FromString(finish)
-        except DecodeError as err:
-            raise HandshakeFailed(f"the client's payload is not a ClientPayload ({err})") from None
-        assert handshake.remote_static is not None
-        return _Connection(ws, handshake.transport(), handshake.remote_static, payload)
+    def _forget(self, link: _Link) -> None:
+        if link in self._links:
+            self._links.remove(link)
+            for _, slot in link.waiters.values():
+                slot.clear()
+            for event, _ in link.waiters.values():
+                event.set()
+        self._notify()
 
-    async def _next_frame(self, ws: WebSocket, decoder: FrameDecoder) -> bytes:
-        while (frame := decoder.next_frame()) is None:
-            decoder.receive_data(await ws.receive())
-        return frame
+    async def _serve_link(self, link: _Link) -> None:
+        conn, ws = link.conn, link.ws
+        while True:
+            events = conn.receive_data(await ws.receive())
+            link.push()
+            for event in events:
+                if isinstance(event, HandshakeComplete):
+                    await self._welcome(link, event)
+                elif isinstance(event, ReplyReceived):
+                    self._record(event.node)
+                    waiter = link.waiters.get(event.request_id)
+                    if waiter is not None:
+                        waiter[1].append(event.node)
+                        waiter[0].set()
+                elif isinstance(event, StanzaReceived) and event.node is not None:
+                    self._record(event.node)
+                    await self._handle(link, event.node)
+            await ws.flush()
+            if conn.error is not None:
+                raise conn.error
+            if conn.closed:
+                await ws.close("the session ended")
+                return
 
-    async def _send(self, connection: _Connection, node: Node) -> None:
-        # Encrypt and queue with no await between: frames leave in counter order, no lock.
-        connection.ws.send_nowait(encode_frame(connection.transport.encrypt(encode_node(node))))
-        if node.tag in _ACKED and node.has_attr("id"):
-            connection.sent_ackable[node.tag, node.attr("id")] += 1
-        await connection.ws.flush()
+    def _record(self, node: Node) -> None:
+        self._received.append(node)
+        self._received_total += 1
+        self._notify()
 
-    async def _request(self, connection: _Connection, node: Node, timeout: float) -> Node:
-        request_id = self._new_id()
-        waiter: tuple[anyio.Event, list[Node]] = (anyio.Event(), [])
-        connection.waiters[request_id] = waiter
-        try:
-            await self._send(
-                connection, Node(node.tag, {**node.attrs, "id": request_id}, node.content)
+    async def _welcome(self, link: _Link, handshake: HandshakeComplete) -> None:
+        """Pairing or login, once the handshake tells who the client is."""
+        assert handshake.payload is not None
+        link.payload, link.client_static = handshake.payload, handshake.remote_static
+        self._links.append(link)
+        self._notify()
+        if link.payload.HasField("devicePairingData"):
+            link.refs = tuple(f"2@sim-ref-{next(self._ids)}" for _ in range(self.refs))
+            pair_device = Node(
+                "iq",
+                {"from": SERVER, "type": "set", "xmlns": "md"},
+                [Node("pair-device", None, [Node("ref", None, ref) for ref in link.refs])],
             )
+            link.conn.request(pair_device)
+            link.push()
+            return
+        device = self.directory.by_noise(link.client_static)
+        payload = link.payload
+        if device is None or (int(device.jid.user), device.number) != (
+            payload.username,
+            payload.device,
+        ):
+            link.conn.send(Node("failure", {"reason": "401", "location": "sim"}))
+            link.push()
+            return
+        for other in list(self._links):  # one connection per device: the new one wins
+            if other is not link and other.device is device:
+                self._forget(other)
+                with _quietly():
+                    other.conn.send(
+                        Node("stream:error", None, [Node("conflict", {"type": "replaced"})])
+                    )
+                    other.push()
+                    await other.ws.flush()
+                await other.ws.abort()
+        link.device = device
+        link.conn.send(
+            Node(
+                "success",
+                {"t": str(self.now()), "props": "27", "location": "sim", "lid": device.lid},
+            )
+        )
+        queued = list(device.outbox.values())
+        for node in queued:
+            self._queue(link, _offline(node))
+        link.conn.send(Node("ib", None, [Node("offline", {"count": str(len(queued))})]))
+        link.push()
+        self._notify()
+
+    async def _pair(self, link: _Link, pair_success: Node) -> None:
+        """Send pair-success; register the device once the client signs it back."""
+        device = link.scanned
+        assert device is not None
+        try:
+            reply = await self._request(link, pair_success, timeout=30)
+        except (TimeoutError, SimulatorError, WireError, ConnectionClosed):
+            return
+        sign = reply.child("pair-device-sign")
+        identity = sign.child("device-identity") if sign is not None else None
+        assert device.identity is not None
+        if identity is None or not verify_device_signature(
+            identity.bytes_content or b"", device.identity, self.account.account_key.public
+        ):
+            with _quietly():
+                await self._send(link, Node("stream:error", {"code": "401"}))
+            return
+        device.account.register(device)
+        link.refs = ()
+        with _quietly():
+            await self._send(link, Node("stream:error", {"code": "515"}))
+
+    def _queue(self, link: _Link, node: Node) -> None:
+        """Encrypt and queue one stanza for a client (no await: frames keep counter order)."""
+        link.conn.send(node)
+        if node.tag in ACKED_TAGS and node.has_attr("id"):
+            key = (node.tag, node.attr("id"))
+            link.sent_ackable[key] += 1
+            if link.device is not None:
+                link.device.outbox[key] = node
+
+    async def _send(self, link: _Link, node: Node) -> None:
+        self._queue(link, node)
+        link.push()
+        await link.ws.flush()
+
+    async def _request(self, link: _Link, node: Node, timeout: float = 10.0) -> Node:
+        request_id = link.conn.request(node)
+        waiter: tuple[anyio.Event, list[Node]] = (anyio.Event(), [])
+        link.waiters[request_id] = waiter
+        try:
+            link.push()
+            await link.ws.flush()
             with anyio.fail_after(timeout):
                 await waiter[0].wait()
         finally:
-            connection.waiters.pop(request_id, None)
+            link.waiters.pop(request_id, None)
+            link.conn.forget_request(request_id)
+        if not waiter[1]:
+            raise SimulatorError("the connection ended before the client answered")
         return waiter[1][0]
 
-    async def _start_pairing(self, connection: _Connection) -> None:
-        connection.refs = tuple(f"2@sim-ref-{next(self._ids)}" for _ in range(self.refs))
-        connection.pairing_iq = self._new_id()
-        await self._send(
-            connection,
-            Node(
-                "iq",
-                {"from": SERVER, "type": "set", "id": connection.pairing_iq, "xmlns": "md"},
-                [Node("pair-device", None, [Node("ref", None, ref) for ref in connection.refs])],
-            ),
-        )
+    # What clients send ---------------------------------------------------------------------
 
-    async def _log_in(self, connection: _Connection) -> bool:
-        payload = connection.payload
-        device = self._devices.get(connection.client_static)
-        expected = (int(device.jid.user), device.jid.device) if device is not None else None
-        if device is None or expected != (payload.username, payload.device):
-            await self._send(connection, Node("failure", {"reason": "401"}))
-            return False
-        connection.device = device
-        connection.logged_in = True
-        await self._send(
-            connection,
-            Node("success", {"t": _SUCCESS_T, "props": "27", "location": "sim", "lid": device.lid}),
-        )
-        self._notify()
-        return True
-
-    async def _read(self, connection: _Connection, decoder: FrameDecoder) -> None:
-        while True:
-            node = decode_node(
-                connection.transport.decrypt(await self._next_frame(connection.ws, decoder))
-            )
-            self._received.append(node)
-            self._received_total += 1
-            await self._handle(connection, node)
-            self._notify()
-
-    async def _handle(self, connection: _Connection, node: Node) -> None:
+    async def _handle(self, link: _Link, node: Node) -> None:
         tag = node.tag
         if tag == "iq":
-            request_id = node.opt_attr("id") or ""
-            if request_id in connection.waiters:
-                event, slot = connection.waiters[request_id]
-                slot.append(node)
-                event.set()
-            elif node.opt_attr("type") == "get" and node.child("ping") is not None:
-                if self.respond_to_pings:
-                    await self._send(
-                        connection, Node("iq", {"from": SERVER, "type": "result", "id": request_id})
-                    )
-            elif node.child("pair-device-sign") is not None:
-                await self._finish_pairing(connection, node)
+            kind = node.opt_attr("type")
+            if kind in ("get", "set"):
+                if node.child("ping") is not None or node.opt_attr("xmlns") == "urn:xmpp:ping":
+                    return  # answered by the connection, unless pings are ignored
+                self._queue(link, answer_iq(self._context(link), node))
+                link.push()
         elif tag == "ack":
-            connection.acked[node.opt_attr("class") or "", node.opt_attr("id") or ""] += 1
-        elif tag in ("message", "receipt") and node.has_attr("id"):
-            await self._send(
-                connection,
-                Node(
-                    "ack",
-                    {"class": tag, "id": node.attr("id"), "from": node.opt_attr("to") or SERVER},
-                ),
-            )
+            key = (node.opt_attr("class") or "", node.opt_attr("id") or "")
+            link.acked[key] += 1
+            if link.device is not None:
+                link.device.outbox.pop(key, None)
+            self._notify()
+        elif tag == "message" and node.has_attr("id"):
+            self._queue(link, Node("ack", self._ack_attrs(node)))
+            link.push()
+            await self._deliver(link, node)
+        elif tag == "receipt" and node.has_attr("id"):
+            attrs = self._ack_attrs(node)
+            if node.has_attr("type"):
+                attrs["type"] = node.attr("type")
+            self._queue(link, Node("ack", attrs))
+            link.push()
 
-    async def _finish_pairing(self, connection: _Connection, node: Node) -> None:
-        device = connection.device
-        identity = node.require_child("pair-device-sign").require_child("device-identity")
-        if device is None or not verify_device_signature(
-            identity.bytes_content or b"", device.identity, self._account.public
-        ):
-            await self._send(connection, Node("stream:error", {"code": "401"}))
-            raise ConnectionClosed("the companion's device signature does not verify")
-        self._devices[device.noise] = device
-        connection.refs = ()
-        await self._send(connection, Node("stream:error", {"code": "515"}))
-        raise ConnectionClosed("paired: the client must log in again")
+    def _ack_attrs(self, node: Node) -> dict[str, str | Jid]:
+        return {
+            "class": node.tag,
+            "id": node.attr("id"),
+            "from": node.attrs.get("to") or SERVER,
+            "t": str(self.now()),
+        }
+
+    def _context(self, link: _Link) -> IqContext:
+        return IqContext(self.directory, link.device, self.now)
+
+    async def _deliver(self, link: _Link, node: Node) -> None:
+        """Deliver a companion's message to the other companions it names (per device)."""
+        sender = link.device
+        participants = node.child("participants")
+        if sender is None or participants is None:
+            return
+        base: dict[str, str | Jid] = {
+            "id": node.attr("id"),
+            "t": str(self.now()),
+            "type": node.opt_attr("type") or "text",
+        }
+        to = node.opt_jid("to")
+        from_lid = to is not None and to.is_lid
+        origin = sender.lid if from_lid else sender.jid
+        for target in participants.children("to"):
+            jid = target.opt_jid("jid")
+            device = self.directory.device(jid) if jid is not None else None
+            if device is None or device.noise is None or device is sender:
+                continue  # a simulated phone or contact, or unknown: nothing to deliver
+            attrs = dict(base)
+            attrs["from"] = origin
+            if device.account is sender.account and to is not None:
+                attrs["recipient"] = to
+            stanza = Node("message", attrs, target.children())
+            await self._deliver_to(device, stanza)
+
+    async def _deliver_to(self, device: Device, node: Node) -> None:
+        for link in self._links:
+            if link.device is device and link.logged_in:
+                with _quietly():
+                    await self._send(link, node)
+                return
+        device.outbox[(node.tag, node.attr("id"))] = node  # delivered at its next login
+
+
+class _quietly:
+    """Suppress the errors of writing to a connection that may be going away."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> bool:
+        return isinstance(error, ConnectionClosed | WireError)
+
+
+def _stamped(node: Node, now: int) -> Node:
+    """`node` with ``t`` set to `now` (live traffic carries the server's time)."""
+    return Node(node.tag, {**node.attrs, "t": str(now)}, node.content)
+
+
+def _offline(node: Node) -> Node:
+    """A queued stanza as delivered after a reconnect (marked ``offline``)."""
+    if node.has_attr("offline"):
+        return node
+    return Node(node.tag, {**node.attrs, "offline": "1"}, node.content)
 
 
 class AutoScanner(EventHandler):

@@ -1,0 +1,130 @@
+// The real Baileys client (npm baileys 7.0.0-rc14), pointed at a wabus simulator.
+//
+// The only change made to Baileys is the one a test may make: the trusted root of the
+// server's certificate chain is the simulator's (WA_CERT_DETAILS), set at run time. Every other
+// setting is Baileys' default, timeouts included.
+//
+// Usage: node baileys_client.mjs <websocket url> <root public key hex> <auth folder>
+//
+// It writes one JSON object per line on stdout for what happens (kind: "qr", "connection",
+// "message", "sent", "error", ...) and obeys JSON lines on stdin ({"op": "send", "to": jid,
+// "text": "..."}, {"op": "quit"}). When the server closes the connection, it reconnects as a
+// Baileys application would (at once after a restart request, after a short pause otherwise),
+// and stops for good when logged out.
+
+import { createInterface } from "node:readline";
+import makeWASocket, {
+  DisconnectReason,
+  WA_CERT_DETAILS,
+  useMultiFileAuthState,
+} from "baileys";
+import pino from "pino";
+
+const [url, rootHex, authFolder] = process.argv.slice(2);
+WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(rootHex, "hex");
+WA_CERT_DETAILS.SERIAL = 0;
+
+const logger = pino({ level: process.env.BAILEYS_LOG_LEVEL || "silent" }, pino.destination(2));
+const say = (record) => process.stdout.write(`${JSON.stringify(record)}\n`);
+
+function textOf(message) {
+  if (!message) return null;
+  return (
+    message.conversation ??
+    message.extendedTextMessage?.text ??
+    message.imageMessage?.caption ??
+    message.videoMessage?.caption ??
+    null
+  );
+}
+
+let socket = null;
+let stopped = false;
+let connections = 0;
+
+async function connect() {
+  const { state, saveCreds } = await useMultiFileAuthState(authFolder);
+  connections += 1;
+  const sock = makeWASocket({ waWebSocketUrl: url, auth: state, logger });
+  socket = sock;
+  sock.ev.on("creds.update", saveCreds);
+  sock.ev.on("connection.update", (update) => {
+    const { connection, qr, lastDisconnect, isNewLogin, receivedPendingNotifications } = update;
+    if (qr) say({ kind: "qr", qr });
+    if (isNewLogin) say({ kind: "paired", me: state.creds.me?.id ?? null });
+    if (receivedPendingNotifications) say({ kind: "offline-done" });
+    if (connection === "open") {
+      say({ kind: "connection", connection, me: sock.user?.id ?? null, connections });
+    }
+    if (connection === "close") {
+      const status = lastDisconnect?.error?.output?.statusCode ?? null;
+      const reason = lastDisconnect?.error?.message ?? null;
+      say({ kind: "connection", connection, status, reason, connections });
+      if (stopped) return;
+      if (status === DisconnectReason.loggedOut) {
+        say({ kind: "logged-out" });
+        return;
+      }
+      const delay = status === DisconnectReason.restartRequired ? 0 : 200;
+      setTimeout(() => {
+        connect().catch((error) => say({ kind: "error", error: String(error) }));
+      }, delay);
+    }
+  });
+  sock.ev.on("messages.upsert", ({ messages, type }) => {
+    for (const message of messages) {
+      say({
+        kind: "message",
+        type,
+        id: message.key.id,
+        chat: message.key.remoteJid,
+        fromMe: Boolean(message.key.fromMe),
+        participant: message.key.participant ?? null,
+        text: textOf(message.message),
+        stub: message.messageStubType ?? null,
+        stubParameters: message.messageStubParameters ?? null,
+      });
+    }
+  });
+  sock.ev.on("messaging-history.set", ({ chats, contacts, messages, syncType }) => {
+    say({
+      kind: "history",
+      syncType: syncType ?? null,
+      chats: chats.length,
+      contacts: contacts.length,
+      messages: messages.length,
+    });
+  });
+  sock.ev.on("chats.update", (updates) => say({ kind: "chats.update", updates }));
+}
+
+const commands = createInterface({ input: process.stdin });
+commands.on("line", async (line) => {
+  let command;
+  try {
+    command = JSON.parse(line);
+  } catch (error) {
+    say({ kind: "error", error: `not JSON: ${line}` });
+    return;
+  }
+  try {
+    if (command.op === "send") {
+      const sent = await socket.sendMessage(command.to, { text: command.text });
+      say({ kind: "sent", id: sent?.key?.id ?? null, to: command.to });
+    } else if (command.op === "quit") {
+      stopped = true;
+      socket?.end(undefined);
+      process.exit(0);
+    } else {
+      say({ kind: "error", error: `unknown op ${command.op}` });
+    }
+  } catch (error) {
+    say({ kind: "error", op: command.op, error: String(error?.stack ?? error) });
+  }
+});
+commands.on("close", () => {
+  stopped = true;
+  process.exit(0);
+});
+
+connect().catch((error) => say({ kind: "error", error: String(error?.stack ?? error) }));
