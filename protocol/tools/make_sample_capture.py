@@ -62,6 +62,7 @@ def stanzas() -> list[Node]:
         pair_success(b"\x0a\x02\x08\x01"),  # a proof: PairSuccess (replay trusts live checks)
         Node("success", {"t": _t(0), "lid": ME_LID.with_device(7), "props": "27"}),
         *offline_stanzas(ME.with_device(7)),
+        Node("ib", None, [Node("offline", {"count": "3"})]),  # the server ends offline delivery
         *live_stanzas(ME.with_device(7)),
         Node("failure", {"reason": "500", "message": "internal error"}),
         Node("success", {"t": _t(100)}),

@@ -1,7 +1,8 @@
 """The stanzas of the simulator's scenario (also the body of the sample capture).
 
-`offline_stanzas` is what the server queued while the device was away (a preview, a history
-sync, a message and a receipt, then the end of offline delivery); `live_stanzas` is ordinary
+`offline_stanzas` is what the server queued while the device was away (a preview, the edge
+routing token, a history sync, a message and a receipt; the server itself ends offline delivery
+at login with ``<ib><offline count=…/>``); `live_stanzas` is ordinary
 traffic afterwards, one stanza for every kind of event the router makes from it. Everything is
 built as nodes, with fixed ids and times, so the scenario is the same on every run.
 """
@@ -14,12 +15,26 @@ from typing import Final
 from wabus.core import Jid, Node, Server
 from wabus.proto import e2e_pb2, history_pb2
 
-__all__ = ["ALICE", "BOB", "GROUP", "T0", "live_stanzas", "offline_stanzas", "text_message"]
+__all__ = [
+    "ALICE",
+    "ALICE_LID",
+    "BOB",
+    "BOB_LID",
+    "CONTACTS",
+    "GROUP",
+    "T0",
+    "live_stanzas",
+    "offline_stanzas",
+    "text_message",
+]
 
 WA = e2e_pb2.Message
 ALICE: Final = Jid("15550000002", Server.USER)
 ALICE_LID: Final = Jid("100000000000002", Server.LID)
 BOB: Final = Jid("15550000003", Server.USER)
+BOB_LID: Final = Jid("100000000000003", Server.LID)
+CONTACTS: Final = ((ALICE, ALICE_LID, "Alice"), (BOB, BOB_LID, "Bob"))
+"""The scenario's people: (phone-number JID, LID, push name). The simulator knows them."""
 GROUP: Final = Jid("120363000000000001", Server.GROUP)
 T0: Final = 1_790_000_000
 
@@ -83,16 +98,10 @@ def _history(me: Jid) -> Node:
 
 
 def offline_stanzas(me: Jid) -> list[Node]:
-    """What arrives right after login: the offline preview … the end of offline delivery."""
+    """What arrives after login as offline delivery: the preview … a receipt."""
     return [
-        Node(
-            "ib",
-            None,
-            [
-                Node("offline_preview", {"count": "3", "message": "2", "receipt": "1"}),
-                Node("edge_routing", None, [Node("routing_info", None, b"\x08\x02")]),
-            ],
-        ),
+        Node("ib", None, [Node("offline_preview", {"count": "3", "message": "2", "receipt": "1"})]),
+        Node("ib", None, [Node("edge_routing", None, [Node("routing_info", None, b"\x08\x02")])]),
         _history(me),
         Node(
             "message",
@@ -111,7 +120,6 @@ def offline_stanzas(me: Jid) -> list[Node]:
             {"from": ALICE, "id": "OUT1", "type": "read", "t": _t(3)},
             [Node("list", None, [Node("item", {"id": "OUT2"})])],
         ),
-        Node("ib", None, [Node("offline", {"count": "3"})]),
     ]
 
 
@@ -156,7 +164,11 @@ def live_stanzas(me: Jid) -> list[Node]:
         ),
         notification("picture", Node("set", {"jid": ALICE, "author": ALICE, "id": "1"})),
         notification("status", Node("set", None, "Reading")),
-        notification("account_sync", pushname="Sample Bot", **{"from": me.with_device(0)}),
+        notification(
+            "account_sync",
+            Node("disappearing_mode", {"duration": "604800", "t": _t(70)}),
+            **{"from": me.to_non_ad()},
+        ),
         notification(
             "devices",
             Node("add", None, [Node("device", {"jid": ALICE.with_device(3)})]),

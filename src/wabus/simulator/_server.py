@@ -72,7 +72,7 @@ from wabus.protocol import (
 )
 from wabus.simulator._accounts import Device, Directory
 from wabus.simulator._iq import IqContext, answer_iq
-from wabus.simulator._scenario import live_stanzas, offline_stanzas, text_message
+from wabus.simulator._scenario import CONTACTS, live_stanzas, offline_stanzas, text_message
 
 __all__ = ["QR_PREFIX", "AutoScanner", "Simulator", "SimulatorError"]
 
@@ -152,6 +152,8 @@ class Simulator:
         """The server's accounts and groups (see `wabus.simulator._accounts`)."""
         self.account = self.directory.add(phone.user, phone_lid.user, push_name="Phone")
         """The simulated phone's account: devices pair here as its companions."""
+        for contact, lid, name in CONTACTS:  # the scenario's people, accounts of their own
+            self.directory.add(contact.user, lid.user, push_name=name)
         self._ids = itertools.count(1)
         self._links: list[_Link] = []
         self._changed: anyio.Event | None = None
@@ -600,6 +602,19 @@ class Simulator:
             link.push()
             await self._deliver(link, node)
         elif tag == "receipt" and node.has_attr("id"):
+            # A receipt for a message is also its acknowledgement (Baileys sends a delivery
+            # receipt instead of an ack for a message it decrypted).
+            listed = node.child("list")
+            ids = [node.attr("id")] + [
+                item.opt_attr("id") or "" for item in (listed.children("item") if listed else ())
+            ]
+            if node.opt_attr("type") not in ("retry", "server-error"):
+                for message_id in ids:
+                    key = ("message", message_id)
+                    link.acked[key] += 1
+                    if link.device is not None:
+                        link.device.outbox.pop(key, None)
+                self._notify()
             attrs = self._ack_attrs(node)
             if node.has_attr("type"):
                 attrs["type"] = node.attr("type")

@@ -184,8 +184,10 @@ _SERVER_TABLE: Final[Mapping[tuple[State, Input], State]] = {
     **_rows(*_OPEN, on=_I.SENT_INFO),
     **_rows(_S.LOGGED_IN, on=_I.SENT_TRAFFIC),
     **_rows(*_OPEN, on=_I.RECEIVED_IQ),
-    **_rows(_S.LOGGED_IN, on=_I.RECEIVED_INFO),
-    **_rows(_S.LOGGED_IN, on=_I.RECEIVED_TRAFFIC),
+    **_rows(_S.PAIRED, _S.LOGGED_IN, on=_I.RECEIVED_INFO),
+    # A companion that has just paired may already speak (Baileys sends its presence before
+    # the restart); the server takes it in and says nothing.
+    **_rows(_S.PAIRED, _S.LOGGED_IN, on=_I.RECEIVED_TRAFFIC),
     **_rows(_S.HANDSHAKE, *_OPEN, on=_I.CLOSE, to=_S.CLOSED),
 }
 
