@@ -34,7 +34,7 @@ from wabus.core.events import (
 )
 from wabus.core.testing import EventRecorder
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol import WHATSAPP_ROOT, CertificateInvalid
+from wabus.protocol import QR_URL_PREFIX, WHATSAPP_ROOT, CertificateInvalid
 from wabus.simulator import AutoScanner, SimulatedSession, Simulator, SimulatorError
 
 pytestmark = pytest.mark.anyio
@@ -91,9 +91,10 @@ async def test_pairs_then_logs_in_and_routes_the_scenario() -> None:
             stanzas = await sim.run_scenario()
             messages = events.of_type(Message)
         qr = events.of_type(PairingQrCode)[0]
-        ref, *keys = qr.code.split(",")
+        ref, *keys, platform = qr.code.removeprefix(QR_URL_PREFIX).split(",")
         assert ref.startswith("2@sim-ref-")
         assert len(keys) == 3
+        assert platform == "7"  # the form current clients show: URL prefix, platform last
         [paired] = events.of_type(PairSuccess)
         assert client.state is not None
         assert client.state.pn == paired.id
@@ -400,7 +401,7 @@ async def test_the_simulator_checks_what_it_scans() -> None:
         client = make_client(sim)
         async with live(sim, client, scan=False) as (_, events):
             code = (await events.wait_for(PairingQrCode)).code
-            ref, noise, identity, secret = code.split(",")
+            ref, noise, identity, secret, _ = code.removeprefix(QR_URL_PREFIX).split(",")
             with pytest.raises(SimulatorError, match="not a pairing QR code"):
                 sim.scan("nonsense")
             with pytest.raises(SimulatorError, match="was not issued"):

@@ -12,6 +12,7 @@ from wabus.core.events import PairError, PairSuccess
 from wabus.proto.adv_pb2 import ADVSignedDeviceIdentity, ADVSignedDeviceIdentityHMAC
 from wabus.proto.client_pb2 import ClientPayload, DeviceProps
 from wabus.protocol import (
+    QR_URL_PREFIX,
     AdvVerifier,
     DeviceKeys,
     KeyPair,
@@ -116,7 +117,8 @@ def test_device_keys(keys: DeviceKeys) -> None:
     )
     assert 0 < keys.registration_id < 2**14
     code = keys.pairing.qr_code("2@ref")
-    assert code.startswith("2@ref,") and code.count(",") == 3
+    assert code.startswith(QR_URL_PREFIX + "2@ref,") and code.count(",") == 4
+    assert code.endswith(",7")  # a desktop companion
     AdvVerifier(KeyPair(private=bytes(32)), bytes(32))  # a raw private key signs too now
 
 

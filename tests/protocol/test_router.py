@@ -63,6 +63,7 @@ from wabus.core.events import (
     UserAboutUpdate,
 )
 from wabus.protocol import (
+    QR_URL_PREFIX,
     DecryptionFailed,
     PairingKeys,
     PairingVerificationFailed,
@@ -657,7 +658,8 @@ def test_pair_device_gives_one_qr_code_per_ref() -> None:
     first, second = events[0], events[1]
     assert isinstance(first, PairingQrCode) and isinstance(second, PairingQrCode)
     assert first.timeout == timedelta(seconds=60) and second.timeout == timedelta(seconds=20)
-    ref, noise, identity, adv = first.code.split(",")
+    ref, noise, identity, adv, platform = first.code.removeprefix(QR_URL_PREFIX).split(",")
+    assert first.code.startswith(QR_URL_PREFIX) and platform == "7"
     assert ref == "2@ref-one"
     assert noise == "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
     assert len(identity) == len(adv) == 44

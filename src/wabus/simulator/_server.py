@@ -59,6 +59,7 @@ from wabus.core.events import PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
 from wabus.protocol import (
     ACKED_TAGS,
+    QR_URL_PREFIX,
     Connection,
     HandshakeComplete,
     KeyPair,
@@ -78,7 +79,7 @@ __all__ = ["QR_PREFIX", "AutoScanner", "Simulator", "SimulatorError"]
 
 _log = structlog.get_logger("wabus.simulator")
 SERVER: Final = Jid("", Server.USER)
-QR_PREFIX: Final = "https://wa.me/settings/linked_devices#"
+QR_PREFIX: Final = QR_URL_PREFIX
 """What current clients put before the pairing data in the QR code (accepted, not required)."""
 _PHONE: Final = Jid("15550000001", Server.USER)
 _PHONE_LID: Final = Jid("100000000000001", Server.LID)

@@ -13,6 +13,7 @@ from wabus.core import Bot
 from wabus.core.events import Connected, Disconnected, IncomingCall
 from wabus.core.testing import EventRecorder
 from wabus.handlers.dialects.wechaty import ContactSelf, ScanStatus
+from wabus.protocol import QR_URL_PREFIX
 from wabus.simulator import AutoScanner, Simulator
 
 pytestmark = pytest.mark.anyio
@@ -66,7 +67,7 @@ async def test_the_dialects_follow_a_live_session_and_a_reconnect() -> None:
     # Wechaty: a QR code, then Confirmed; one login for the whole session (not per connection).
     scans = heard["wechaty:scan"]
     assert scans[0][1] == ScanStatus.Waiting
-    assert scans[0][0].startswith("2@sim-ref-")
+    assert scans[0][0].startswith(QR_URL_PREFIX + "2@sim-ref-")
     assert scans[-1][1] == ScanStatus.Confirmed
     [(user,)] = heard["wechaty:login"]
     assert isinstance(user, ContactSelf)

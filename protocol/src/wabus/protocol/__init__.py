@@ -119,6 +119,8 @@ from wabus.protocol._pairing import (
     verify_device_signature,
 )
 from wabus.protocol._router import (
+    COMPANION_PLATFORM,
+    QR_URL_PREFIX,
     DecryptionFailed,
     Decryptor,
     PairingKeys,
@@ -207,6 +209,7 @@ from wabus.protocol._signal_wire import (
 
 __all__ = [
     "ACKED_TAGS",
+    "COMPANION_PLATFORM",
     "CONNECTION_HEADER",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_INFLATED",
@@ -221,6 +224,7 @@ __all__ = [
     "MAX_SENDER_KEY_STATES",
     "MAX_SKIPPED_KEYS",
     "NOISE_PATTERN",
+    "QR_URL_PREFIX",
     "SESSION_ENDING_TAGS",
     "TABLES",
     "VERSION_BYTE",

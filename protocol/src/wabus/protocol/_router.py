@@ -62,6 +62,8 @@ from wabus.protocol._history import (
 from wabus.protocol._session_end import SESSION_ENDING_TAGS, session_end
 
 __all__ = [
+    "COMPANION_PLATFORM",
+    "QR_URL_PREFIX",
     "DecryptionFailed",
     "Decryptor",
     "PairingKeys",
@@ -73,6 +75,11 @@ __all__ = [
 
 _log = structlog.get_logger("wabus.protocol.router")
 
+QR_URL_PREFIX: Final = "https://wa.me/settings/linked_devices#"
+"""What current clients put before the pairing data in a QR code."""
+COMPANION_PLATFORM: Final = "7"
+"""The companion kind wabus shows in its QR code: a desktop app ("7", Electron, in the
+companion web client types), as its registration presents a desktop platform."""
 FIRST_QR_TIMEOUT: Final = timedelta(seconds=60)
 """How long the first pairing QR code of a ``pair-device`` stanza is shown."""
 NEXT_QR_TIMEOUT: Final = timedelta(seconds=20)
@@ -119,11 +126,16 @@ class PairingKeys:
     noise_public: bytes
     identity_public: bytes
     adv_secret: bytes
+    platform: str = COMPANION_PLATFORM
+    """The companion's kind, the QR code's last field (see `COMPANION_PLATFORM`)."""
 
     def qr_code(self, ref: str) -> str:
-        """The QR text for one ``ref``: ``ref,noise,identity,adv`` (keys in base64)."""
+        """The QR text for one ``ref``, in the form current clients show:
+        ``https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`` (keys in
+        base64). Phones also read the older ``ref,noise,identity,adv``."""
         parts = (self.noise_public, self.identity_public, self.adv_secret)
-        return ",".join([ref, *(base64.b64encode(p).decode("ascii") for p in parts)])
+        fields = [ref, *(base64.b64encode(p).decode("ascii") for p in parts), self.platform]
+        return QR_URL_PREFIX + ",".join(fields)
 
 
 def _utc_now() -> datetime:  # the default clock; drivers inject their own
