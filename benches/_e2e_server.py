@@ -5,11 +5,13 @@ Run as ``python -m benches._e2e_server``. It prints one line,
 
 - ``scan <code>``: the simulated phone scans a pairing QR code;
 - ``send <count>``: once a client is logged in, send it `count` group text messages (one
-  pre-encoded stanza, encrypted and framed for each send), then print ``sent``;
+  pre-encoded stanza, encrypted and framed for each send, written `BATCH` at a time), then
+  print ``sent``;
 - ``quit`` (or the end of stdin): stop.
 
 The floor port accepts a WebSocket whose first message is ``b"<count> <size>"`` and answers with
-`count` frames of `size` zero bytes: the same sockets and WebSocket code, with no protocol.
+`count` frames of `size` zero bytes, written `BATCH` at a time: the same sockets and WebSocket
+code, with no protocol.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from wabus.protocol import encode_frame, encode_node
 from wabus.simulator import Simulator, text_message
 
 GROUP = Jid("120363000000000001", Server.GROUP)
+BATCH = 64  # frames written per flush, by the simulator and the floor alike
 BOB = Jid("15550000003", Server.USER)
 
 
@@ -42,8 +45,10 @@ async def _floor(stream: anyio.abc.SocketStream) -> None:
     try:
         count, size = (int(part) for part in (await ws.receive()).split())
         frame = encode_frame(bytes(size))
-        for _ in range(count):
-            await ws.send(frame)
+        for n in range(1, count + 1):
+            ws.send_nowait(frame)
+            if n % BATCH == 0 or n == count:
+                await ws.flush()
         await ws.receive()  # until the client closes
     except ConnectionClosed:
         pass
@@ -53,8 +58,8 @@ async def _floor(stream: anyio.abc.SocketStream) -> None:
 
 async def _send(sim: Simulator, payload: bytes, count: int) -> None:
     await sim.wait_connected(timeout=60)
-    for _ in range(count):
-        await sim.send_raw_frame(payload, encrypt=True)
+    for n in range(1, count + 1):
+        await sim.send_raw_frame(payload, encrypt=True, flush=n % BATCH == 0 or n == count)
     print("sent", flush=True)
 
 

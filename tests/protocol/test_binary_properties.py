@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.protocol.strategies import wire_jids, wire_nodes
 from wabus.protocol import Jid, Node, RemoteWireError, decode_node, encode_node
+from wabus.protocol._binary import encode_ack
 
 
 @given(wire_nodes())
@@ -111,3 +112,23 @@ def test_a_bounded_mutation_fuzz_run() -> None:
         except RemoteWireError:
             raised += 1
     assert raised > 10_000  # most mutations are caught, as typed errors
+
+
+@given(
+    st.sampled_from(["message", "receipt", "notification", "call"]),
+    st.text(max_size=30),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["to", "participant", "type", "from", "t", "phash"]),
+            st.one_of(st.text(max_size=20), wire_jids()),
+        ),
+        max_size=4,
+        unique_by=lambda kv: kv[0],
+    ),
+)
+def test_encode_ack_is_encode_node_of_the_ack(
+    stanza_class: str, stanza_id: str, rest: list[tuple[str, str | Jid]]
+) -> None:
+    """The ack fast path writes exactly what the general encoder writes for the same node."""
+    node = Node("ack", {"class": stanza_class, "id": stanza_id, **dict(rest)})
+    assert encode_ack(stanza_class, stanza_id, tuple(rest)) == encode_node(node)

@@ -157,6 +157,9 @@ def new_message_id() -> str:
 DEFAULT_MAX_BACKLOG: Final = 1024
 """How many read stanzas may wait for handlers before the client stops reading the socket."""
 
+# Events the client acts on itself before handlers see them (see `Client._take`).
+_SPECIAL: Final = frozenset({PairingQrCode, PairSuccess, LoggedOut})
+
 # The dispatcher lets acks go out at least this often while it has more to deliver.
 _ACKS_PER_WRITE: Final = 64
 
@@ -509,7 +512,8 @@ class Client:
                         waiter[1].append(event.node)
                         waiter[0].set()
                 elif isinstance(event, StanzaReceived):
-                    await self._stanza(event, bus, session, tasks, deliveries)
+                    if not self._take_at_once(event, session, deliveries):
+                        await self._stanza(event, bus, session, tasks, deliveries)
                 elif isinstance(event, SessionEnded):
                     raise _EndConnection(event.outcome, event.reason)
             if conn.error is not None:
@@ -517,6 +521,29 @@ class Client:
             events = conn.receive_data(await session.ws.receive())
             if session.push():  # pongs and other answers the connection gave at once
                 session.flush_soon.set()
+
+    def _take_at_once(
+        self,
+        received: StanzaReceived,
+        session: _Session,
+        deliveries: MemoryObjectSendStream[_Delivery],
+    ) -> bool:
+        """The common case without an await: a stanza that asks nothing of the client and
+        teaches it nothing to store, queued for the dispatcher while there is room. False
+        when the full path (`_stanza`) must take it."""
+        if received.node is None or self._changes(session) or self._special(received.events):
+            return False
+        try:
+            deliveries.send_nowait(
+                (received.node if received.needs_ack else None, list(received.events))
+            )
+        except anyio.WouldBlock:
+            return False
+        return True
+
+    @staticmethod
+    def _special(events: tuple[BaseEvent, ...]) -> bool:
+        return any(type(e) in _SPECIAL for e in events)
 
     async def _stanza(
         self,
@@ -655,6 +682,17 @@ class Client:
         session.conn.confirm_pairing(node)
         session.push()
         await session.ws.flush()
+
+    def _changes(self, session: _Session) -> bool:
+        """Whether the router learned something the store must keep (see `_remember`)."""
+        router, state = session.conn.router, self._state
+        assert router is not None
+        assert state is not None
+        return (
+            router.edge_routing_info != state.edge_routing_info
+            or (router.own_lid is not None and router.own_lid != state.lid and state.paired)
+            or bool(router.push_name and router.push_name != state.push_name)
+        )
 
     async def _remember(self, router: Router) -> None:
         """Save what the router learned that the next connection needs."""

@@ -257,9 +257,10 @@ class Simulator:
 
     def _notify(self) -> None:
         changed = self._changed
+        if changed is None or not changed.statistics().tasks_waiting:
+            return  # nobody waits: nothing to wake (this runs for every node received)
         self._changed = anyio.Event()
-        if changed is not None:
-            changed.set()
+        changed.set()
 
     def _current(self, device: Jid | None = None) -> _Link:
         """The logged-in connection of `device`, or the latest logged-in one."""
@@ -321,14 +322,16 @@ class Simulator:
         )
 
     async def send_raw_frame(
-        self, payload: bytes, *, encrypt: bool = False, to: Jid | None = None
+        self, payload: bytes, *, encrypt: bool = False, to: Jid | None = None, flush: bool = True
     ) -> None:
         """Send one frame carrying `payload` as is: by default not encrypted (so the client's
-        Noise transport rejects it), or encrypted (so only the node inside is bad)."""
+        Noise transport rejects it), or encrypted (so only the node inside is bad). With
+        ``flush=False`` it is only queued (the next flushing send writes it too)."""
         link = self._current(to)
         link.conn.send_frame(payload, encrypt=encrypt)
         link.push()
-        await link.ws.flush()
+        if flush:
+            await link.ws.flush()
 
     async def drop_connection(self, *, to: Jid | None = None) -> None:
         """Cut a connection at once (no close frame, as a network failure would)."""

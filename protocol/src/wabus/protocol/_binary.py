@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from wabus.core import InvalidJid, Jid, Node, Server
+from wabus.core import AttrValue, InvalidJid, Jid, Node, Server
 from wabus.protocol._errors import (
     DecompressionLimit,
     InvalidCompression,
@@ -100,6 +100,14 @@ for _dictionary, _tokens in enumerate(DOUBLE_BYTE):
     for _index, _token in enumerate(_tokens):
         _TOKEN_BYTES.setdefault(_token, bytes((Tag.DICTIONARY_0 + _dictionary, _index)))
 del _dictionary, _tokens, _index, _token
+
+
+def _encoded_strings(*texts: str) -> bytes:
+    out = bytearray()
+    for text in texts:
+        _write_string(out, text)
+    return bytes(out)
+
 
 _SERVERS: Final[dict[str, Server]] = {member.value: member for member in Server}
 # Jid is a tuple subclass (user, server, agent, device, integrator); building one straight
@@ -533,6 +541,42 @@ def encode_node(node: Node) -> bytes:
     return b"".join(parts)
 
 
+_ACK_TAILS: dict[tuple[tuple[str, AttrValue], ...], bytes] = {}
+_ACK_TAILS_KEPT: Final = 4096
+
+
+def encode_ack(stanza_class: str, stanza_id: str, rest: tuple[tuple[str, AttrValue], ...]) -> bytes:
+    """``encode_node(Node("ack", {"class": stanza_class, "id": stanza_id, **dict(rest)}))``,
+    without building the node: the hot path of every received stanza.
+
+    Everything after the id (``to``, ``participant``, ``type``, …) repeats from stanza to
+    stanza of one chat, so its encoding is kept (for the last few thousand shapes seen).
+    """
+    tail = _ACK_TAILS.get(rest)
+    if tail is None:
+        out = bytearray()
+        for key, value in rest:
+            if not key:
+                raise UnencodableNode("<ack> has an empty attribute key")
+            _write_string(out, key)
+            if type(value) is str:
+                _write_string(out, value)
+            else:
+                _write_jid(out, value)
+        tail = bytes(out)
+        if len(_ACK_TAILS) >= _ACK_TAILS_KEPT:
+            _ACK_TAILS.clear()
+        _ACK_TAILS[rest] = tail
+    out = bytearray(b"\x00")
+    _write_list_header(out, 5 + 2 * len(rest), "<ack>")
+    out += _ACK_HEAD
+    _write_string(out, stanza_class)
+    out += _ID_KEY
+    _write_string(out, stanza_id)
+    out += tail
+    return bytes(out)
+
+
 def _write_list_header(out: bytearray, size: int, what: str) -> None:
     if size < 256:
         out += bytes((Tag.LIST_8, size))
@@ -687,3 +731,8 @@ def _write_jid(out: bytearray, jid: object) -> None:
         else:
             out.append(Tag.LIST_EMPTY)
         _write_string(out, server.value)
+
+
+# The fixed parts of an ack, encoded once (the encoder above is defined by now).
+_ACK_HEAD: Final = _encoded_strings("ack", "class")
+_ID_KEY: Final = _encoded_strings("id")

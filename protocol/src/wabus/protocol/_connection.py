@@ -54,7 +54,7 @@ from google.protobuf.message import DecodeError
 from wabus.core import Jid, Node, Server
 from wabus.core.events import BaseEvent, MalformedStanza, PairError, PairSuccess
 from wabus.proto.client_pb2 import ClientPayload
-from wabus.protocol._binary import decode_node, encode_node
+from wabus.protocol._binary import decode_node, encode_ack, encode_node
 from wabus.protocol._errors import LocalWireError, RemoteWireError, WireError
 from wabus.protocol._frame import MAX_FRAME_SIZE, FrameDecoder, FrameEncoder, encode_frame
 from wabus.protocol._keys import KeyPair
@@ -556,21 +556,29 @@ class Connection:
         ``class``, ``id`` and ``from`` (the stanza's ``to``, or the server), plus `extra`
         attributes (``t``, ``phash``, ``error``).
         """
-        attrs: dict[str, str | Jid] = {"class": node.tag, "id": node.attr("id")}
+        rest: list[tuple[str, str | Jid]] = []
+        attrs = node.attrs
         if self.role is Role.CLIENT:
-            origin = node.attrs.get("from")
+            origin = attrs.get("from")
             if origin:
-                attrs["to"] = origin
-            participant = node.attrs.get("participant")
+                rest.append(("to", origin))
+            participant = attrs.get("participant")
             if participant:
-                attrs["participant"] = participant
-            kind = node.attrs.get("type")
+                rest.append(("participant", participant))
+            kind = attrs.get("type")
             if kind and node.tag != "message":
-                attrs["type"] = kind
+                rest.append(("type", kind))
         else:
-            attrs["from"] = node.attrs.get("to") or SERVER_JID
-        attrs.update(extra)
-        self.send(Node("ack", attrs))
+            rest.append(("from", attrs.get("to") or SERVER_JID))
+        rest.extend(extra.items())
+        if self.state is not State.LOGGED_IN or self._transport is None:
+            # Not the hot path: let `send` apply the lifecycle's verdict.
+            ack_attrs: dict[str, str | Jid] = {"class": node.tag, "id": node.attr("id")}
+            self.send(Node("ack", {**ack_attrs, **dict(rest)}))
+            return
+        # The hot path (one ack per stanza received): encoded without building a node.
+        payload = encode_ack(node.tag, node.attr("id"), tuple(rest))
+        self._queue_frame(self._transport.encrypt(payload))
 
     def confirm_pairing(self, node: Node) -> None:
         """Answer a verified pair-success (client role) with our signature of the device
