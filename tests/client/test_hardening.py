@@ -8,6 +8,7 @@ server back (the client stops reading) but never costs the connection or an even
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import anyio
 import pytest
@@ -21,6 +22,7 @@ from wabus.client import Client
 from wabus.core import Bot, EventHandler, Jid, Node, Server
 from wabus.core.events import Connected, Disconnected, MalformedStanza, Message
 from wabus.core.testing import EventRecorder
+from wabus.protocol import StanzaReceived
 from wabus.simulator import AutoScanner, Simulator
 from wabus.simulator._scenario import live_stanzas, offline_stanzas
 
@@ -83,18 +85,22 @@ async def test_a_stanza_whose_handling_raises_anything_is_malformed_and_acked(
             await events.wait_for(Connected)
             await sim.wait_connected()
 
-            original = client._take
+            original = client._take_at_once
 
-            async def failing_take(node: Node, *args: object) -> object:
-                if node.opt_attr("id") == "BOOM":
+            def failing_take(received: StanzaReceived, *args: Any) -> bool:
+                if received.node is not None and received.node.opt_attr("id") == "BOOM":
                     raise RuntimeError("something unforeseen")
-                return await original(node, *args)  # type: ignore[arg-type]
+                return original(received, *args)
 
-            monkeypatch.setattr(client, "_take", failing_take)
+            monkeypatch.setattr(client, "_take_at_once", failing_take)
             start = len(events)
             with structlog.testing.capture_logs() as logs:
                 await sim.send_node(
-                    Node("notification", {"from": ALICE, "id": "BOOM", "type": "status"})
+                    Node(
+                        "notification",
+                        {"from": ALICE, "id": "BOOM", "type": "status"},
+                        [Node("set", None, "busy")],
+                    )
                 )
                 await sim.send_message(ALICE, "after")
                 await sim.sync()

@@ -512,8 +512,7 @@ class Client:
                         waiter[1].append(event.node)
                         waiter[0].set()
                 elif isinstance(event, StanzaReceived):
-                    if not self._take_at_once(event, session, deliveries):
-                        await self._stanza(event, bus, session, tasks, deliveries)
+                    await self._stanza(event, bus, session, tasks, deliveries)
                 elif isinstance(event, SessionEnded):
                     raise _EndConnection(event.outcome, event.reason)
             if conn.error is not None:
@@ -557,6 +556,8 @@ class Client:
         events = list(received.events)
         if node is not None:
             try:
+                if self._take_at_once(received, session, deliveries):
+                    return
                 events = await self._take(node, events, bus, session, tasks)
             except ConnectionClosed:
                 raise
