@@ -36,6 +36,7 @@ BOB_LID: Final = Jid("100000000000003", Server.LID)
 CONTACTS: Final = ((ALICE, ALICE_LID, "Alice"), (BOB, BOB_LID, "Bob"))
 """The scenario's people: (phone-number JID, LID, push name). The simulator knows them."""
 GROUP: Final = Jid("120363000000000001", Server.GROUP)
+GROUP_SUBJECT: Final = "Book club"
 T0: Final = 1_790_000_000
 
 

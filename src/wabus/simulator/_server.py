@@ -71,9 +71,19 @@ from wabus.protocol import (
     sign_device_identity,
     verify_device_signature,
 )
-from wabus.simulator._accounts import Device, Directory
+from wabus.simulator._accounts import Device, Directory, Group
 from wabus.simulator._iq import IqContext, answer_iq
-from wabus.simulator._scenario import CONTACTS, live_stanzas, offline_stanzas, text_message
+from wabus.simulator._scenario import (
+    ALICE,
+    BOB,
+    CONTACTS,
+    GROUP,
+    GROUP_SUBJECT,
+    T0,
+    live_stanzas,
+    offline_stanzas,
+    text_message,
+)
 
 __all__ = ["QR_PREFIX", "AutoScanner", "Simulator", "SimulatorError"]
 
@@ -155,6 +165,13 @@ class Simulator:
         """The simulated phone's account: devices pair here as its companions."""
         for contact, lid, name in CONTACTS:  # the scenario's people, accounts of their own
             self.directory.add(contact.user, lid.user, push_name=name)
+        self.directory.groups[GROUP] = Group(  # the scenario's group, with all of them in it
+            jid=GROUP,
+            subject=GROUP_SUBJECT,
+            creator=BOB,
+            created=T0,
+            participants={BOB: "superadmin", ALICE: "", phone: ""},
+        )
         self._ids = itertools.count(1)
         self._links: list[_Link] = []
         self._changed: anyio.Event | None = None
@@ -272,8 +289,14 @@ class Simulator:
         raise SimulatorError(f"{device} is not connected" if device else "no client is connected")
 
     async def send_node(self, node: Node, *, to: Jid | None = None) -> None:
-        """Send one stanza to a connected client (`to`: its device JID; the latest to log in
-        by default)."""
+        """Send one stanza to a client: `to` is its device JID (the latest to log in by
+        default). A paired device that is not connected gets it at its next login, as the
+        server's offline queue would deliver it; without `to`, someone must be connected."""
+        if to is not None:
+            device = self.directory.device(to)
+            if device is not None and device.noise is not None:
+                await self._deliver_to(device, node)
+                return
         await self._send(self._current(to), node)
 
     async def send_message(
