@@ -26,8 +26,8 @@ from anyio.abc import Process
 
 from tests.interop.conftest import JS, node_executable
 from wabus.core import Jid
-from wabus.simulator import QR_PREFIX, Simulator
-from wabus.simulator._scenario import ALICE, GROUP
+from wabus.simulator import QR_PREFIX, DecryptedMessage, Simulator
+from wabus.simulator._scenario import ALICE, BOB, GROUP
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
@@ -70,6 +70,10 @@ class Baileys:
     async def command(self, **command: Any) -> None:
         assert self.process.stdin is not None
         await self.process.stdin.send((json.dumps(command) + "\n").encode())
+
+
+def with_id(message_id: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda record: record.get("id") == message_id
 
 
 def is_open(record: dict[str, Any]) -> bool:
@@ -197,3 +201,51 @@ async def test_a_message_from_baileys_has_its_device_and_key_queries_answered(
         assert any(q.nodes[0].tag == "usync" for q in queries)
         assert any(q.nodes[0].tag == "key" for q in queries)
         assert not any(n.tag == "ack" and n.has_attr("error") for n in sim.sent)
+
+
+async def test_baileys_decrypts_what_the_simulated_contacts_send(tmp_path: Path) -> None:
+    """The simulated contacts are Signal peers: 1:1 (pkmsg, then msg) and in a group (skmsg,
+    with the sender key given pairwise), Baileys decrypts them to the right text."""
+    async with Simulator() as sim, baileys(sim, tmp_path) as peer:
+        await peer.wait_for(is_open, timeout=OPEN_GUARD)
+        sent = sim.sent_count
+        first = await sim.send_message(ALICE, "first, as a pkmsg")
+        second = await sim.send_message(ALICE, "second")
+        in_group = await sim.send_message(BOB, "to the group", chat=GROUP)
+        for message_id, text in (
+            (first, "first, as a pkmsg"),
+            (second, "second"),
+            (in_group, "to the group"),
+        ):
+            got = await peer.wait_for(with_id(message_id))
+            assert got["kind"] == "message" and got["text"] == text, got
+            assert got["stub"] is None  # not a "could not decrypt" placeholder
+        group_message = next(r for r in peer.of("message") if r["id"] == in_group)
+        assert group_message["chat"] == str(GROUP)
+        assert group_message["participant"] == str(BOB)
+        # No retry receipts: everything decrypted the first time.
+        assert not any(
+            n.tag == "receipt" and n.opt_attr("type") == "retry" for n in sim.sent[sent:]
+        )
+
+
+async def test_the_simulated_contacts_decrypt_what_baileys_sends(tmp_path: Path) -> None:
+    async with Simulator() as sim, baileys(sim, tmp_path) as peer:
+        await peer.wait_for(is_open, timeout=OPEN_GUARD)
+        await peer.command(op="send", to=str(ALICE), text="hello Alice")
+        await peer.command(op="send", to=str(GROUP), text="hello, book club")
+        alice = await sim.expect_message(
+            lambda m: m.chat == ALICE and m.recipient.to_non_ad() == ALICE
+        )
+        assert alice.text == "hello Alice"
+        # Our own phone gets the copy every sender's device sends it (a deviceSentMessage).
+        own = await sim.expect_message(lambda m: m.message.HasField("deviceSentMessage"))
+        assert own.text == "hello Alice"
+        assert own.message.deviceSentMessage.destinationJid == str(ALICE)
+        for member in (ALICE, BOB):  # each member's phone reads the group message
+            record = await sim.expect_message(read_in_group_by(member))
+            assert record.text == "hello, book club"
+
+
+def read_in_group_by(member: Jid) -> Callable[[DecryptedMessage], bool]:
+    return lambda m: m.chat == GROUP and m.recipient.to_non_ad() == member

@@ -10,12 +10,19 @@ of that (for demos and tools: ``Bot.builder().with_source(SimulatedSession())``)
 """
 
 from wabus.simulator._scenario import live_stanzas, offline_stanzas, text_message
-from wabus.simulator._server import QR_PREFIX, AutoScanner, Simulator, SimulatorError
+from wabus.simulator._server import (
+    QR_PREFIX,
+    AutoScanner,
+    DecryptedMessage,
+    Simulator,
+    SimulatorError,
+)
 from wabus.simulator._session import SimulatedSession
 
 __all__ = [
     "QR_PREFIX",
     "AutoScanner",
+    "DecryptedMessage",
     "SimulatedSession",
     "Simulator",
     "SimulatorError",

@@ -57,6 +57,7 @@ from wabus.client import ConnectionClosed, WebSocket, accept_websocket
 from wabus.core import EventHandler, Jid, Node, Server, WabusError
 from wabus.core.events import PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
+from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import (
     ACKED_TAGS,
     QR_URL_PREFIX,
@@ -73,6 +74,7 @@ from wabus.protocol import (
 )
 from wabus.simulator._accounts import Device, Directory, Group
 from wabus.simulator._iq import IqContext, answer_iq
+from wabus.simulator._peers import Peers
 from wabus.simulator._scenario import (
     ALICE,
     BOB,
@@ -85,7 +87,7 @@ from wabus.simulator._scenario import (
     text_message,
 )
 
-__all__ = ["QR_PREFIX", "AutoScanner", "Simulator", "SimulatorError"]
+__all__ = ["QR_PREFIX", "AutoScanner", "DecryptedMessage", "Simulator", "SimulatorError"]
 
 _log = structlog.get_logger("wabus.simulator")
 SERVER: Final = Jid("", Server.USER)
@@ -98,6 +100,37 @@ _FIRST_COMPANION: Final = 11  # the phone's companions are numbered from here
 
 class SimulatorError(WabusError):
     """A simulator call that cannot be served (no client connected, a QR code not ours, …)."""
+
+
+@final
+@dataclass(frozen=True)
+class DecryptedMessage:
+    """A message a companion sent to a simulated phone or contact, as that device read it."""
+
+    id: str
+    """The stanza's id."""
+    sender: Jid
+    """The companion device that sent it."""
+    recipient: Jid
+    """The simulated device that decrypted it."""
+    chat: Jid
+    """The stanza's ``to``: a user or a group."""
+    message: WAMessage
+    """The decrypted ``wa.Message`` (a `deviceSentMessage` for the sender's own phone)."""
+    node: Node
+    """The stanza as the companion sent it."""
+
+    @property
+    def text(self) -> str | None:
+        """The text of a plain text or extended text message (unwrapping a DSM)."""
+        message = self.message
+        if message.HasField("deviceSentMessage"):
+            message = message.deviceSentMessage.message
+        if message.conversation:
+            return message.conversation
+        if message.HasField("extendedTextMessage"):
+            return message.extendedTextMessage.text
+        return None
 
 
 @dataclass(eq=False)
@@ -172,6 +205,11 @@ class Simulator:
             created=T0,
             participants={BOB: "superadmin", ALICE: "", phone: ""},
         )
+        self.peers = Peers()
+        """The simulated devices' Signal sides (see `wabus.simulator._peers`)."""
+        self._decrypted: deque[DecryptedMessage] = deque(maxlen=keep_sent)
+        self._decrypted_total = 0
+        self._sealed: dict[tuple[int, str], Node] = {}  # (device, id) → the sealed original
         self._ids = itertools.count(1)
         self._links: list[_Link] = []
         self._changed: anyio.Event | None = None
@@ -250,6 +288,22 @@ class Simulator:
             if d.noise is not None
         )
 
+    @property
+    def decrypted(self) -> tuple[DecryptedMessage, ...]:
+        """What companions sent to simulated devices, decrypted: the last `keep_sent` of it."""
+        return tuple(self._decrypted)
+
+    async def expect_message(
+        self, match: Callable[[DecryptedMessage], bool], *, timeout: float = 10.0
+    ) -> DecryptedMessage:
+        """The first message a simulated device received and decrypted that matches."""
+        with anyio.fail_after(timeout):
+            while True:
+                for record in self._decrypted:
+                    if match(record):
+                        return record
+                await self._wait_change()
+
     def now(self) -> int:
         """The server's time, in Unix seconds."""
         return int(self.clock())
@@ -295,9 +349,11 @@ class Simulator:
         if to is not None:
             device = self.directory.device(to)
             if device is not None and device.noise is not None:
-                await self._deliver_to(device, node)
+                await self._deliver_to(device, self._seal(node, device))
                 return
-        await self._send(self._current(to), node)
+        link = self._current(to)
+        assert link.device is not None
+        await self._send(link, self._seal(node, link.device))
 
     async def send_message(
         self,
@@ -327,7 +383,7 @@ class Simulator:
         for index, node in enumerate(stanzas):
             if interval and index:
                 await anyio.sleep(interval)
-            await self._send(link, node)
+            await self._send(link, self._seal(node, link.device))
         await self.sync(to=to, ping=ping)
         return len(stanzas)
 
@@ -670,31 +726,141 @@ class Simulator:
     def _context(self, link: _Link) -> IqContext:
         return IqContext(self.directory, link.device, self.now)
 
-    async def _deliver(self, link: _Link, node: Node) -> None:
-        """Deliver a companion's message to the other companions it names (per device)."""
-        sender = link.device
-        participants = node.child("participants")
-        if sender is None or participants is None:
+    def _seal(self, node: Node, device: Device) -> Node:
+        """A ``<message>`` with a ``<plaintext>`` body from a simulated sender, encrypted for
+        the companion `device` as the sender's phone would encrypt it (a group message as an
+        ``skmsg``, with the sender key given pairwise the first time). Anything else, and a
+        device that published no keys (no real peer could write to it), is left as it is."""
+        plaintext = node.child("plaintext")
+        if node.tag != "message" or plaintext is None or device.bundle_keys is None:
+            return node
+        if device.simulated is not None or device.keys is None:
+            return node
+        origin = node.opt_jid("from")
+        if origin is None:
+            return node
+        group = origin if origin.is_group else None
+        author = node.opt_jid("participant") if group is not None else origin
+        sender = self.directory.device(author) if author is not None else None
+        if author is None or sender is None or sender.simulated is None:
+            return node  # from a companion, or from nobody the simulator plays: as it is
+        body = plaintext.bytes_content or b""
+        address = device.lid if author.is_lid else device.jid
+        if group is None:
+            encs = [self.peers.encrypt(sender, device, address, body)]
+        else:
+            encs = []
+            if self.peers.needs_sender_key(sender, group, address):
+                distribution = WAMessage(
+                    senderKeyDistributionMessage=WAMessage.SenderKeyDistributionMessage(
+                        groupId=str(group),
+                        axolotlSenderKeyDistributionMessage=self.peers.group_key(
+                            sender, author, group
+                        ),
+                    )
+                ).SerializeToString()
+                encs.append(self.peers.encrypt(sender, device, address, distribution))
+            encs.append(self.peers.encrypt_group(sender, author, group, body))
+        others = [child for child in node.nodes if child.tag != "plaintext"]
+        sealed = Node("message", node.attrs, [*encs, *others])
+        if node.has_attr("id"):
+            self._sealed[(id(device), node.attr("id"))] = node
+        return sealed
+
+    def _read_privately(self, sender: Device, origin: Jid, node: Node) -> None:
+        """Decrypt what a companion sent to the simulated devices among its recipients."""
+        to = node.opt_jid("to")
+        if to is None:
             return
+        participants = node.child("participants")
+        group = self.directory.groups.get(to) if to.is_group else None
+        skmsg = next((e for e in node.children("enc") if e.opt_attr("type") == "skmsg"), None)
+        targets = participants.children("to") if participants is not None else []
+        readers: dict[int, tuple[Device, Jid]] = {}
+        for target in targets:
+            jid = target.opt_jid("jid")
+            device = self.directory.device(jid) if jid is not None else None
+            if device is None or device.simulated is None or jid is None:
+                continue
+            readers[id(device)] = (device, jid)
+            enc = target.child("enc")
+            if enc is None:
+                continue
+            with _quietly_decrypting():
+                plaintext = self.peers.decrypt(device, origin, enc)
+                message = WAMessage.FromString(plaintext)
+                distribution = message.senderKeyDistributionMessage
+                if group is not None and distribution.axolotlSenderKeyDistributionMessage:
+                    self.peers.take_sender_key(
+                        device, to, origin, distribution.axolotlSenderKeyDistributionMessage
+                    )
+                if group is None or not skmsg:
+                    self._record_decrypted(node, origin, jid, to, message)
+        if group is not None and skmsg is not None:
+            for member in group.participants:
+                account = self.directory.account(member)
+                if account is None:
+                    continue
+                device = account.phone
+                if account is sender.account and device.simulated is None:
+                    continue
+                jid = readers.get(id(device), (device, device.jid))[1]
+                with _quietly_decrypting():
+                    plaintext = self.peers.decrypt_group(device, to, origin, skmsg)
+                    self._record_decrypted(node, origin, jid, to, WAMessage.FromString(plaintext))
+
+    def _record_decrypted(
+        self, node: Node, sender: Jid, recipient: Jid, chat: Jid, message: WAMessage
+    ) -> None:
+        self._decrypted.append(
+            DecryptedMessage(node.attr("id"), sender, recipient, chat, message, node)
+        )
+        self._decrypted_total += 1
+        self._notify()
+
+    async def _deliver(self, link: _Link, node: Node) -> None:
+        """Deliver a companion's message: each companion it names gets its own ``<enc>`` (and
+        a group's ``skmsg``); what is addressed to simulated devices they decrypt."""
+        sender, to = link.device, node.opt_jid("to")
+        if sender is None or to is None:
+            return
+        lid = to.is_lid or (to.is_group and node.opt_attr("addressing_mode") == "lid")
+        origin = sender.lid if lid else sender.jid
+        self._read_privately(sender, origin, node)
+        participants = node.child("participants")
+        pairwise: dict[Jid, list[Node]] = {}
+        for target in participants.children("to") if participants is not None else ():
+            jid = target.opt_jid("jid")
+            if jid is not None:
+                pairwise[jid] = target.children()
+        skmsg = [e for e in node.children("enc") if e.opt_attr("type") == "skmsg"]
         base: dict[str, str | Jid] = {
             "id": node.attr("id"),
             "t": str(self.now()),
             "type": node.opt_attr("type") or "text",
         }
-        to = node.opt_jid("to")
-        from_lid = to is not None and to.is_lid
-        origin = sender.lid if from_lid else sender.jid
-        for target in participants.children("to"):
-            jid = target.opt_jid("jid")
-            device = self.directory.device(jid) if jid is not None else None
-            if device is None or device.noise is None or device is sender:
-                continue  # a simulated phone or contact, or unknown: nothing to deliver
-            attrs = dict(base)
-            attrs["from"] = origin
-            if device.account is sender.account and to is not None:
+        if to.is_group:
+            group = self.directory.groups.get(to)
+            if group is None:
+                return
+            for member in group.participants:
+                account = self.directory.account(member)
+                for device in account.devices.values() if account is not None else ():
+                    if device.noise is None or device is sender:
+                        continue
+                    encs = pairwise.get(device.jid) or pairwise.get(device.lid) or []
+                    if encs or skmsg:
+                        attrs = {**base, "from": to, "participant": origin}
+                        await self._deliver_to(device, Node("message", attrs, [*encs, *skmsg]))
+            return
+        for jid, encs in pairwise.items():
+            recipient = self.directory.device(jid)
+            if recipient is None or recipient.noise is None or recipient is sender:
+                continue  # a simulated phone or contact (read above), or unknown
+            attrs = {**base, "from": origin}
+            if recipient.account is sender.account:
                 attrs["recipient"] = to
-            stanza = Node("message", attrs, target.children())
-            await self._deliver_to(device, stanza)
+            await self._deliver_to(recipient, Node("message", attrs, encs))
 
     async def _deliver_to(self, device: Device, node: Node) -> None:
         for link in self._links:
@@ -703,6 +869,20 @@ class Simulator:
                     await self._send(link, node)
                 return
         device.outbox[(node.tag, node.attr("id"))] = node  # delivered at its next login
+
+
+class _quietly_decrypting:
+    """A message a simulated device cannot read is logged and left unread (as a phone would
+    ask for a retry; the simulator does not), never an error that ends the connection."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> bool:
+        if isinstance(error, Exception):
+            _log.warning("simulator: a simulated device could not decrypt", error=repr(error))
+            return True
+        return False
 
 
 class _quietly:

@@ -20,6 +20,10 @@ import makeWASocket, {
 } from "baileys";
 import pino from "pino";
 
+// stdout carries our JSON lines only: what the libraries print (libsignal logs its session
+// changes with console.log) goes to stderr.
+for (const name of ["log", "info", "warn", "debug"]) console[name] = console.error;
+
 const [url, rootHex, authFolder] = process.argv.slice(2);
 WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(rootHex, "hex");
 WA_CERT_DETAILS.SERIAL = 0;
