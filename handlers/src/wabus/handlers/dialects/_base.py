@@ -28,7 +28,10 @@ rule names a known, mapped event, and every mapped event has a rule.
 
 As a handler, a dialect subscribes to every core event through one async callback, so the bus
 gives it a queue on its event loop: projections and listeners run there, in event order,
-never two at once, whichever thread dispatched. Listeners may be plain or ``async def``.
+never two at once, whichever thread dispatched. Listeners may be plain or ``async def``. A
+dialect event that a timer produces instead of a core event (Wechaty's periodic
+``heartbeat``) goes through `Dialect.deliver_timed`, which waits its turn the same way: while a
+listener awaits, nothing else of the dialect runs.
 
 Listeners are called the way the dialect's ecosystem calls them: Wechaty's with positional
 arguments (``scan(qrcode, status, data)``), Baileys' and LiveChat's with one payload. As in
@@ -54,6 +57,7 @@ import difflib
 import inspect
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -71,6 +75,7 @@ from typing import (
     overload,
 )
 
+import anyio
 import structlog
 
 from wabus.core import BaseEvent, EventHandler, Jid
@@ -181,6 +186,8 @@ class DialectEvent:
 
 
 _CURRENT: ContextVar[DialectEvent | None] = ContextVar("wabus_dialect_event", default=None)
+# The dialect whose turn the running code holds (see Dialect.handle_core_event).
+_TURN: ContextVar[object] = ContextVar("wabus_dialect_turn", default=None)
 
 
 def current_event() -> DialectEvent | None:
@@ -364,6 +371,9 @@ class Dialect(EventHandler, Generic[S]):
         self._state = self.new_state()
         self._state.me = Jid.parse(me) if isinstance(me, str) else me
         self._state.push_name = push_name
+        # The turn: one delivery at a time, core events and timers alike (loop thread only).
+        self._turn_held = False
+        self._turn_waiters: deque[anyio.Event] = deque()
         self.projection_errors = 0
         """How many times a rule of the table has failed so far."""
 
@@ -539,8 +549,64 @@ class Dialect(EventHandler, Generic[S]):
     async def handle_core_event(self, event: BaseEvent) -> None:
         """Project one core event and deliver the results (the bus calls this).
 
-        Raises `DeliveryError` after delivering everything else when a rule or listener failed.
+        Waits while a timer's event (`deliver_timed`) is being delivered, so that listeners
+        never run two at once. Raises `DeliveryError` after delivering everything else when a
+        rule or listener failed.
         """
+        if _TURN.get() is self:  # a listener of ours published into the bus: no waiting
+            await self._handle_core_event(event)
+            return
+        await self._take_turn()
+        token = _TURN.set(self)
+        try:
+            await self._handle_core_event(event)
+        finally:
+            _TURN.reset(token)
+            self._end_turn()
+
+    async def deliver_timed(
+        self, emission: DialectEvent, still: Callable[[], bool] | None = None
+    ) -> list[ListenerError]:
+        """Deliver a dialect event that a timer produced rather than a core event (Wechaty's
+        periodic ``heartbeat``), in turn with the core events: never while one is being
+        projected or delivered. `still`, checked once the turn is ours, may call it off (a
+        core event that came first changed what the timer was about). Returns the failures,
+        like `deliver`. On the bus's loop only.
+        """
+        if _TURN.get() is self:
+            return await self.deliver(emission) if still is None or still() else []
+        await self._take_turn()
+        token = _TURN.set(self)
+        try:
+            return await self.deliver(emission) if still is None or still() else []
+        finally:
+            _TURN.reset(token)
+            self._end_turn()
+
+    async def _take_turn(self) -> None:
+        """Wait until no other delivery of this dialect is under way, then hold the turn."""
+        if not self._turn_held:
+            self._turn_held = True
+            return
+        turn = anyio.Event()
+        self._turn_waiters.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:
+            if turn.is_set():
+                self._end_turn()  # handed the turn just as we were cancelled: pass it on
+            else:
+                self._turn_waiters.remove(turn)
+            raise
+
+    def _end_turn(self) -> None:
+        """Hand the turn to the next waiting delivery (it stays held), or free it."""
+        if self._turn_waiters:
+            self._turn_waiters.popleft().set()
+        else:
+            self._turn_held = False
+
+    async def _handle_core_event(self, event: BaseEvent) -> None:
         failures: list[ProjectionError | ListenerError] = []
         projection_errors: list[ProjectionError] = []
         emissions = self.project(event, errors=projection_errors)

@@ -10,7 +10,7 @@ dialects hand out instead: equal to the plain value, shown (``repr``) and serial
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 from wabus.core import BaseEvent
 
@@ -49,7 +49,7 @@ class CoreStr(str):
     core: BaseEvent
     """The core event this string was projected from."""
 
-    def __new__(cls, value: str, core: BaseEvent) -> CoreStr:
+    def __new__(cls, value: str, core: BaseEvent) -> Self:
         made = super().__new__(cls, value)
         made.core = core
         return made
