@@ -418,7 +418,7 @@ async def test_dialect_attaches_once_per_bus_and_finds_plugins() -> None:
     ids: list[str] = []
     livechat.on("customer_id", ids.append)
     await bot.run()
-    assert [(c.id, c.name) for c in logins] == [("15550000001@s.whatsapp.net", "Me")]
+    assert [(c.id, c.name()) for c in logins] == [("15550000001@s.whatsapp.net", "Me")]
     assert ids == ["15550000001@s.whatsapp.net"]
 
 

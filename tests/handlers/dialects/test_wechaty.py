@@ -74,7 +74,8 @@ async def test_messages_with_the_accessors_of_wechaty_message() -> None:
 
     ping = messages["OFF1"]
     assert ping.text() == "ping" and ping.type() is MessageType.Text
-    assert ping.talker() == Contact(id=ALICE, name="Alice", core=ping.core)
+    assert ping.talker() == Contact(id=ALICE, push_name="Alice", core=ping.core)
+    assert ping.talker().name() == "Alice" and str(ping.talker()) == "Contact<Alice>"
     assert ping.listener() == ContactSelf(id=ME, core=ping.core)
     assert ping.room() is None and not ping.is_self()
     assert ping.date() == s.at(1)
@@ -82,7 +83,9 @@ async def test_messages_with_the_accessors_of_wechaty_message() -> None:
 
     mention = messages["G1"]
     room = mention.room()
-    assert room is not None and (room.id, room.topic) == (GROUP, "Book club")
+    assert room is not None and (room.id, await room.topic()) == (GROUP, "Book club")
+    assert str(room) == "Room<Book club>"
+    assert str(mention) == "Message#Text[Contact<Bob>@Room<Book club>] hello @15550000001"
     assert mention.listener() is None
     assert [c.id for c in mention.mention_list()] == [ME] and mention.mention_self()
     assert mention.talker().id == BOB
@@ -112,7 +115,7 @@ async def test_room_events_keep_the_previous_topic() -> None:
     assert isinstance(room, Room) and room.id == GROUP
     assert (new, old, changer.id, date) == ("Book club", "", BOB, s.at(4))
     room, new, old, changer, date = topics[1]
-    assert (room.topic, new, old, changer.id, date) == (
+    assert (await room.topic(), new, old, changer.id, date) == (
         "Poetry club",
         "Poetry club",
         "Book club",
@@ -126,7 +129,8 @@ async def test_room_events_keep_the_previous_topic() -> None:
         (str(s.NEW_GROUP), [ME], ME, s.at(19)),  # we created it
         (str(s.NEW_GROUP), [ME], ALICE, s.at(20)),  # Alice added us (JoinedGroup not twice)
     ]
-    assert joins[0][0].topic == "Poetry club" and joins[1][0].topic == "Fresh group"
+    assert await joins[0][0].topic() == "Poetry club"
+    assert await joins[1][0].topic() == "Fresh group"
     assert of(out, s.JOINED_ME) == ["dirty"]
 
     [(room, leavers, remover, when)] = named(out, "room-leave")
@@ -210,3 +214,11 @@ def test_unmapped_events_are_documented() -> None:
         "inviter: Contact",
         "date: datetime",
     )
+
+
+async def test_start_and_stop_do_nothing_awaited_or_not() -> None:
+    wechaty = WechatyDialect()
+    await wechaty.start()
+    wechaty.start()  # the TypeScript habit: no "never awaited" warning (warnings are errors)
+    await wechaty.stop()
+    wechaty.stop()

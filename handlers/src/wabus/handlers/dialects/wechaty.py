@@ -10,14 +10,19 @@
 
     @wechaty.on("room-join")
     async def on_room_join(room: Room, invitees: list[Contact], inviter: Contact, date) -> None:
-        print(f"{inviter.name} added {[c.id for c in invitees]} to {room.topic}")
+        print(f"{inviter.name()} added {[c.id for c in invitees]} to {await room.topic()}")
 
 Names and signatures follow the Wechaty facade (``wechaty`` 1.20, `WechatyEventListeners`),
 with three puppet-level events added (``dirty``, ``reset``, ``room-announce``) because WhatsApp
 has their sources. ``ready``, ``error`` and ``heartbeat`` pass one payload object, which is
 python-wechaty's shape; a listener declared with no parameters (TypeScript's ``ready()``) works
 too, since listeners get only the leading arguments they accept. ``logout`` passes
-``(user, reason)``; python-wechaty's ``on_logout(contact)`` simply takes the first.
+``(user, reason)``; python-wechaty's ``on_logout(contact)`` simply takes the first. The
+accessors are Wechaty's: ``message.talker().name()`` is a method, ``await room.topic()`` is
+awaited, and ``str()`` of a contact, room or message reads like Wechaty's (``Contact<Alice>``,
+``Room<Book club>``, ``Message#Text[Contact<Bob>@Room<Book club>] hi``). ``bot.start()`` and
+``bot.stop()`` exist so that Wechaty code runs as written; they do nothing (the bus runs the
+bot).
 
 Mapping (dialects.md §A.4; "state" is what the adapter remembers):
 
@@ -54,11 +59,11 @@ the other sending methods of Wechaty's objects do not exist, as wabus does not s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, final
 
 from wabus.core import BaseEvent, Jid
 from wabus.core import events as ev
@@ -68,6 +73,7 @@ from wabus.core.events import (
     ParticipantAction,
     ParticipantsChanged,
 )
+from wabus.core.payloads import PayloadError
 from wabus.handlers.dialects._base import (
     Args,
     Dialect,
@@ -151,14 +157,28 @@ class DirtyType(IntEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contact:
-    """A WhatsApp user as a Wechaty contact: `id` is the user JID without device."""
+    """A WhatsApp user as a Wechaty contact: `id` is the user JID without device.
+
+    As in Wechaty, the name is read with a method, ``contact.name()``; ``str(contact)`` is
+    ``Contact<name>`` (the id while the name is unknown).
+    """
 
     id: str
     """The user's JID (``15550000002@s.whatsapp.net``), or ``""`` when unknown."""
-    name: str = ""
-    """The push name, when the event carried one."""
+    push_name: str = ""
+    """The push name, when the event carried one (what `name` returns)."""
     core: BaseEvent = field(repr=False, compare=False)
     """The core event this contact was projected from."""
+
+    def name(self) -> str:
+        """The contact's name: their WhatsApp push name (``""`` when the event carried none).
+
+        WhatsApp has no separate alias or remark, so this is all there is to a name.
+        """
+        return self.push_name
+
+    def __str__(self) -> str:
+        return f"Contact<{self.push_name or self.id or 'unknown'}>"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,14 +188,32 @@ class ContactSelf(Contact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Room:
-    """A WhatsApp group as a Wechaty room."""
+    """A WhatsApp group as a Wechaty room.
+
+    As in Wechaty, the topic is awaited: ``await room.topic()``. ``str(room)`` is
+    ``Room<topic>`` (the id while the topic is unknown).
+    """
 
     id: str
     """The group JID (``120363…@g.us``)."""
-    topic: str = ""
-    """The group's subject as last seen (``""`` when the adapter has not seen it yet)."""
+    subject: str = ""
+    """The group's subject as last seen when the event was projected (``""`` when the adapter
+    had not seen it yet): what `topic` returns."""
     core: BaseEvent = field(repr=False, compare=False)
     """The core event this room was projected from."""
+
+    async def topic(self, new_topic: str | None = None) -> str:
+        """The room's topic (the group's subject), as last seen when the event was projected.
+
+        Wechaty's ``topic(newTopic)`` also renames the room; wabus does not send yet, so
+        passing `new_topic` raises `NotImplementedError`.
+        """
+        if new_topic is not None:
+            raise NotImplementedError("renaming a room needs sending, which wabus does not do")
+        return self.subject
+
+    def __str__(self) -> str:
+        return f"Room<{self.subject or self.id}>"
 
 
 _MEDIA_TYPES: Final = {
@@ -218,7 +256,7 @@ class Message:
     def talker(self) -> Contact:
         """Who sent it (us, for our own messages)."""
         info = self.core.info
-        return Contact(id=_jid_text(info.sender), name=info.push_name, core=self.core)
+        return Contact(id=_jid_text(info.sender), push_name=info.push_name, core=self.core)
 
     def listener(self) -> Contact | None:
         """Who it was sent to, in a 1:1 chat (None in a room)."""
@@ -234,7 +272,7 @@ class Message:
         source = self.core.info.source
         if not source.is_group:
             return None
-        return Room(id=str(source.chat), topic=self.room_topic, core=self.core)
+        return Room(id=str(source.chat), subject=self.room_topic, core=self.core)
 
     def text(self) -> str:
         """The text (plain, extended or a caption); ``""`` when it has none.
@@ -293,6 +331,17 @@ class Message:
     def mention_self(self) -> bool:
         """Whether the message mentions us (by our phone-number JID)."""
         return bool(self.me) and any(contact.id == self.me for contact in self.mention_list())
+
+    def __str__(self) -> str:
+        """``Message#Text[Contact<Alice>@Room<Book club>] hello``: the type, who sent it
+        (and where, in a room), and the text. Parses the body, like `text`."""
+        room = self.room()
+        where = f"@{room}" if room is not None else ""
+        try:
+            text = self.text()
+        except PayloadError:
+            text = ""
+        return f"Message#{self.type().name}[{self.talker()}{where}] {text}".rstrip()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -430,11 +479,11 @@ class WechatyState(SessionState):
 
     def self_contact(self, event: BaseEvent) -> ContactSelf:
         """Our own contact, as far as known."""
-        return ContactSelf(id=self.my_id, name=self.push_name, core=event)
+        return ContactSelf(id=self.my_id, push_name=self.push_name, core=event)
 
     def room(self, jid: Jid, event: BaseEvent) -> Room:
         """A room, with the subject last seen."""
-        return Room(id=str(jid), topic=self.subjects.get(jid, ""), core=event)
+        return Room(id=str(jid), subject=self.subjects.get(jid, ""), core=event)
 
 
 def _ends_session(event: BaseEvent) -> bool:
@@ -573,7 +622,7 @@ def _room_join_self(state: WechatyState, event: ev.JoinedGroup) -> Iterator[Args
         else me
     )
     room = Room(
-        id=str(event.jid), topic=event.subject or state.subjects.get(event.jid, ""), core=event
+        id=str(event.jid), subject=event.subject or state.subjects.get(event.jid, ""), core=event
     )
     yield room, [me], inviter, event.timestamp or datetime.now(UTC)
 
@@ -600,7 +649,7 @@ def _room_topic(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args
         changer = Contact(
             id=_jid_text(event.actor_pn or event.actor or change.subject_owner), core=event
         )
-        room = Room(id=str(event.jid), topic=change.subject, core=event)
+        room = Room(id=str(event.jid), subject=change.subject, core=event)
         old = CoreStr(state.subjects.get(event.jid, ""), event)
         date = change.subject_time or event.timestamp
         yield room, CoreStr(change.subject, event), old, changer, date
@@ -792,6 +841,17 @@ _RULES: Final[tuple[Rule, ...]] = (
 )
 
 
+@final
+class _Done:
+    """An awaitable that is already done: awaiting it, or not, are both fine."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield  # a generator: awaiting it finishes at once
+
+
 class WechatyDialect(Dialect[WechatyState]):
     """Core events as Wechaty events (see the module doc for the mapping).
 
@@ -802,6 +862,22 @@ class WechatyDialect(Dialect[WechatyState]):
     state_class: ClassVar[type[SessionState]] = WechatyState
     events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
     rules: ClassVar[tuple[Rule, ...]] = _RULES
+
+    # Wechaty's facade ----------------------------------------------------------------------
+
+    def start(self) -> Awaitable[None]:
+        """Wechaty's ``bot.start()``, so that Wechaty code runs as written: it does nothing.
+
+        What starts a wabus bot is whoever runs its bus (``bot.run()``, ``async with bus``);
+        The result is an awaitable that is
+        already done, so ``await bot.start()`` (python-wechaty) and a bare ``bot.start()``
+        (the TypeScript habit) both work.
+        """
+        return _Done()
+
+    def stop(self) -> Awaitable[None]:
+        """Wechaty's ``bot.stop()``: does nothing, like `start` (stop the bot or bus instead)."""
+        return _Done()
 
 
 class WechatyListener(DialectListener, dialect=WechatyDialect):
