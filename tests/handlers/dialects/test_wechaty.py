@@ -185,8 +185,7 @@ async def test_pairing_steps_and_errors() -> None:
     assert errors[3].details == {"ban_code": 102, "expire_s": 3600.0}
     assert "blocked by users" in errors[3].message
     assert errors[3].core is ban
-    resets = [args[0].data for args in named(out, "reset")]
-    assert resets == ["stream error 515", "connect failure 503"]
+    assert named(out, "reset") == []  # never logged in: no stream of a session restarted
     assert named(out, "logout") == []  # never logged in
 
 
@@ -222,3 +221,24 @@ async def test_start_and_stop_do_nothing_awaited_or_not() -> None:
     wechaty.start()  # the TypeScript habit: no "never awaited" warning (warnings are errors)
     await wechaty.stop()
     wechaty.stop()
+
+
+async def test_reset_is_the_reconnect_after_a_disconnect() -> None:
+    failed = ev.StreamError(code="500")
+    after_error = ev.Disconnected(reason="stream error 500")
+    events = [*s.session(), s.CONNECTED, failed, after_error, s.RECONNECTED, after_error]
+    out = await record(WechatyDialect(), events)
+    resets = named(out, "reset")
+    assert [(p.data, p.core) for (p,) in resets] == [
+        ("read timeout", s.RECONNECTED),  # DROPPED, then RECONNECTED
+        ("stream error 500", s.RECONNECTED),  # a stream error ends in a Disconnected too
+    ]
+    assert of(out, s.DROPPED) == []  # the stream ended; it is reset once it is back
+    assert [e.code for (e,) in named(out, "error")][-1] == 500
+    assert of(out, events[-1]) == []  # no reconnect after it: no reset
+
+
+async def test_the_restart_after_pairing_is_no_reset() -> None:
+    # PairSuccess, then (stream error 515, which the client handles without an event) Connected.
+    out = await record(WechatyDialect(), [s.QR_1, s.PAIRED, s.CONNECTED])
+    assert [item.name for item in out] == ["scan", "scan", "login"]

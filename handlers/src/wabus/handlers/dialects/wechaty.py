@@ -46,9 +46,15 @@ Mapping (dialects.md §A.4; "state" is what the adapter remembers):
   malformed stanzas, and `StreamReplaced`, as `GError` with an HTTP-like code.
 - ``heartbeat``: `KeepAliveRestored` (a keepalive answered again).
 - ``dirty`` (puppet level): contact changes → Contact; group changes → Room (and RoomMember when
-  participants changed); stars, edits and revokes → Message. ``reset`` (puppet level): stream
-  errors and refused logins worth retrying. ``room-announce`` (puppet level): description
-  changes, with the previous description (state).
+  participants changed); stars, edits and revokes → Message. ``room-announce`` (puppet level):
+  description changes, with the previous description (state).
+- ``reset`` (puppet level): the stream of a logged-in session restarted, i.e. the `Connected`
+  that follows a `Disconnected` (state: the reason of the disconnect, which is the payload's
+  ``data``). A `Disconnected` is the core's only sign of a stream restart: the client publishes
+  it before every reconnect (a drop, a stream error, a refused login worth retrying), while the
+  restart the server asks for right after pairing (stream error 515) is handled inside the
+  client without any event, so it is no reset (pairing's ``login`` follows instead). A
+  disconnect the client does not come back from produces no ``reset``.
 
 Never fire (no WhatsApp source, documented in `WechatyDialect.events`): ``friendship``,
 ``room-invite`` (the wabus schema does not declare ``groupInviteMessage`` yet), ``dong``,
@@ -389,12 +395,12 @@ class HeartbeatPayload:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResetPayload:
-    """The argument of the puppet-level ``reset``."""
+    """The argument of the puppet-level ``reset``: the stream of a logged-in session restarted."""
 
     data: str
-    """Why the connection is being reset."""
+    """Why the previous stream ended (the `Disconnected` reason, e.g. ``"read timeout"``)."""
     core: BaseEvent = field(repr=False, compare=False)
-    """The core event this payload was projected from."""
+    """The `Connected` of the restarted stream."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -443,6 +449,8 @@ class WechatyState(SessionState):
     """The last description seen per group (for ``room-announce``)."""
     last_add: tuple[Jid, datetime, tuple[GroupParticipant, ...]] | None = None
     """The participant add seen just before, which `JoinedGroup` may repeat."""
+    reset_reason: str | None = None
+    """Why the stream of a logged-in session ended (`Disconnected`), until it reconnects."""
 
     def observe(self, event: BaseEvent) -> None:
         """Update the latches and caches after `event` was projected."""
@@ -450,18 +458,21 @@ class WechatyState(SessionState):
         self.last_add = None
         if isinstance(event, ev.PairingQrCode | ev.PairingCode):
             self.pairing = True
-        elif isinstance(
-            event,
-            ev.PairSuccess | ev.PairError | ev.QrScannedWithoutMultidevice | ev.Disconnected,
-        ):
+        elif isinstance(event, ev.PairSuccess | ev.PairError | ev.QrScannedWithoutMultidevice):
             self.pairing = False
+        elif isinstance(event, ev.Disconnected):
+            self.pairing = False
+            if self.logged_in:
+                self.reset_reason = event.reason or "connection lost"
         elif isinstance(event, ev.Connected):
             self.logged_in = True
             self.pairing = False
+            self.reset_reason = None
         elif isinstance(event, ev.OfflineSyncCompleted):
             self.ready = self.logged_in
         elif _ends_session(event):
             self.logged_in = self.ready = False
+            self.reset_reason = None
         elif isinstance(event, ev.JoinedGroup):
             if event.subject is not None:
                 self.subjects[event.jid] = event.subject
@@ -714,11 +725,9 @@ def _dirty_edit(state: WechatyState, event: ev.Message) -> Iterator[Args]:
     yield _dirty(DirtyType.Message, target, event)
 
 
-def _reset(state: WechatyState, event: ev.StreamError | ev.ConnectFailure) -> Iterator[Args]:
-    if isinstance(event, ev.StreamError):
-        yield (ResetPayload(data=f"stream error {event.code}", core=event),)
-    elif event.reason.should_reconnect:
-        yield (ResetPayload(data=f"connect failure {int(event.reason)}", core=event),)
+def _reset(state: WechatyState, event: ev.Connected) -> Iterator[Args]:
+    if state.logged_in and state.reset_reason is not None:
+        yield (ResetPayload(data=state.reset_reason, core=event),)
 
 
 def _spec(name: str, params: tuple[str, ...], doc: str, unmapped: str | None = None) -> EventSpec:
@@ -764,7 +773,12 @@ _EVENTS: Final = (
         ("payload: DirtyPayload",),
         "Puppet level: a cached contact, room, member list or message is stale.",
     ),
-    _spec("reset", ("payload: ResetPayload",), "Puppet level: the connection is being reset."),
+    _spec(
+        "reset",
+        ("payload: ResetPayload",),
+        "Puppet level: the stream of a logged-in session restarted (a Connected after a"
+        " Disconnected).",
+    ),
     _spec(
         "room-announce",
         ("payload: RoomAnnouncePayload",),
@@ -807,16 +821,15 @@ _RULES: Final[tuple[Rule, ...]] = (
     rule(ev.PairError, "scan", _scan_error),
     rule(ev.PairError, "error", _error),
     rule(ev.Disconnected, "scan", _scan_timeout),
+    rule(ev.Connected, "reset", _reset),
     rule(ev.Connected, "login", _login),
     rule(ev.LoggedOut, "logout", _logout),
     rule(ev.LoggedOut, "error", _error),
     rule(ev.ConnectFailure, "logout", _logout),
     rule(ev.ConnectFailure, "error", _error),
-    rule(ev.ConnectFailure, "reset", _reset),
     rule(ev.StreamReplaced, "logout", _logout),
     rule(ev.StreamReplaced, "error", _error),
     rule(ev.StreamError, "error", _error),
-    rule(ev.StreamError, "reset", _reset),
     rule(ev.TemporaryBan, "error", _error),
     rule(ev.ClientOutdated, "error", _error),
     rule(ev.MalformedStanza, "error", _error),
