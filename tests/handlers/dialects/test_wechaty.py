@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
 
 from tests.handlers.dialects import sessions as s
 from tests.handlers.dialects.recording import named, of, record
-from wabus.core import Node
+from wabus.core import Bot, CoreEventBus, Node
 from wabus.core import events as ev
+from wabus.core.testing import ScriptedSource
+from wabus.handlers.dialects import DialectError, dialect
 from wabus.handlers.dialects.wechaty import (
+    DEFAULT_HEARTBEAT_INTERVAL,
     Contact,
     ContactSelf,
     DirtyType,
     GError,
+    HeartbeatPayload,
     Message,
     MessageType,
     Post,
@@ -215,14 +220,6 @@ def test_unmapped_events_are_documented() -> None:
     )
 
 
-async def test_start_and_stop_do_nothing_awaited_or_not() -> None:
-    wechaty = WechatyDialect()
-    await wechaty.start()
-    wechaty.start()  # the TypeScript habit: no "never awaited" warning (warnings are errors)
-    await wechaty.stop()
-    wechaty.stop()
-
-
 async def test_reset_is_the_reconnect_after_a_disconnect() -> None:
     failed = ev.StreamError(code="500")
     after_error = ev.Disconnected(reason="stream error 500")
@@ -242,3 +239,144 @@ async def test_the_restart_after_pairing_is_no_reset() -> None:
     # PairSuccess, then (stream error 515, which the client handles without an event) Connected.
     out = await record(WechatyDialect(), [s.QR_1, s.PAIRED, s.CONNECTED])
     assert [item.name for item in out] == ["scan", "scan", "login"]
+
+
+# The heartbeat timer ----------------------------------------------------------------------
+# No test here measures time: the interval is tiny, the tests wait for beats to arrive, and
+# fail_after is only a guard against hanging.
+
+HANG_GUARD = 30.0
+
+
+class Beats:
+    """Collects ``heartbeat`` data; `wait` returns once `count` more beats have arrived."""
+
+    def __init__(self) -> None:
+        self.data: list[HeartbeatPayload] = []
+        self._wanted = 0
+        self._enough = anyio.Event()
+
+    def __call__(self, data: HeartbeatPayload) -> None:
+        assert isinstance(data, HeartbeatPayload) and data.data == data
+        self.data.append(data)
+        if len(self.data) >= self._wanted:
+            self._enough.set()
+
+    async def wait(self, count: int) -> None:
+        self._wanted = len(self.data) + count
+        self._enough = anyio.Event()
+        await self._enough.wait()
+
+
+async def test_heartbeat_beats_while_connected_and_healthy() -> None:
+    errors: list[Exception] = []
+    bus = CoreEventBus(on_handler_error=lambda error, handler, event: errors.append(error))
+    wechaty = dialect(bus, "wechaty", heartbeat_interval=0.001)
+    beats = Beats()
+    wechaty.on("heartbeat", beats)
+    with anyio.fail_after(HANG_GUARD):
+        async with bus, wechaty.running():
+            assert wechaty.timer_running
+            await bus.publish(s.PAIRED)
+            await bus.publish(s.CONNECTED)
+            await beats.wait(3)
+            assert beats.data[:3] == ["heartbeat 1", "heartbeat 2", "heartbeat 3"]
+            assert all(beat.core is s.CONNECTED for beat in beats.data)
+
+            await bus.publish(s.HICCUP)  # a keepalive went unanswered: the timer pauses
+            paused_at = len(beats.data)
+            await bus.publish(s.RECOVERED)  # answered again: a beat at once, then the timer
+            assert beats.data[paused_at:] == ["keepalive restored"]  # none while unhealthy
+            await beats.wait(1)
+            numbers = [int(b.split()[1]) for b in beats.data if b.startswith("heartbeat")]
+            assert numbers == list(range(1, len(numbers) + 1))  # numbered per connection
+
+            await bus.publish(s.DROPPED)
+            stopped_at = len(beats.data)
+            await bus.publish(s.RECONNECTED)  # a new connection: numbering starts again
+            assert beats.data[stopped_at:] == []
+            await beats.wait(1)
+            assert beats.data[stopped_at] == "heartbeat 1"
+            assert beats.data[stopped_at].core is s.RECONNECTED
+            await bus.publish(s.LOGGED_OUT)
+            ended_at = len(beats.data)
+        still_running: bool = wechaty.timer_running  # (read anew: mypy narrowed it above)
+        assert not still_running
+    assert beats.data[ended_at:] == [] and errors == []
+
+
+async def test_heartbeat_as_a_bot_source_ends_with_the_bot() -> None:
+    wechaty = WechatyDialect(heartbeat_interval=0.001)
+    bot = (
+        Bot.builder()
+        .with_handler(wechaty)
+        .with_source(wechaty)
+        .with_source(ScriptedSource([s.PAIRED, s.CONNECTED]))
+        .build()
+    )
+    seen: list[str] = []
+
+    def on_heartbeat(data: str) -> None:  # TypeScript's shape: the data itself
+        seen.append(data)
+        if len(seen) == 2:
+            bot.stop()
+
+    wechaty.on("heartbeat", on_heartbeat)
+    with anyio.fail_after(HANG_GUARD):
+        await bot.run()  # returns once stop() is called: the timer is cancelled with the bot
+    assert seen[:2] == ["heartbeat 1", "heartbeat 2"]
+    assert not wechaty.timer_running
+
+
+async def test_heartbeat_listeners_never_overlap_core_event_listeners() -> None:
+    bus = CoreEventBus()
+    wechaty = dialect(bus, "wechaty", heartbeat_interval=0.001)
+    running: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    beats = Beats()
+
+    async def slow(name: str) -> None:
+        running.append(name)
+        if len(running) > 1:
+            overlaps.append(tuple(running))
+        await anyio.sleep(0.02)  # many intervals: the timer tries to cut in (whatever the speed)
+        running.remove(name)
+
+    async def on_heartbeat(data: HeartbeatPayload) -> None:
+        await slow("heartbeat")
+        beats(data)
+
+    async def on_message(message: Message) -> None:
+        await slow("message")
+
+    wechaty.on("heartbeat", on_heartbeat).on("message", on_message)
+    with anyio.fail_after(HANG_GUARD):
+        async with bus, wechaty.running():
+            await bus.publish(s.CONNECTED)
+            for _ in range(3):
+                await bus.publish(s.OFFLINE_TEXT)
+                await beats.wait(1)
+    assert overlaps == []
+
+
+async def test_the_timer_is_optional_and_needs_a_positive_interval() -> None:
+    quiet = WechatyDialect(heartbeat_interval=None)
+    async with quiet.running():
+        assert not quiet.timer_running  # nothing to run
+    for wrong in (0, -1, True, "15"):
+        with pytest.raises(ValueError, match="heartbeat_interval"):
+            WechatyDialect(heartbeat_interval=wrong)  # type: ignore[arg-type]
+    twice = WechatyDialect(heartbeat_interval=0.001)
+    async with twice.running():
+        with pytest.raises(DialectError, match="runs already"):
+            async with twice.running():
+                pass
+    assert WechatyDialect().heartbeat_interval == DEFAULT_HEARTBEAT_INTERVAL
+
+
+async def test_start_and_stop_do_nothing_awaited_or_not() -> None:
+    wechaty = WechatyDialect()
+    await wechaty.start()
+    wechaty.start()  # the TypeScript habit: no "never awaited" warning (warnings are errors)
+    await wechaty.stop()
+    wechaty.stop()

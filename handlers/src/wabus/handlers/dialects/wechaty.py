@@ -12,17 +12,21 @@
     async def on_room_join(room: Room, invitees: list[Contact], inviter: Contact, date) -> None:
         print(f"{inviter.name()} added {[c.id for c in invitees]} to {await room.topic()}")
 
+    async with bot, wechaty.running():   # the heartbeat timer runs inside this block
+        await bot.wait()
+
 Names and signatures follow the Wechaty facade (``wechaty`` 1.20, `WechatyEventListeners`),
 with three puppet-level events added (``dirty``, ``reset``, ``room-announce``) because WhatsApp
-has their sources. ``ready``, ``error`` and ``heartbeat`` pass one payload object, which is
-python-wechaty's shape; a listener declared with no parameters (TypeScript's ``ready()``) works
-too, since listeners get only the leading arguments they accept. ``logout`` passes
-``(user, reason)``; python-wechaty's ``on_logout(contact)`` simply takes the first. The
-accessors are Wechaty's: ``message.talker().name()`` is a method, ``await room.topic()`` is
-awaited, and ``str()`` of a contact, room or message reads like Wechaty's (``Contact<Alice>``,
-``Room<Book club>``, ``Message#Text[Contact<Bob>@Room<Book club>] hi``). ``bot.start()`` and
-``bot.stop()`` exist so that Wechaty code runs as written; they do nothing (the bus runs the
-bot).
+has their sources. ``ready`` and ``error`` pass one payload object, which is python-wechaty's
+shape; ``heartbeat`` passes its data, a string (TypeScript's shape) that also has the
+``.data`` python-wechaty reads. A listener declared with no parameters (TypeScript's
+``ready()``) works too, since listeners get only the leading arguments they accept.
+``logout`` passes ``(user, reason)``; python-wechaty's ``on_logout(contact)`` simply takes the
+first. The accessors are Wechaty's: ``message.talker().name()`` is a method, ``await
+room.topic()`` is awaited, and ``str()`` of a contact, room or message reads like Wechaty's
+(``Contact<Alice>``, ``Room<Book club>``, ``Message#Text[Contact<Bob>@Room<Book club>] hi``).
+``bot.start()`` and ``bot.stop()`` exist so that Wechaty code runs as written; they do nothing
+(the bus runs the bot).
 
 Mapping (dialects.md §A.4; "state" is what the adapter remembers):
 
@@ -44,7 +48,13 @@ Mapping (dialects.md §A.4; "state" is what the adapter remembers):
   `JoinedGroup` and earlier changes; ``""`` when unknown).
 - ``error``: stream errors, refused logins, bans, an outdated client, pairing failures,
   malformed stanzas, and `StreamReplaced`, as `GError` with an HTTP-like code.
-- ``heartbeat``: `KeepAliveRestored` (a keepalive answered again).
+- ``heartbeat``: a timer, as Wechaty's puppets beat to feed its watchdog: every
+  ``heartbeat_interval`` seconds (default 15) while a connection is up and answering
+  keepalives, with ``"heartbeat N"`` (the N-th beat of this connection); it pauses on a
+  `KeepAliveTimeout`, and `KeepAliveRestored` beats at once with ``"keepalive restored"``
+  (state: the connection and its health). The timer is a task, so it runs only inside
+  `WechatyDialect.run` (the dialect as a bot's source) or ``async with wechaty.running():``,
+  within the bus's run; the core has no periodic event of its own to project.
 - ``dirty`` (puppet level): contact changes → Contact; group changes → Room (and RoomMember when
   participants changed); stars, edits and revokes → Message. ``room-announce`` (puppet level):
   description changes, with the previous description (state).
@@ -65,13 +75,26 @@ the other sending methods of Wechaty's objects do not exist, as wabus does not s
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Generator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, ClassVar, Final, final
+from functools import partial
+from typing import Any, ClassVar, Final, Self, final
 
-from wabus.core import BaseEvent, Jid
+import anyio
+import structlog
+
+from wabus.core import BaseEvent, CoreEventBus, Jid
 from wabus.core import events as ev
 from wabus.core.events import (
     GroupParticipant,
@@ -83,6 +106,7 @@ from wabus.core.payloads import PayloadError
 from wabus.handlers.dialects._base import (
     Args,
     Dialect,
+    DialectEvent,
     DialectListener,
     EventSpec,
     Rule,
@@ -90,9 +114,11 @@ from wabus.handlers.dialects._base import (
     rule,
 )
 from wabus.handlers.dialects._content import content_field, safe_body, unwrap
+from wabus.handlers.dialects._errors import DialectError, ProjectionError
 from wabus.handlers.dialects._payloads import CoreStr
 
 __all__ = [
+    "DEFAULT_HEARTBEAT_INTERVAL",
     "Contact",
     "ContactSelf",
     "DirtyPayload",
@@ -111,6 +137,9 @@ __all__ = [
     "WechatyListener",
     "WechatyState",
 ]
+
+
+_log = structlog.get_logger("wabus.handlers.dialects.wechaty")
 
 
 class ScanStatus(IntEnum):
@@ -383,14 +412,20 @@ class ReadyPayload:
     """The core event this payload was projected from."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HeartbeatPayload:
-    """The argument of ``heartbeat``."""
+class HeartbeatPayload(CoreStr):
+    """The argument of ``heartbeat``: its data, a string, as Wechaty passes it.
 
-    data: str
-    """What was observed, e.g. ``"keepalive restored"``."""
-    core: BaseEvent = field(repr=False, compare=False)
-    """The core event this payload was projected from."""
+    TypeScript's ``bot.on('heartbeat', data => …)`` gets the string itself, and so does a
+    Python listener; python-wechaty's ``on_heartbeat(payload)`` reads ``payload.data``, which
+    is the same string. ``"heartbeat 3"`` is the third beat of the timer on this connection;
+    ``"keepalive restored"`` the beat of a keepalive answered again. `core` is the
+    `Connected` of the connection a timer beat belongs to (or the `KeepAliveRestored`).
+    """
+
+    @property
+    def data(self) -> str:
+        """The data, as a plain `str` (python-wechaty's ``EventHeartbeatPayload.data``)."""
+        return str.__str__(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -449,8 +484,18 @@ class WechatyState(SessionState):
     """The last description seen per group (for ``room-announce``)."""
     last_add: tuple[Jid, datetime, tuple[GroupParticipant, ...]] | None = None
     """The participant add seen just before, which `JoinedGroup` may repeat."""
+    connection: ev.Connected | None = None
+    """The `Connected` of the connection that is up (None before it and after it ended)."""
+    unhealthy: bool = False
+    """A keepalive of this connection went unanswered and none was answered since."""
     reset_reason: str | None = None
     """Why the stream of a logged-in session ended (`Disconnected`), until it reconnects."""
+
+    @property
+    def beating(self) -> ev.Connected | None:
+        """The `Connected` whose connection the heartbeat timer beats for: up and answering
+        keepalives (None: no beats now)."""
+        return None if self.unhealthy else self.connection
 
     def observe(self, event: BaseEvent) -> None:
         """Update the latches and caches after `event` was projected."""
@@ -462,17 +507,23 @@ class WechatyState(SessionState):
             self.pairing = False
         elif isinstance(event, ev.Disconnected):
             self.pairing = False
+            self.connection = None
             if self.logged_in:
                 self.reset_reason = event.reason or "connection lost"
         elif isinstance(event, ev.Connected):
             self.logged_in = True
-            self.pairing = False
+            self.pairing = self.unhealthy = False
+            self.connection = event
             self.reset_reason = None
+        elif isinstance(event, ev.KeepAliveTimeout):
+            self.unhealthy = True
+        elif isinstance(event, ev.KeepAliveRestored):
+            self.unhealthy = False
         elif isinstance(event, ev.OfflineSyncCompleted):
             self.ready = self.logged_in
         elif _ends_session(event):
             self.logged_in = self.ready = False
-            self.reset_reason = None
+            self.connection = self.reset_reason = None
         elif isinstance(event, ev.JoinedGroup):
             if event.subject is not None:
                 self.subjects[event.jid] = event.subject
@@ -555,7 +606,7 @@ def _ready(state: WechatyState, event: ev.OfflineSyncCompleted) -> Iterator[Args
 
 
 def _heartbeat(state: WechatyState, event: ev.KeepAliveRestored) -> Iterator[Args]:
-    yield (HeartbeatPayload(data="keepalive restored", core=event),)
+    yield (HeartbeatPayload("keepalive restored", event),)
 
 
 def _gerror(event: BaseEvent) -> GError | None:
@@ -766,7 +817,10 @@ _EVENTS: Final = (
     _spec("ready", ("payload: ReadyPayload",), "The first offline sync after a login is done."),
     _spec("error", ("error: GError",), "Something went wrong (see GError for the codes)."),
     _spec(
-        "heartbeat", ("payload: HeartbeatPayload",), "The connection answered a keepalive again."
+        "heartbeat",
+        ("data: HeartbeatPayload",),
+        "Every heartbeat_interval seconds while connected and answering keepalives (the timer"
+        " runs inside run() or running()), and when a keepalive is answered again.",
     ),
     _spec(
         "dirty",
@@ -865,10 +919,22 @@ class _Done:
         yield  # a generator: awaiting it finishes at once
 
 
+DEFAULT_HEARTBEAT_INTERVAL: Final = 15.0
+"""Seconds between two timer beats of ``heartbeat``, unless `WechatyDialect` is told otherwise."""
+
+
 class WechatyDialect(Dialect[WechatyState]):
     """Core events as Wechaty events (see the module doc for the mapping).
 
     Also the handler plugin ``wechaty``: ``Bot.builder().with_plugin("wechaty")``.
+
+    `heartbeat_interval` is the seconds between two beats of the ``heartbeat`` timer (None:
+    no timer; the beat of a keepalive answered again still comes). The timer is a task, so it
+    needs a parent that lives as long as the bus: run the dialect as a bot's `Source` (`run`:
+    ``Bot.builder().with_handler(w).with_source(w)``), or around your own code with ``async
+    with wechaty.running():``. Without either, no timer beats; nothing else changes.
+
+    Thread-safety: as `Dialect`; `run` and `running` belong to the bus's event loop.
     """
 
     name: ClassVar[str] = "wechaty"
@@ -876,13 +942,34 @@ class WechatyDialect(Dialect[WechatyState]):
     events: ClassVar[Mapping[str, EventSpec]] = {spec.name: spec for spec in _EVENTS}
     rules: ClassVar[tuple[Rule, ...]] = _RULES
 
+    def __init__(
+        self,
+        *,
+        me: Jid | str | None = None,
+        push_name: str = "",
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
+    ) -> None:
+        if heartbeat_interval is not None and (
+            isinstance(heartbeat_interval, bool)
+            or not isinstance(heartbeat_interval, int | float)
+            or not heartbeat_interval > 0
+        ):
+            raise ValueError(
+                f"heartbeat_interval must be a positive number or None, got {heartbeat_interval!r}"
+            )
+        super().__init__(me=me, push_name=push_name)
+        self.heartbeat_interval: Final = heartbeat_interval
+        """Seconds between two timer beats (None: no timer)."""
+        self._timer_running = False
+        self._timer_wake: anyio.Event | None = None
+
     # Wechaty's facade ----------------------------------------------------------------------
 
     def start(self) -> Awaitable[None]:
         """Wechaty's ``bot.start()``, so that Wechaty code runs as written: it does nothing.
 
         What starts a wabus bot is whoever runs its bus (``bot.run()``, ``async with bus``);
-        The result is an awaitable that is
+        the heartbeat timer starts with `run` or `running`. The result is an awaitable that is
         already done, so ``await bot.start()`` (python-wechaty) and a bare ``bot.start()``
         (the TypeScript habit) both work.
         """
@@ -891,6 +978,109 @@ class WechatyDialect(Dialect[WechatyState]):
     def stop(self) -> Awaitable[None]:
         """Wechaty's ``bot.stop()``: does nothing, like `start` (stop the bot or bus instead)."""
         return _Done()
+
+    # The heartbeat timer -------------------------------------------------------------------
+
+    @property
+    def timer_running(self) -> bool:
+        """Whether the heartbeat timer's task runs (inside `run` or `running`)."""
+        return self._timer_running
+
+    def project(
+        self,
+        event: BaseEvent,
+        wanted: Callable[[str], bool] | None = None,
+        errors: list[ProjectionError] | None = None,
+    ) -> list[DialectEvent]:
+        """As `Dialect.project`; also wakes the heartbeat timer when the connection it beats
+        for came up, went down, or stopped (or started again) answering keepalives."""
+        before = self._state.beating
+        out = super().project(event, wanted, errors)
+        wake = self._timer_wake
+        if wake is not None and self._state.beating is not before:
+            wake.set()
+        return out
+
+    async def run(self, bus: CoreEventBus) -> None:
+        """As a bot's `Source`: keep the heartbeat timer until the bot stops (cancelled).
+
+        Adds the dialect to `bus` if it is not there already (and removes it at the end if it
+        added it). Like any source that serves until cancelled, it keeps ``bot.run()`` going
+        until ``bot.stop()``.
+        """
+        try:
+            bus.add_handler(self)
+            added = True
+        except ValueError:
+            added = False  # attached already: dialect(), with_handler or with_plugin
+        try:
+            async with self.running():
+                await anyio.sleep_forever()
+        finally:
+            if added:
+                bus.remove_handler(self)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Self]:
+        """``async with wechaty.running():`` the heartbeat timer runs while the block does.
+
+        Enter it inside the bus's run (``async with bus:`` or ``async with bot:``), so that
+        the timer's task ends before the bus does. Raises `DialectError` when the timer runs
+        already. With ``heartbeat_interval=None`` it runs nothing.
+        """
+        interval = self.heartbeat_interval
+        if interval is None:
+            yield self
+            return
+        if self._timer_running:
+            raise DialectError("the heartbeat timer of this Wechaty dialect runs already")
+        self._timer_running = True
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._beat, interval, name="wabus wechaty heartbeat")
+                try:
+                    yield self
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            self._timer_running = False
+            self._timer_wake = None
+
+    def _beats_for(self, connection: ev.Connected) -> bool:
+        """Whether the timer still beats for `connection` (up and answering keepalives)."""
+        return self._state.beating is connection
+
+    async def _beat(self, interval: float) -> None:
+        """The timer: a beat every `interval` seconds of a connection that is up and healthy.
+
+        It sleeps while there is none; a change of connection (or of its health) restarts the
+        interval. Beats are numbered per connection. A listener that fails is logged.
+        """
+        numbered: ev.Connected | None = None  # the connection `count` numbers the beats of
+        count = 0
+        while True:
+            wake = self._timer_wake = anyio.Event()
+            current = self._state.beating
+            if current is None:
+                await wake.wait()
+                continue
+            if current is not numbered:
+                numbered, count = current, 0
+            with anyio.move_on_after(interval):
+                await wake.wait()
+            if wake.is_set():
+                continue
+            count += 1
+            if not self.wants("heartbeat"):
+                continue
+            emission = DialectEvent(
+                self.name, "heartbeat", (HeartbeatPayload(f"heartbeat {count}", current),), current
+            )
+            failures = await self.deliver_timed(emission, partial(self._beats_for, current))
+            for failure in failures:
+                _log.error(
+                    "wechaty heartbeat listener failed", error=str(failure), exc_info=failure
+                )
 
 
 class WechatyListener(DialectListener, dialect=WechatyDialect):
