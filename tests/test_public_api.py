@@ -48,6 +48,8 @@ _DATA_DOC = {
     "PLUGIN_GROUP",
     "DIALECT_GROUP",
     "DEFAULT_QUEUE_SIZE",
+    "DEFAULT_HEARTBEAT_INTERVAL",
+    "Shape",
     "group_only",
     "direct_only",
     "from_me",

@@ -4,6 +4,7 @@ names as aliases."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from wabus.core import events as ev
 from wabus.core.payloads import PayloadDecodeError
 from wabus.handlers.dialects import LiveChatDialect, ProjectionError, WechatyDialect, current_event
 from wabus.handlers.dialects.livechat import LEGACY_NAMES
+from wabus.proto import common_pb2, e2e_pb2, history_pb2, web_pb2
 
 pytestmark = pytest.mark.anyio
 
@@ -33,10 +35,9 @@ async def test_connection_lifecycle_and_the_legacy_pairing() -> None:
     assert connected[0]["customer"]["id"] == ME
     assert connected[0]["availability"] == "online"
     assert named(out, "customer_id") == [(ME,)]  # once per session
-    assert [args[0] for args in named(out, "disconnected")] == [
-        {"reason": "connection_lost"},
-        {"reason": "logged_out_remotely"},
-    ]
+    # The seed's shape: a reason string (the SDK's {reason} is shape="sdk", below).
+    assert named(out, "disconnected") == [("connection_lost",), ("logged_out_remotely",)]
+    assert [reason.core for (reason,) in named(out, "disconnected")] == [s.DROPPED, s.LOGGED_OUT]
     assert of(out, s.DROPPED) == ["disconnected", "connection_lost"]
     assert named(out, "connection_lost") == [()]
     [(restored,)] = named(out, "connection_restored")
@@ -46,6 +47,13 @@ async def test_connection_lifecycle_and_the_legacy_pairing() -> None:
     assert restored["totalChats"] == len(summary) == 4  # Alice, the group, status, the new group
     assert summary[GROUP]["users"] == [BOB]
     assert summary[GROUP]["lastEvent"]["text"] == "hello @15550000001"
+    assert summary[GROUP]["active"] is True and summary[GROUP]["lastThread"] == GROUP
+    # Most recently active first: the new group (created last), Alice (MINE3), status, the group.
+    assert list(summary) == [str(s.NEW_GROUP), ALICE, "status@broadcast", GROUP]
+    # The seed's connected carries the same summary, next to the SDK's customer/availability.
+    assert connected[1]["chatsSummary"] == restored["chatsSummary"]
+    assert connected[1]["totalChats"] == 4
+    assert (connected[0]["chatsSummary"], connected[0]["totalChats"]) == ([], 0)  # first login
     assert of(out, s.HICCUP) == ["connection_unstable"] and of(out, s.HICCUP_2) == []
     assert of(out, s.RECOVERED) == ["connection_recovered"]
     assert [args[0] for args in named(out, "pairing_qr_code")] == [
@@ -94,8 +102,9 @@ async def test_incoming_chats_and_events() -> None:
     )
     assert "R1" not in events and "E1" not in events and "V1" not in events
 
-    legacy = {args[0]["event"]["id"]: args[0] for args in named(out, "new_event")}
-    assert legacy["OFF1"] == {"chat": ALICE, "event": ping["event"]}
+    legacy = {args[0]["id"]: args[0] for args in named(out, "new_event")}
+    assert legacy["OFF1"] == {**ping["event"], "chat": ALICE}  # the seed's: type at the top
+    assert legacy["U1"]["type"] == "system_message"
 
 
 async def test_updates_properties_and_seen() -> None:
@@ -188,8 +197,7 @@ async def test_disconnection_reasons_and_profiles() -> None:
             action=ev.CallOffer(call_id="CALL1", call_creator=s.ALICE),
         ),
     ]
-    out = await record(LiveChatDialect(), events)
-    assert [args[0]["reason"] for args in named(out, "disconnected")] == [
+    reasons = [
         "too_many_connections",
         "customer_temporarily_blocked",
         "unsupported_version",
@@ -197,6 +205,10 @@ async def test_disconnection_reasons_and_profiles() -> None:
         "service_temporarily_unavailable",
         "internal_error",
     ]
+    seed = await record(LiveChatDialect(), events)
+    assert [args[0] for args in named(seed, "disconnected")] == reasons
+    out = await record(LiveChatDialect(shape="sdk"), events)
+    assert [args[0]["reason"] for args in named(out, "disconnected")] == reasons
     assert named(out, "disconnected")[1][0]["data"] == {"code": 101, "expire": 7200.0}
     users = [args[0] for args in named(out, "user_data")]
     assert [(u["id"], u["name"], u["jobTitle"]) for u in users] == [
@@ -262,3 +274,106 @@ def test_every_core_event_projects_without_failing(event: BaseEvent) -> None:
                 assert getattr(emitted.args[0], "core", None) is event
         for error in errors:
             assert isinstance(error.__cause__, PayloadDecodeError), error
+
+
+async def test_the_sdk_shape() -> None:
+    out = await record(LiveChatDialect(shape="sdk"), s.session())
+    connected = [args[0] for args in named(out, "connected")]
+    assert [set(payload) for payload in connected] == [{"customer", "availability"}] * 2
+    assert [args[0] for args in named(out, "disconnected")] == [
+        {"reason": "connection_lost"},
+        {"reason": "logged_out_remotely"},
+    ]
+    [(restored,)] = named(out, "connection_restored")
+    assert restored["totalChats"] == 4  # the legacy event keeps its summary
+    legacy = {args[0]["event"]["id"]: args[0] for args in named(out, "new_event")}
+    assert set(legacy["OFF1"]) == {"chat", "event"} and legacy["OFF1"]["chat"] == ALICE
+    with pytest.raises(ValueError, match="shape"):
+        LiveChatDialect(shape="v4")  # type: ignore[arg-type]
+    assert LiveChatDialect().shape == "seed"
+
+
+def _history(*conversations: history_pb2.Conversation) -> ev.HistorySync:
+    blob = history_pb2.HistorySync(
+        syncType=history_pb2.HistorySync.INITIAL_BOOTSTRAP, conversations=conversations
+    )
+    return ev.HistorySync(
+        sync_type=ev.HistorySyncType.INITIAL_BOOTSTRAP, raw=blob.SerializeToString()
+    )
+
+
+def _synced(message_id: str, chat: str, seconds: int, text: str, **key: Any) -> Any:
+    return history_pb2.HistorySyncMsg(
+        message=web_pb2.WebMessageInfo(
+            key=common_pb2.MessageKey(remoteJid=chat, id=message_id, **key),
+            message=e2e_pb2.Message(conversation=text),
+            messageTimestamp=int(s.at(seconds).timestamp()),
+        )
+    )
+
+
+HISTORY = _history(
+    history_pb2.Conversation(
+        id=GROUP,
+        participant=[history_pb2.GroupParticipant(userJid=BOB)],
+        messages=[
+            _synced("H2", GROUP, -5, "newest", participant=ALICE),
+            _synced("H1", GROUP, -9, "older", participant=BOB),
+        ],
+    ),
+    history_pb2.Conversation(
+        id="15550000009@s.whatsapp.net",
+        messages=[_synced("H3", "15550000009@s.whatsapp.net", -7, "mine", fromMe=True)],
+    ),
+    history_pb2.Conversation(id="not a jid"),
+)
+
+
+async def test_history_feeds_the_chats_summary() -> None:
+    livechat = LiveChatDialect()
+    out = await record(
+        livechat, [s.PAIRED, s.CONNECTED, HISTORY, s.LATE_TEXT, s.DROPPED, s.CONNECTED]
+    )
+    [(first,), (again,)] = named(out, "connected")
+    assert (first["chatsSummary"], first["totalChats"]) == ([], 0)
+    summary = {chat["id"]: chat for chat in again["chatsSummary"]}
+    # Alice (live) is the most recent; the history's chats are older than anything live.
+    assert list(summary) == [ALICE, GROUP, "15550000009@s.whatsapp.net"]
+    assert again["totalChats"] == 3
+    assert summary[GROUP]["users"] == [BOB, ALICE]  # participants, then senders
+    assert summary[GROUP]["lastEvent"]["id"] == "H2" and summary[GROUP]["lastEvent"]["text"] == (
+        "newest"
+    )
+    mine = summary["15550000009@s.whatsapp.net"]
+    assert mine["users"] == [ME] and mine["lastEvent"]["authorId"] == ME
+    assert mine["lastEvent"]["properties"]["whatsapp"]["from_me"] is True
+
+
+async def test_history_is_read_only_for_someone_who_listens() -> None:
+    livechat = LiveChatDialect()
+    livechat.on("incoming_event", lambda payload: None)
+    await record_quietly(livechat, [s.PAIRED, HISTORY])
+    assert livechat.state.chats == {}  # nobody asked for a summary: the blob was not read
+    corrupt = ev.HistorySync(sync_type=ev.HistorySyncType.INITIAL_BOOTSTRAP, raw=b"\xff\xff")
+    reading = LiveChatDialect()
+    reading.on("connected", lambda payload: None)
+    await record_quietly(reading, [corrupt, HISTORY])
+    assert len(reading.state.chats) == 2  # the corrupt chunk is logged; the next one counts
+
+
+async def record_quietly(livechat: LiveChatDialect, events: list[BaseEvent]) -> None:
+    for event in events:
+        await livechat.handle_core_event(event)
+
+
+async def test_forgotten_chats_still_count_in_total_chats() -> None:
+    livechat = LiveChatDialect(max_chats=2)
+    chats = [Jid(f"1555000010{n}", Server.USER) for n in range(4)]
+    messages = [
+        ev.Message(info=s.info(f"M{n}", chat, s.ALICE, n), raw=s.text_body("x"))
+        for n, chat in enumerate(chats)
+    ]
+    out = await record(livechat, [*messages, s.CONNECTED])
+    [(connected,)] = named(out, "connected")
+    assert [chat["id"] for chat in connected["chatsSummary"]] == [str(chats[3]), str(chats[2])]
+    assert connected["totalChats"] == 4

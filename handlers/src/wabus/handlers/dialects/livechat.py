@@ -11,6 +11,7 @@
             print(payload["chatId"], event["text"])
 
     livechat.on("connection_lost", lambda: print("lost"))   # a legacy (2.0 alpha) name
+    livechat.on("disconnected", lambda reason: print(reason))   # the seed's: a string
 
 Names and payloads follow ``@livechat/customer-sdk`` 4.0.2; the names of the older API that
 the seed documents are kept as aliases with their own payloads: ``connection_lost``,
@@ -18,16 +19,40 @@ the seed documents are kept as aliases with their own payloads: ``connection_los
 ``last_seen_timestamp_updated`` and ``thread_closed``. Two extension events carry pairing,
 which LiveChat (token-based) has no notion of: ``pairing_qr_code`` and ``pairing_code``.
 
-The model (dialects.md §C.3): a WhatsApp chat is a LiveChat chat, with one perpetual thread
-whose id is the chat's id; we are the ``customer``; everybody else is a user of type
-``agent``. Payloads are JSON-shaped `CoreDict` values (``payload.core`` is the core event);
-``customer_id`` passes a `CoreStr`; the events without payload (``connection_unstable``,
-``connection_recovered``, ``connection_lost``) reach their core event through
-`current_event()`.
+Shapes. Where the seed document and the SDK's code disagree, `LiveChatDialect` takes
+``shape="seed"`` (the default) or ``shape="sdk"``:
+
+==================  =============================================  ==========================
+event               ``shape="seed"``                               ``shape="sdk"``
+==================  =============================================  ==========================
+``connected``       ``{chatsSummary, totalChats, customer,         ``{customer, availability}``
+                    availability}``: the seed's keys, plus SDK     (4.0.2)
+                    4's, so code written for either reads them
+``disconnected``    the reason, a bare string                      ``{reason, data?}`` (4.0.2)
+``new_event``       the event itself, ``type`` at the top level,   ``{chat, event}`` (what the
+                    with its ``chat``                              2.0 alpha SDK emitted)
+==================  =============================================  ==========================
+
+In the seed shape, the ``data`` of a ban (its code and expiry) is on the core event,
+``reason.core``.
+
+The chat summary (``chatsSummary`` and ``totalChats``, of ``connected`` and
+``connection_restored``) is made of what the adapter has seen, as wabus has no chat list to
+ask: the chats of live messages, of `JoinedGroup` and of history syncs (their conversations
+count as older than anything live; a history blob is read for this only when something
+listens to an event that carries the summary). ``chatsSummary`` lists every chat remembered,
+most recently active first, each as ``{id, active, users, lastEvent, lastThread}``: ``id`` the
+chat's JID; ``active`` always true (a deleted chat is dropped instead); ``users`` the user ids
+seen in it (senders, and a group's participants as a history sync lists them); ``lastEvent``
+its last message as a LiveChat event (null when that was a reaction or a protocol message);
+``lastThread`` its one thread, whose id is the chat's. ``totalChats`` counts the chats known:
+those listed plus those forgotten to stay within `max_chats`. A session paired before this
+process started shows an empty summary at its first ``connected``, until the chats come.
 
 Mapping ("state" is what the adapter remembers):
 
-- ``connected`` on every `Connected` (customer = us); ``customer_id`` on `PairSuccess` and on
+- ``connected`` on every `Connected` (customer = us, and the chat summary in the seed's
+  shape); ``customer_id`` on `PairSuccess` and on
   the first `Connected` of a session; ``disconnected`` with the closest LiveChat reason on
   every end of a connection (``connection_lost`` for `Disconnected`, ``logged_out_remotely``,
   ``too_many_connections`` for a replaced stream, ``customer_temporarily_blocked`` for a ban,
@@ -63,17 +88,21 @@ postbacks (the wabus schema has no buttons), ``availability_updated`` and
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, get_args
+
+import structlog
 
 from wabus.core import BaseEvent, Jid
 from wabus.core import events as ev
 from wabus.core.events import ParticipantAction, ParticipantsChanged, ReceiptType
+from wabus.core.payloads import PayloadError
 from wabus.handlers.dialects._base import (
     Args,
     Dialect,
+    DialectEvent,
     DialectListener,
     EventSpec,
     Rule,
@@ -81,7 +110,12 @@ from wabus.handlers.dialects._base import (
     rule,
 )
 from wabus.handlers.dialects._content import content_field, proto_dict, safe_body, unwrap
+from wabus.handlers.dialects._errors import ProjectionError
 from wabus.handlers.dialects._payloads import CoreDict, CoreStr
+
+if TYPE_CHECKING:
+    from wabus.proto.history_pb2 import Conversation
+    from wabus.proto.web_pb2 import WebMessageInfo
 
 __all__ = [
     "LEGACY_NAMES",
@@ -89,7 +123,14 @@ __all__ = [
     "LiveChatDialect",
     "LiveChatListener",
     "LiveChatState",
+    "Shape",
 ]
+
+_log = structlog.get_logger("wabus.handlers.dialects.livechat")
+
+Shape = Literal["seed", "sdk"]
+"""Which payloads the events whose shape the seed and the SDK disagree on pass (see the
+module doc): ``"seed"``, the seed document's (the default), or ``"sdk"``, the SDK code's."""
 
 LEGACY_NAMES: Final = {
     "connection_lost": "disconnected",
@@ -127,12 +168,14 @@ def _user(jid: Jid) -> str:
 
 @dataclass
 class ChatRecord:
-    """What the adapter remembers of one chat, for ``connection_restored``'s summary."""
+    """What the adapter remembers of one chat, for the ``chatsSummary`` of ``connected`` and
+    ``connection_restored``."""
 
     users: dict[str, None] = field(default_factory=dict)
-    """The users seen in the chat, in order."""
+    """The users seen in the chat (senders of its messages, and a group's participants as a
+    history sync lists them), in order."""
     last: ev.Message | None = None
-    """The chat's last message."""
+    """The chat's last message, live or from a history sync (parsed only for a summary)."""
 
 
 @dataclass
@@ -149,6 +192,14 @@ class LiveChatState(SessionState):
     """The chats seen, least recently active first."""
     max_chats: int = 10_000
     """How many chats to remember; the least recently active are forgotten first."""
+    forgotten: int = 0
+    """How many chats were forgotten to stay within `max_chats` (they still count in
+    ``totalChats``)."""
+    shape: Shape = "seed"
+    """The payload shape of ``connected``, ``disconnected`` and ``new_event`` (see `Shape`)."""
+    summarise_history: bool = False
+    """Whether the history sync being observed should add its chats to `chats` (set by the
+    dialect when something listens to an event that carries a ``chatsSummary``)."""
 
     def observe(self, event: BaseEvent) -> None:
         """Update the pairing latches and the chats seen after `event` was projected."""
@@ -174,17 +225,61 @@ class LiveChatState(SessionState):
             self.touch(event.jid)
         elif isinstance(event, ev.DeleteChatUpdate):
             self.chats.pop(event.jid, None)
+        elif isinstance(event, ev.HistorySync) and self.summarise_history:
+            self.summarise_history = False
+            self.learn_history(event)
 
-    def touch(self, chat: Jid) -> ChatRecord:
-        """The record of `chat`, made the most recent (created if new, evicting the oldest)."""
+    def touch(self, chat: Jid, *, recent: bool = True) -> ChatRecord:
+        """The record of `chat`, made the most recent (created if new, evicting the oldest).
+
+        With ``recent=False`` (history), a new chat is the least recent instead, and a known
+        one keeps its place.
+        """
         record = self.chats.get(chat)
         if record is None:
             record = self.chats[chat] = ChatRecord()
+            if not recent:
+                self.chats.move_to_end(chat, last=False)
             while len(self.chats) > self.max_chats:
                 self.chats.popitem(last=False)
-        else:
+                self.forgotten += 1
+        elif recent:
             self.chats.move_to_end(chat)
         return record
+
+    def learn_history(self, event: ev.HistorySync) -> None:
+        """Add the chats of a history chunk to `chats`, older than anything seen live, with
+        their users and last message. Reads the blob one conversation at a time; a corrupt
+        blob is logged and what was read before stays."""
+        try:
+            for conversation in event.iter_conversations():
+                self._learn_conversation(conversation)
+        except PayloadError as err:
+            _log.warning("history chunk not summarised", error=str(err))
+
+    def _learn_conversation(self, conversation: Conversation) -> None:
+        try:
+            chat = Jid.parse(conversation.id)
+        except ValueError:
+            return
+        record = self.touch(chat, recent=False)
+        if chat not in self.chats:
+            return  # forgotten at once: older than every chat remembered
+        for participant in conversation.participant:
+            user = _user_text(participant.userJid)
+            if user:
+                record.users[user] = None
+        newest: ev.Message | None = record.last
+        for item in conversation.messages:
+            if not item.HasField("message"):
+                continue
+            message = _history_message(self, chat, item.message)
+            if message is None:
+                continue
+            record.users[_user(message.info.sender)] = None
+            if newest is None or message.info.timestamp > newest.info.timestamp:
+                newest = message
+        record.last = newest
 
     def customer(self) -> dict[str, Any]:
         """The ``customer`` object: us."""
@@ -203,6 +298,40 @@ class LiveChatState(SessionState):
                 "greetingsAcceptedCount": 0,
             },
         }
+
+
+def _user_text(text: str) -> str:
+    """A JID's user id (no device), or ``""`` when it is not a JID."""
+    try:
+        return _user(Jid.parse(text))
+    except ValueError:
+        return ""
+
+
+def _history_message(state: LiveChatState, chat: Jid, info: WebMessageInfo) -> ev.Message | None:
+    """A history-sync message as a core `Message` (its body still unparsed), or None when it
+    lacks what one needs: an id, and a sender (ours, for our own messages, once known)."""
+    key = info.key
+    sender: Jid | None
+    try:
+        if key.fromMe:
+            sender = state.me.to_non_ad() if state.me is not None else None
+        elif chat.is_group:
+            participant = key.participant or info.participant
+            sender = Jid.parse(participant) if participant else None
+        else:
+            sender = chat
+    except ValueError:
+        return None
+    if sender is None or not key.id:
+        return None
+    source = ev.MessageSource(
+        chat=chat, sender=sender, is_from_me=key.fromMe, is_group=chat.is_group
+    )
+    when = datetime.fromtimestamp(info.messageTimestamp, UTC)
+    body = info.message.SerializeToString() if info.HasField("message") else b""
+    message_info = ev.MessageInfo(source=source, id=key.id, timestamp=when, push_name=info.pushName)
+    return ev.Message(info=message_info, raw=body)
 
 
 def _ends_session(event: BaseEvent) -> bool:
@@ -278,10 +407,19 @@ def _incoming(state: LiveChatState, event: ev.Message) -> Iterator[Args]:
         yield (CoreDict(event, chatId=str(event.info.chat), event=payload),)
 
 
+def _legacy_event(
+    state: LiveChatState, event: BaseEvent, chat: str, payload: dict[str, Any]
+) -> CoreDict:
+    """``new_event``'s payload: the event itself with its chat (seed), or ``{chat, event}``."""
+    if state.shape == "sdk":
+        return CoreDict(event, chat=chat, event=payload)
+    return CoreDict(event, payload, chat=chat)
+
+
 def _new_event(state: LiveChatState, event: ev.Message) -> Iterator[Args]:
     payload = _chat_event(event)
     if payload is not None:
-        yield (CoreDict(event, chat=str(event.info.chat), event=payload),)
+        yield (_legacy_event(state, event, str(event.info.chat), payload),)
 
 
 def _system(event: ev.UndecryptableMessage | ev.IncomingCall) -> dict[str, Any] | None:
@@ -323,7 +461,7 @@ def _new_system(
 ) -> Iterator[Args]:
     payload = _system(event)
     if payload is not None:
-        yield (CoreDict(event, chat=payload["threadId"], event=payload),)
+        yield (_legacy_event(state, event, payload["threadId"], payload),)
 
 
 def _chat_payload(
@@ -632,8 +770,38 @@ def _chat_properties(state: LiveChatState, event: BaseEvent) -> Iterator[Args]:
 # Connection -------------------------------------------------------------------------------
 
 
+def _summary(state: LiveChatState) -> tuple[list[dict[str, Any]], int]:
+    """``(chatsSummary, totalChats)``: every chat remembered, most recently active first, and
+    how many chats are known (the remembered ones and those forgotten for `max_chats`)."""
+    summary = []
+    for chat, record in reversed(state.chats.items()):
+        chat_id = str(chat)
+        summary.append(
+            {
+                "id": chat_id,
+                "active": True,
+                "users": list(record.users),
+                "lastEvent": _chat_event(record.last) if record.last is not None else None,
+                "lastThread": chat_id,
+            }
+        )
+    return summary, len(summary) + state.forgotten
+
+
 def _connected(state: LiveChatState, event: ev.Connected) -> Iterator[Args]:
-    yield (CoreDict(event, customer=state.customer(), availability="online"),)
+    if state.shape == "sdk":
+        yield (CoreDict(event, customer=state.customer(), availability="online"),)
+        return
+    summary, total = _summary(state)
+    yield (
+        CoreDict(
+            event,
+            chatsSummary=summary,
+            totalChats=total,
+            customer=state.customer(),
+            availability="online",
+        ),
+    )
 
 
 def _customer_id(state: LiveChatState, event: ev.Connected | ev.PairSuccess) -> Iterator[Args]:
@@ -646,11 +814,8 @@ def _customer_id(state: LiveChatState, event: ev.Connected | ev.PairSuccess) -> 
 def _restored(state: LiveChatState, event: ev.Connected) -> Iterator[Args]:
     if not state.lost:
         return
-    summary = []
-    for chat, record in state.chats.items():
-        last = _chat_event(record.last) if record.last is not None else None
-        summary.append({"id": str(chat), "users": list(record.users), "lastEvent": last})
-    yield (CoreDict(event, chatsSummary=summary, totalChats=len(summary)),)
+    summary, total = _summary(state)
+    yield (CoreDict(event, chatsSummary=summary, totalChats=total),)
 
 
 _FAILURE_REASONS: Final = {
@@ -680,6 +845,9 @@ def _disconnected(state: LiveChatState, event: BaseEvent) -> Iterator[Args]:
     elif isinstance(event, ev.StreamError):
         reason = "internal_error"
     else:
+        return
+    if state.shape == "seed":
+        yield (CoreStr(reason, event),)  # the data, if any, is in the core event
         return
     payload = CoreDict(event, reason=reason)
     if data is not None:
@@ -726,10 +894,18 @@ def _spec(
 _ONLY_LIVECHAT: Final = "a LiveChat concept with no WhatsApp equivalent"
 
 _EVENTS: Final = (
-    _spec("connected", ("payload: {customer, availability}",), "Connected (every time)."),
+    _spec(
+        "connected",
+        ("payload: {chatsSummary, totalChats, customer, availability}",),
+        "Connected (every time). shape='sdk': {customer, availability} only.",
+    ),
     _spec("connection_unstable", (), "Keepalives stopped being answered."),
     _spec("connection_recovered", (), "Keepalives are answered again."),
-    _spec("disconnected", ("payload: {reason, data?}",), "The connection ended."),
+    _spec(
+        "disconnected",
+        ("reason: str",),
+        "The connection ended, with a reason. shape='sdk': {reason, data?}.",
+    ),
     _spec("customer_id", ("id: str",), "Our own id (our user JID)."),
     _spec("user_data", ("user: User",), "Another user's profile."),
     _spec("customer_updated", ("payload: {id, name?, avatar?, sessionFields?}",), "Our profile."),
@@ -764,7 +940,12 @@ _EVENTS: Final = (
         ("payload: {chatsSummary, totalChats}",),
         "Legacy: connected again after connection_lost.",
     ),
-    _spec("new_event", ("payload: {chat, event}",), "Legacy: a message or system message."),
+    _spec(
+        "new_event",
+        ("event: {type, …, chat}",),
+        "Legacy: a message or system message, its fields at the top level."
+        " shape='sdk': {chat, event}.",
+    ),
     _spec("user_is_typing", ("payload: {chat, user}",), "Legacy: typing started."),
     _spec("user_stopped_typing", ("payload: {chat, user}",), "Legacy: typing stopped."),
     _spec(
@@ -875,11 +1056,17 @@ _RULES: Final[tuple[Rule, ...]] = (
 )
 
 
+_SUMMARISED: Final = {"seed": ("connected", "connection_restored"), "sdk": ("connection_restored",)}
+"""Per shape, the events whose payload carries a ``chatsSummary``."""
+
+
 class LiveChatDialect(Dialect[LiveChatState]):
     """Core events as LiveChat Customer SDK events (see the module doc for the mapping).
 
     Also the handler plugin ``livechat``: ``Bot.builder().with_plugin("livechat")``.
-    `max_chats` bounds the chats remembered for ``incoming_chat`` and ``connection_restored``.
+    `max_chats` bounds the chats remembered for ``incoming_chat`` and the chat summaries.
+    `shape` picks the payloads of the events the seed and the SDK disagree on: ``"seed"``
+    (the default) or ``"sdk"`` (see the module doc).
     """
 
     name: ClassVar[str] = "livechat"
@@ -888,12 +1075,39 @@ class LiveChatDialect(Dialect[LiveChatState]):
     rules: ClassVar[tuple[Rule, ...]] = _RULES
 
     def __init__(
-        self, *, me: Jid | str | None = None, push_name: str = "", max_chats: int = 10_000
+        self,
+        *,
+        me: Jid | str | None = None,
+        push_name: str = "",
+        max_chats: int = 10_000,
+        shape: Shape = "seed",
     ) -> None:
         if not isinstance(max_chats, int) or max_chats < 1:
             raise ValueError(f"max_chats must be a positive int, got {max_chats!r}")
+        if shape not in get_args(Shape):
+            raise ValueError(f"shape must be 'seed' or 'sdk', got {shape!r}")
         super().__init__(me=me, push_name=push_name)
         self.state.max_chats = max_chats
+        self.state.shape = shape
+
+    @property
+    def shape(self) -> Shape:
+        """The payload shape chosen (see `Shape`)."""
+        return self.state.shape
+
+    def project(
+        self,
+        event: BaseEvent,
+        wanted: Callable[[str], bool] | None = None,
+        errors: list[ProjectionError] | None = None,
+    ) -> list[DialectEvent]:
+        """As `Dialect.project`; a history sync also adds its chats to the chats remembered,
+        when something listens to an event whose payload summarises them (so that nobody
+        else pays for reading the blob)."""
+        if isinstance(event, ev.HistorySync):
+            want = self.wants if wanted is None else wanted
+            self.state.summarise_history = any(want(n) for n in _SUMMARISED[self.state.shape])
+        return super().project(event, wanted, errors)
 
 
 class LiveChatListener(DialectListener, dialect=LiveChatDialect):
