@@ -329,7 +329,7 @@ HISTORY = _history(
 )
 
 
-async def test_history_feeds_the_chats_summary() -> None:
+async def test_history_feeds_the_chats_summary_and_thread_metadata() -> None:
     livechat = LiveChatDialect()
     out = await record(
         livechat, [s.PAIRED, s.CONNECTED, HISTORY, s.LATE_TEXT, s.DROPPED, s.CONNECTED]
@@ -347,6 +347,18 @@ async def test_history_feeds_the_chats_summary() -> None:
     mine = summary["15550000009@s.whatsapp.net"]
     assert mine["users"] == [ME] and mine["lastEvent"]["authorId"] == ME
     assert mine["lastEvent"]["properties"]["whatsapp"]["from_me"] is True
+    metadata = [args[0] for args in named(out, "thread_metada")]
+    assert metadata == [
+        {"id": GROUP, "chat": GROUP, "order": 0, "totalEvents": 2},
+        {
+            "id": "15550000009@s.whatsapp.net",
+            "chat": "15550000009@s.whatsapp.net",
+            "order": 0,
+            "totalEvents": 1,
+        },
+        {"id": "not a jid", "chat": "not a jid", "order": 0, "totalEvents": 0},
+    ]
+    assert [args[0] for args in named(out, "thread_summary")] == metadata
 
 
 async def test_history_is_read_only_for_someone_who_listens() -> None:

@@ -16,8 +16,10 @@
 Names and payloads follow ``@livechat/customer-sdk`` 4.0.2; the names of the older API that
 the seed documents are kept as aliases with their own payloads: ``connection_lost``,
 ``connection_restored``, ``new_event``, ``user_is_typing``, ``user_stopped_typing``,
-``last_seen_timestamp_updated`` and ``thread_closed``. Two extension events carry pairing,
-which LiveChat (token-based) has no notion of: ``pairing_qr_code`` and ``pairing_code``.
+``last_seen_timestamp_updated``, ``thread_closed`` and ``thread_metada`` (the seed's spelling;
+``thread_summary``, the 2.0 alpha SDK's, is the same event). Two extension events carry
+pairing, which LiveChat (token-based) has no notion of: ``pairing_qr_code`` and
+``pairing_code``.
 
 Shapes. Where the seed document and the SDK's code disagree, `LiveChatDialect` takes
 ``shape="seed"`` (the default) or ``shape="sdk"``:
@@ -48,6 +50,18 @@ its last message as a LiveChat event (null when that was a reaction or a protoco
 ``lastThread`` its one thread, whose id is the chat's. ``totalChats`` counts the chats known:
 those listed plus those forgotten to stay within `max_chats`. A session paired before this
 process started shows an empty summary at its first ``connected``, until the chats come.
+
+``thread_metada`` / ``thread_summary`` ``{id, chat, order, totalEvents}``: one per
+conversation of a history sync chunk: ``id`` and ``chat`` the chat's JID (its one thread),
+``order`` 0 (the only thread), ``totalEvents`` how many messages of the chat that chunk
+carries (history comes in chunks: a later one may describe the chat again).
+
+The model (dialects.md §C.3): a WhatsApp chat is a LiveChat chat, with one perpetual thread
+whose id is the chat's id; we are the ``customer``; everybody else is a user of type
+``agent``. Payloads are JSON-shaped `CoreDict` values (``payload.core`` is the core event);
+``customer_id`` passes a `CoreStr`; the events without payload (``connection_unstable``,
+``connection_recovered``, ``connection_lost``) reach their core event through
+`current_event()`.
 
 Mapping ("state" is what the adapter remembers):
 
@@ -869,6 +883,13 @@ def _recovered(state: LiveChatState, event: ev.KeepAliveRestored) -> Iterator[Ar
         yield ()
 
 
+def _thread_summaries(state: LiveChatState, event: ev.HistorySync) -> Iterator[Args]:
+    for conversation in event.iter_conversations():
+        chat = conversation.id
+        count = len(conversation.messages)
+        yield (CoreDict(event, id=chat, chat=chat, order=0, totalEvents=count),)
+
+
 def _pairing_qr(state: LiveChatState, event: ev.PairingQrCode) -> Iterator[Args]:
     yield (CoreDict(event, code=event.code, timeout=int(event.timeout.total_seconds() * 1000)),)
 
@@ -946,6 +967,16 @@ _EVENTS: Final = (
         "Legacy: a message or system message, its fields at the top level."
         " shape='sdk': {chat, event}.",
     ),
+    _spec(
+        "thread_metada",
+        ("metadata: {id, chat, order, totalEvents}",),
+        "Legacy, the seed's spelling: a chat's thread, as a history sync describes it.",
+    ),
+    _spec(
+        "thread_summary",
+        ("summary: {id, chat, order, totalEvents}",),
+        "Legacy, the 2.0 alpha SDK's spelling of thread_metada.",
+    ),
     _spec("user_is_typing", ("payload: {chat, user}",), "Legacy: typing started."),
     _spec("user_stopped_typing", ("payload: {chat, user}",), "Legacy: typing stopped."),
     _spec(
@@ -1008,6 +1039,8 @@ _CHAT_SETTINGS: Final = (
 
 _RULES: Final[tuple[Rule, ...]] = (
     rule(ev.PairingQrCode, "pairing_qr_code", _pairing_qr),
+    rule(ev.HistorySync, "thread_metada", _thread_summaries),
+    rule(ev.HistorySync, "thread_summary", _thread_summaries),
     rule(ev.PairingCode, "pairing_code", _pairing_code),
     rule(ev.PairSuccess, "customer_id", _customer_id),
     rule(ev.Connected, "connection_restored", _restored),
