@@ -137,12 +137,16 @@ async def test_updates_reactions_and_receipts() -> None:
         {
             "id": ALICE,
             "presences": {
-                ALICE: {"lastKnownPresence": "available", "lastSeen": int(s.at(3).timestamp())}
+                ALICE: {"lastKnownPresence": "available", "lastSeen": int(s.at(3).timestamp())},
+                "available": True,  # the gateway convention's key, beside Baileys' shape
             },
         },
-        {"id": GROUP, "presences": {BOB: {"lastKnownPresence": "composing"}}},
-        {"id": GROUP, "presences": {BOB: {"lastKnownPresence": "available"}}},  # paused
+        {"id": GROUP, "presences": {BOB: {"lastKnownPresence": "composing"}, "available": True}},
+        {"id": GROUP, "presences": {BOB: {"lastKnownPresence": "available"}, "available": True}},
     ]
+    offline = ev.Presence(jid=s.ALICE, unavailable=True)
+    [(gone,)] = named(await record(BaileysDialect(), [offline]), "presence.update")
+    assert gone["presences"] == {ALICE: {"lastKnownPresence": "unavailable"}, "available": False}
 
 
 async def test_group_changes_come_as_stubs_then_updates() -> None:

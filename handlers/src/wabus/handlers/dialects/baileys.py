@@ -41,7 +41,11 @@ Mapping (dialects.md §B.3; "state" is what the adapter remembers):
   ``message-receipt.update``: receipts in groups and broadcasts; ``messages.reaction``:
   reactions (after their ``messages.upsert``).
 - ``presence.update``: typing (``composing``, ``recording``, and ``paused`` as
-  ``available``, as Baileys rewrites it) and online status; ``contacts.update``: push names,
+  ``available``, as Baileys rewrites it) and online status, in Baileys' shape ``{id,
+  presences: {jid: {lastKnownPresence, lastSeen?}}}``; ``presences`` also holds one key that
+  is no JID, ``available`` (a bool: whether that user is online, true for typing), which the
+  gateway convention's example reads (``presences.available ? 'online' : 'offline'``). Code
+  that walks ``presences`` as JIDs should skip it; ``contacts.update``: push names,
   pictures, about texts, verified names; ``chats.update``: pin, mute, archive, read and
   disappearing-timer changes; ``chats.delete``: deleted chats (not from a full sync);
   ``groups.upsert`` + ``chats.upsert``: `JoinedGroup`; ``call``: every call stanza.
@@ -538,7 +542,8 @@ def _typing(state: BaileysState, event: ev.ChatPresence) -> Iterator[Args]:
         presence = "recording" if event.media is ev.ChatPresenceMedia.AUDIO else "composing"
     else:
         presence = "available"  # Baileys rewrites 'paused' to 'available'
-    presences = {str(event.source.sender): {"lastKnownPresence": presence}}
+    presences: dict[str, Any] = {str(event.source.sender): {"lastKnownPresence": presence}}
+    presences["available"] = True  # typing, recording or paused: the sender is online
     yield (CoreDict(event, id=str(event.source.chat), presences=presences),)
 
 
@@ -548,7 +553,8 @@ def _online(state: BaileysState, event: ev.Presence) -> Iterator[Args]:
     }
     if event.last_seen is not None:
         entry["lastSeen"] = _seconds(event.last_seen)
-    yield (CoreDict(event, id=str(event.jid), presences={str(event.jid): entry}),)
+    presences = {str(event.jid): entry, "available": not event.unavailable}
+    yield (CoreDict(event, id=str(event.jid), presences=presences),)
 
 
 def _contact_update(
@@ -865,7 +871,11 @@ _EVENTS: Final = (
     _spec("messages.update", "{key, update}[]", "Revokes, edits, stars, 1:1 receipts."),
     _spec("messages.reaction", "{key, reaction}[]", "Reactions (empty text: removed)."),
     _spec("message-receipt.update", "{key, receipt}[]", "Receipts in groups and broadcasts."),
-    _spec("presence.update", "{id, presences}", "Typing and online status."),
+    _spec(
+        "presence.update",
+        "{id, presences: {jid: {lastKnownPresence, lastSeen?}, available}}",
+        "Typing and online status; presences.available is the gateway convention's key.",
+    ),
     _spec("contacts.update", "Partial<Contact>[]", "Push names, pictures, about, verified names."),
     _spec("contacts.upsert", "Contact[]", "Contacts from a history sync's push names."),
     _spec("chats.update", "ChatUpdate[]", "Pin, mute, archive, read state, disappearing timer."),
