@@ -16,11 +16,16 @@ events in one of those vocabularies, as a handler plugin::
 name)` is the same with precise return types (and works on a bare `CoreEventBus` too).
 
 - `wechaty` (`WechatyDialect`): positional arguments (``room-join(room, invitees, inviter,
-  date)``), payload objects with Wechaty's accessors.
+  date)``), payload objects with Wechaty's accessors (``talker().name()``, ``await
+  room.topic()``); its periodic ``heartbeat`` runs inside ``async with wechaty.running():``
+  or with the dialect as a bot's source.
 - `baileys` (`BaileysDialect`): one JSON-shaped payload per event, the shapes of
   ``BaileysEventMap``; the socket.io gateway sends exactly these.
 - `livechat` (`LiveChatDialect`): one payload per event, the Customer SDK 4 names, with the
-  older names of the seed as aliases.
+  older names of the seed as aliases; where the seed and the SDK disagree on a payload,
+  ``shape="seed"`` (the default) or ``shape="sdk"`` picks one.
+
+The seeds' own snippets run against these dialects in ``tests/seeds``.
 
 Every dialect checks names (`UnknownEventName` lists the valid ones), documents the names
 that have no WhatsApp equivalent (`EventSpec.unmapped`: listening to them is fine, they never
