@@ -389,3 +389,23 @@ async def test_forgotten_chats_still_count_in_total_chats() -> None:
     [(connected,)] = named(out, "connected")
     assert [chat["id"] for chat in connected["chatsSummary"]] == [str(chats[3]), str(chats[2])]
     assert connected["totalChats"] == 4
+
+
+async def test_one_disconnected_per_end_of_a_connection() -> None:
+    # The client publishes a Disconnected after every end, also the ones it reports itself.
+    after_error = ev.Disconnected(reason="stream error 500")
+    after_logout = ev.Disconnected(reason="stream ended for good (401)")
+    error = ev.StreamError(code="500")
+    events = [
+        *(s.PAIRED, s.CONNECTED, error, after_error, s.RECONNECTED, s.DROPPED, s.CONNECTED),
+        *(s.LOGGED_OUT, after_logout),
+    ]
+    out = await record(LiveChatDialect(), events)
+    assert named(out, "disconnected") == [
+        ("internal_error",),
+        ("connection_lost",),  # DROPPED: a plain drop
+        ("logged_out_remotely",),
+    ]
+    assert of(out, after_error) == ["connection_lost"]  # the legacy name still says it dropped
+    assert of(out, after_logout) == ["connection_lost"]
+    assert [p.core for (p,) in named(out, "connection_restored")] == [s.RECONNECTED, s.CONNECTED]

@@ -66,12 +66,13 @@ whose id is the chat's id; we are the ``customer``; everybody else is a user of 
 Mapping ("state" is what the adapter remembers):
 
 - ``connected`` on every `Connected` (customer = us, and the chat summary in the seed's
-  shape); ``customer_id`` on `PairSuccess` and on
-  the first `Connected` of a session; ``disconnected`` with the closest LiveChat reason on
-  every end of a connection (``connection_lost`` for `Disconnected`, ``logged_out_remotely``,
-  ``too_many_connections`` for a replaced stream, ``customer_temporarily_blocked`` for a ban,
-  ``unsupported_version``, ``access_token_expired``, ``service_temporarily_unavailable``,
-  ``internal_error``); legacy ``connection_lost`` on `Disconnected` and
+  shape); ``customer_id`` on `PairSuccess` and on the first `Connected` of a session;
+  ``disconnected`` with the closest LiveChat reason, once per end of a connection
+  (``connection_lost`` for `Disconnected`, ``logged_out_remotely``, ``too_many_connections``
+  for a replaced stream, ``customer_temporarily_blocked`` for a ban, ``unsupported_version``,
+  ``access_token_expired``, ``service_temporarily_unavailable``, ``internal_error``; the client
+  publishes a `Disconnected` after each of the others too, and that one is no second
+  ``disconnected``: state); legacy ``connection_lost`` on `Disconnected` and
   ``connection_restored`` on the next `Connected` (state: the pairing, and the chats seen for
   its ``chatsSummary``).
 - ``connection_unstable`` / ``connection_recovered``: the first `KeepAliveTimeout` of a run,
@@ -200,6 +201,10 @@ class LiveChatState(SessionState):
     """``connection_lost`` was emitted and ``connection_restored`` has not followed yet."""
     unstable: bool = False
     """``connection_unstable`` was emitted and ``connection_recovered`` has not followed."""
+    end_reported: bool = False
+    """The end of this connection was reported with its own reason (a logout, a ban, a
+    stream error, …), so the `Disconnected` the client publishes after it is no second
+    ``disconnected``. Cleared by that `Disconnected` and by `Connected`."""
     customer_id_sent: bool = False
     """``customer_id`` was emitted in this session."""
     chats: OrderedDict[Jid, ChatRecord] = field(default_factory=OrderedDict)
@@ -218,8 +223,10 @@ class LiveChatState(SessionState):
     def observe(self, event: BaseEvent) -> None:
         """Update the pairing latches and the chats seen after `event` was projected."""
         super().observe(event)
+        if isinstance(event, _CLOSING):
+            self.end_reported = not isinstance(event, ev.Disconnected)
         if isinstance(event, ev.Connected):
-            self.lost = self.unstable = False
+            self.lost = self.unstable = self.end_reported = False
             self.customer_id_sent = self.customer_id_sent or self.me is not None
         elif isinstance(event, ev.Disconnected):
             self.lost = True
@@ -844,6 +851,8 @@ _FAILURE_REASONS: Final = {
 def _disconnected(state: LiveChatState, event: BaseEvent) -> Iterator[Args]:
     data: dict[str, Any] | None = None
     if isinstance(event, ev.Disconnected):
+        if state.end_reported:
+            return  # the client's Disconnected after the end it just reported
         reason = "connection_lost"
     elif _ends_session(event):
         reason = "logged_out_remotely"
