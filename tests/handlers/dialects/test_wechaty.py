@@ -298,6 +298,11 @@ async def test_heartbeat_beats_while_connected_and_healthy() -> None:
             await beats.wait(1)
             assert beats.data[stopped_at] == "heartbeat 1"
             assert beats.data[stopped_at].core is s.RECONNECTED
+            await bus.publish(s.DROPPED)
+            again_at = len(beats.data)
+            await bus.publish(s.CONNECTED)  # an equal (here: the same) event is a new connection
+            await beats.wait(1)
+            assert beats.data[again_at] == "heartbeat 1"
             await bus.publish(s.LOGGED_OUT)
             ended_at = len(beats.data)
         still_running: bool = wechaty.timer_running  # (read anew: mypy narrowed it above)

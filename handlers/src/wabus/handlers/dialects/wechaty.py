@@ -486,6 +486,8 @@ class WechatyState(SessionState):
     """The participant add seen just before, which `JoinedGroup` may repeat."""
     connection: ev.Connected | None = None
     """The `Connected` of the connection that is up (None before it and after it ended)."""
+    connections: int = 0
+    """How many `Connected` were seen: the number of the connection that is (or was last) up."""
     unhealthy: bool = False
     """A keepalive of this connection went unanswered and none was answered since."""
     reset_reason: str | None = None
@@ -514,6 +516,7 @@ class WechatyState(SessionState):
             self.logged_in = True
             self.pairing = self.unhealthy = False
             self.connection = event
+            self.connections += 1
             self.reset_reason = None
         elif isinstance(event, ev.KeepAliveTimeout):
             self.unhealthy = True
@@ -994,10 +997,11 @@ class WechatyDialect(Dialect[WechatyState]):
     ) -> list[DialectEvent]:
         """As `Dialect.project`; also wakes the heartbeat timer when the connection it beats
         for came up, went down, or stopped (or started again) answering keepalives."""
-        before = self._state.beating
+        state = self._state
+        beating, connections = state.beating, state.connections
         out = super().project(event, wanted, errors)
         wake = self._timer_wake
-        if wake is not None and self._state.beating is not before:
+        if wake is not None and (state.beating is not beating or state.connections != connections):
             wake.set()
         return out
 
@@ -1046,9 +1050,10 @@ class WechatyDialect(Dialect[WechatyState]):
             self._timer_running = False
             self._timer_wake = None
 
-    def _beats_for(self, connection: ev.Connected) -> bool:
-        """Whether the timer still beats for `connection` (up and answering keepalives)."""
-        return self._state.beating is connection
+    def _beats_for(self, number: int) -> bool:
+        """Whether the timer still beats for connection `number` (up, answering keepalives)."""
+        state = self._state
+        return state.beating is not None and state.connections == number
 
     async def _beat(self, interval: float) -> None:
         """The timer: a beat every `interval` seconds of a connection that is up and healthy.
@@ -1056,7 +1061,7 @@ class WechatyDialect(Dialect[WechatyState]):
         It sleeps while there is none; a change of connection (or of its health) restarts the
         interval. Beats are numbered per connection. A listener that fails is logged.
         """
-        numbered: ev.Connected | None = None  # the connection `count` numbers the beats of
+        numbered = 0  # the connection whose beats `count` numbers
         count = 0
         while True:
             wake = self._timer_wake = anyio.Event()
@@ -1064,8 +1069,9 @@ class WechatyDialect(Dialect[WechatyState]):
             if current is None:
                 await wake.wait()
                 continue
-            if current is not numbered:
-                numbered, count = current, 0
+            number = self._state.connections
+            if number != numbered:
+                numbered, count = number, 0
             with anyio.move_on_after(interval):
                 await wake.wait()
             if wake.is_set():
@@ -1076,7 +1082,7 @@ class WechatyDialect(Dialect[WechatyState]):
             emission = DialectEvent(
                 self.name, "heartbeat", (HeartbeatPayload(f"heartbeat {count}", current),), current
             )
-            failures = await self.deliver_timed(emission, partial(self._beats_for, current))
+            failures = await self.deliver_timed(emission, partial(self._beats_for, number))
             for failure in failures:
                 _log.error(
                     "wechaty heartbeat listener failed", error=str(failure), exc_info=failure
