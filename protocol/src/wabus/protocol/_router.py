@@ -64,6 +64,7 @@ from wabus.protocol._session_end import SESSION_ENDING_TAGS, session_end
 __all__ = [
     "COMPANION_PLATFORM",
     "QR_URL_PREFIX",
+    "AlreadyHandled",
     "DecryptionFailed",
     "Decryptor",
     "PairingKeys",
@@ -94,13 +95,19 @@ class DecryptionFailed(WireError, ValueError):
         self.reason = reason
 
 
+class AlreadyHandled(DecryptionFailed):
+    """A redelivered message that was decrypted and handled before (its keys are used up and
+    its plaintext is no longer kept): the router drops it without an event."""
+
+
 class Decryptor(Protocol):
     """Decrypts ``<enc>`` bodies (end-to-end decryption plugs in here)."""
 
     def decrypt(self, enc: Node, info: MessageInfo) -> bytes:
         """The plaintext ``wa.Message`` bytes (unpadded) of one ``<enc>`` child.
 
-        Raise `DecryptionFailed` when it cannot be decrypted.
+        Raise `DecryptionFailed` when it cannot be decrypted (`AlreadyHandled` for a redelivery
+        of a message handled before).
         """
 
 
@@ -303,9 +310,15 @@ class Router:
         for enc in ordered:
             try:
                 body = self.decryptor.decrypt(enc, info)
+            except AlreadyHandled as err:
+                _log.debug("a redelivered message, handled before", stanza_id=info.id)
+                del err
+                return []
             except DecryptionFailed as err:
                 _log.info("could not decrypt", stanza_id=info.id, reason=err.reason)
-                return [UndecryptableMessage(info=info, decrypt_fail_mode=fail_mode)]
+                return [
+                    UndecryptableMessage(info=info, decrypt_fail_mode=fail_mode, reason=err.reason)
+                ]
         assert body is not None
         return self._body(node, info, body)
 

@@ -334,6 +334,9 @@ class UndecryptableMessage(MessageEvent):
     unavailable_type: UnavailableType = UnavailableType.UNKNOWN
     decrypt_fail_mode: DecryptFailMode = DecryptFailMode.SHOW
     """Whether the sender wants the failure shown or hidden."""
+    reason: str = ""
+    """Why it could not be decrypted (empty when the body was unavailable or no decryptor
+    was configured)."""
 
 
 # Presence ---------------------------------------------------------------------------------
