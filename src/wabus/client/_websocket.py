@@ -62,6 +62,7 @@ class WebSocket:
         self._ws = connection
         self._pending: list[bytes] = []
         self._closed: ConnectionClosed | None = None
+        self._write_broken = False
         self._outbox: list[bytes] = []
         self._queued = 0  # messages ever put in the outbox
         self._written = 0  # messages ever written to the stream
@@ -112,6 +113,7 @@ class WebSocket:
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as err:
                 if self._closed is None or self._closed.code is not None:
                     self._closed = ConnectionClosed(f"the connection broke ({err!r})")
+                    self._write_broken = True
                 raise self._closed from err
             finally:
                 self._writing = False
@@ -121,7 +123,9 @@ class WebSocket:
     async def receive(self) -> bytes:
         """The next received data (part of a message, or several); raises `ConnectionClosed`."""
         while not self._pending:
-            if self._closed is not None:
+            # A write that failed does not end reading: what the peer sent before it closed
+            # (its last stanza, say) is still in the stream, and is read until its end.
+            if self._closed is not None and not self._write_broken:
                 raise self._closed
             try:
                 data = await self._stream.receive(_CHUNK)
@@ -162,15 +166,31 @@ class WebSocket:
         except RemoteProtocolError as err:
             self._closed = ConnectionClosed(f"WebSocket protocol error: {err}")
 
-    async def close(self, reason: str = "") -> None:
-        """Close politely (send a close frame), then close the stream. Never raises."""
+    async def close(self, reason: str = "", *, linger: float = 0.0) -> None:
+        """Close politely (send a close frame), then close the stream. Never raises.
+
+        With `linger`, wait up to that many seconds for the peer to close too, reading (and
+        dropping) what it still sends: a server does this, so that a peer still writing never
+        makes its side reset the connection before it read the last stanza.
+        """
         try:
             if self._closed is None:
                 self._closed = ConnectionClosed(f"closed by us: {reason or 'no reason'}", 1000)
                 self._queue(CloseConnection(code=1000, reason=reason))
                 with anyio.move_on_after(1):
                     await self.flush()  # what was queued, then the close frame
-        except (ConnectionClosed, LocalProtocolError):
+            if linger > 0:
+                with anyio.move_on_after(linger):
+                    while True:
+                        await self._stream.receive(_CHUNK)
+        except (
+            ConnectionClosed,
+            LocalProtocolError,
+            anyio.EndOfStream,
+            anyio.BrokenResourceError,
+            anyio.ClosedResourceError,
+            OSError,
+        ):
             pass
         finally:  # even when cancelled
             await self.abort()
