@@ -17,10 +17,13 @@ import sqlite3
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final, Protocol, final, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, final, runtime_checkable
 
 from wabus.core import Jid, WabusError
-from wabus.protocol import DeviceKeys, KeyPair
+from wabus.protocol import DeviceKeys, KeyPair, LocalIdentity, SignedPreKeyRecord
+
+if TYPE_CHECKING:
+    from wabus.client._signal_state import SignalState, SqliteSignalState
 
 __all__ = ["DeviceState", "MemoryStore", "SqliteStore", "Store", "StoreError"]
 
@@ -113,6 +116,10 @@ class Store(Protocol):
     def clear(self) -> None:
         """Forget the device (after a logout): the next start pairs again."""
 
+    def signal_state(self, state: DeviceState) -> SignalState:
+        """The device's Signal state (sessions, prekeys, sender keys, the inbox), for the keys
+        of `state`; `clear` forgets it too."""
+
 
 @final
 class MemoryStore:
@@ -121,6 +128,8 @@ class MemoryStore:
     def __init__(self, state: DeviceState | None = None) -> None:
         self._state = state
         self._lock = threading.Lock()
+        self._signal: SignalState | None = None
+        self._signal_for: bytes | None = None
 
     def load(self) -> DeviceState | None:
         with self._lock:
@@ -133,6 +142,16 @@ class MemoryStore:
     def clear(self) -> None:
         with self._lock:
             self._state = None
+            self._signal = None
+
+    def signal_state(self, state: DeviceState) -> SignalState:
+        from wabus.client._signal_state import MemorySignalState
+
+        with self._lock:
+            if self._signal is None or self._signal_for != state.identity_seed:
+                self._signal = MemorySignalState(*_signal_keys(state))
+                self._signal_for = state.identity_seed
+            return self._signal
 
 
 _COLUMNS: Final = (
@@ -204,6 +223,8 @@ class SqliteStore:
             raise StoreError(f"{self.path} is not a wabus store ({err})") from err
         if row is None or int(row[0]) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} has schema version {row and row[0]}, newer than ours")
+        self._signal: SqliteSignalState | None = None
+        self._signal_for: bytes | None = None
 
     def _transaction(self) -> _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
@@ -238,12 +259,35 @@ class SqliteStore:
                 raise StoreError(f"cannot write {self.path}: {err}") from err
 
     def clear(self) -> None:
+        from wabus.client._signal_state import SIGNAL_TABLES
+
         with self._lock, self._transaction():
             self._db.execute("DELETE FROM device")
+            for table in SIGNAL_TABLES:  # made by the Signal state, if it ever was
+                exists = self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+                ).fetchone()
+                if exists:
+                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - a known name
+        self._signal = None
+
+    def signal_state(self, state: DeviceState) -> SignalState:
+        from wabus.client._signal_state import SqliteSignalState
+
+        with self._lock:
+            if self._signal is None or self._signal_for != state.identity_seed:
+                if self._signal is not None:
+                    self._signal.close()
+                self._signal = SqliteSignalState(self.path, *_signal_keys(state))
+                self._signal_for = state.identity_seed
+            return self._signal
 
     def close(self) -> None:
         """Close the file."""
         with self._lock:
+            if self._signal is not None:
+                self._signal.close()
+                self._signal = None
             self._db.close()
 
     def __enter__(self) -> SqliteStore:
@@ -251,6 +295,12 @@ class SqliteStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _signal_keys(state: DeviceState) -> tuple[LocalIdentity, SignedPreKeyRecord]:
+    """The Signal identity and first signed prekey of a device (its pairing keys)."""
+    keys = state.keys
+    return LocalIdentity.from_device_keys(keys), SignedPreKeyRecord.from_device_keys(keys)
 
 
 class _Transaction:
