@@ -33,7 +33,6 @@ from wabus.core.events import (
     TemporaryBan,
 )
 from wabus.core.testing import EventRecorder
-from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import QR_URL_PREFIX, WHATSAPP_ROOT, CertificateInvalid
 from wabus.simulator import AutoScanner, SimulatedSession, Simulator, SimulatorError
 
@@ -333,14 +332,16 @@ async def test_a_handler_answers_through_the_live_connection() -> None:
         async with live(sim, client, ponger) as (_, events):
             await events.wait_for(Connected)
             await sim.wait_connected()
-            ping = await sim.send_message(ALICE.with_device(2), "ping")
+            ping = await sim.send_message(ALICE, "ping")  # end-to-end encrypted both ways
             reply = await sim.expect_sent("message")
             ack = await sim.expect_sent(lambda n: n.tag == "ack" and n.attr("id") == ping)
+            pong = await sim.expect_message(lambda m: m.id == reply.attr("id") and m.chat == ALICE)
     assert ponger.sent == [reply.attr("id")]
     assert reply.jid("to") == ALICE
-    body = WAMessage.FromString(reply.require_child("plaintext").bytes_content or b"")
-    assert body.conversation == "pong"
-    assert (ack.attr("class"), ack.jid("to")) == ("message", ALICE.with_device(2))
+    assert reply.child("plaintext") is None  # what the server sees is ciphertext only
+    assert pong.text == "pong"
+    assert pong.recipient.to_non_ad() == ALICE
+    assert (ack.attr("class"), ack.jid("to")) == ("message", ALICE)
 
 
 async def test_requests_get_their_answer_or_time_out() -> None:

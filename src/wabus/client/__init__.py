@@ -4,7 +4,8 @@
   reconnects, routes every stanza into events, and sends stanzas. It is a `Source`:
   ``Bot.builder().with_source(Client(store))``.
 - `Store`, `SqliteStore`, `MemoryStore`, `DeviceState`: where the device's keys and identity
-  live between runs.
+  live between runs; `SignalState` (`SqliteSignalState`, `MemorySignalState`): its end-to-end
+  sessions, prekeys and sender keys. `send_message` returns a `SendResult`.
 - `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
   also used by the simulator.
 """
@@ -15,8 +16,11 @@ from wabus.client._client import (
     ClientError,
     NotConnected,
     RequestTimeout,
+    SendFailed,
     new_message_id,
 )
+from wabus.client._e2e import SendResult
+from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import DeviceState, MemoryStore, SqliteStore, Store, StoreError
 from wabus.client._websocket import (
     ConnectionClosed,
@@ -31,9 +35,14 @@ __all__ = [
     "ClientError",
     "ConnectionClosed",
     "DeviceState",
+    "MemorySignalState",
     "MemoryStore",
     "NotConnected",
     "RequestTimeout",
+    "SendFailed",
+    "SendResult",
+    "SignalState",
+    "SqliteSignalState",
     "SqliteStore",
     "Store",
     "StoreError",

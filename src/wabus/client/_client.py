@@ -76,16 +76,24 @@ import anyio.abc
 import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
 from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server, WabusError
 from wabus.core.events import (
+    Connected,
+    DeviceListUpdate,
     Disconnected,
+    GroupInfoUpdate,
+    IdentityChange,
     KeepAliveRestored,
     KeepAliveTimeout,
     LoggedOut,
     PairingQrCode,
     PairSuccess,
+    Receipt,
+    ReceiptType,
+    UndecryptableMessage,
 )
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import (
@@ -112,7 +120,15 @@ from wabus.protocol import (
     registration_payload,
 )
 
-__all__ = ["WHATSAPP_URL", "Client", "ClientError", "NotConnected", "RequestTimeout"]
+__all__ = [
+    "WHATSAPP_URL",
+    "Client",
+    "ClientError",
+    "NotConnected",
+    "RequestTimeout",
+    "SendFailed",
+    "SendResult",
+]
 
 WHATSAPP_URL: Final = "wss://web.whatsapp.com/ws/chat"
 """WhatsApp Web's WebSocket endpoint."""
@@ -128,6 +144,10 @@ class ClientError(WabusError):
 
 class NotConnected(ClientError):
     """The client has no open, logged-in connection right now."""
+
+
+class SendFailed(ClientError):
+    """A message could not be sent: it could not be encrypted, or the server refused it."""
 
 
 class RequestTimeout(ClientError, TimeoutError):
@@ -158,7 +178,18 @@ DEFAULT_MAX_BACKLOG: Final = 1024
 """How many read stanzas may wait for handlers before the client stops reading the socket."""
 
 # Events the client acts on itself before handlers see them (see `Client._take`).
-_SPECIAL: Final = frozenset({PairingQrCode, PairSuccess, LoggedOut})
+_SPECIAL: Final = frozenset(
+    {
+        PairingQrCode,
+        PairSuccess,
+        LoggedOut,
+        Connected,
+        UndecryptableMessage,
+        Receipt,
+        DeviceListUpdate,
+        GroupInfoUpdate,
+    }
+)
 
 # The dispatcher lets acks go out at least this often while it has more to deliver.
 _ACKS_PER_WRITE: Final = 64
@@ -183,6 +214,11 @@ class _Session:
     stalled: bool = False
     """Whether the reader waits for handlers right now (so the socket is not read)."""
     backlog: MemoryObjectSendStream[_Delivery] | None = None
+    commit_soon: anyio.Event = field(default_factory=anyio.Event)
+    sent: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
+    """Messages we sent that wait for the server's ack, by id."""
+    resend: list[Node] = field(default_factory=list)
+    """Retry receipts for messages we sent, to answer (by the committer task)."""
 
     def push(self) -> int:
         """Move what the connection queued into the WebSocket's outbox (no await: frames keep
@@ -239,6 +275,7 @@ class Client:
             raise ValueError(f"max_backlog must be a positive int, got {max_backlog!r}")
         self._max_backlog = max_backlog
         self._decryptor = decryptor
+        self._e2e: E2E | None = None
         self._downloader = history_downloader
         self._clock = clock
         self._state: DeviceState | None = None
@@ -318,18 +355,64 @@ class Client:
             raise NotConnected(f"the connection ended before request {request_id} was answered")
         return waiter[1][0]
 
-    async def send_text(self, to: Jid, text: str) -> str:
-        """Send a text message to a chat; returns its id. (A plaintext body: see the module.)"""
+    async def send_message(
+        self,
+        to: Jid,
+        message: WAMessage,
+        *,
+        message_type: str = "text",
+        timeout: float | None = None,
+    ) -> SendResult:
+        """Send a message (any ``wa.Message`` body) to a user or a group, end-to-end
+        encrypted for every device of the chat and for our own other devices.
+
+        Returns once the server acknowledged it, with the message id, the devices it was
+        encrypted for and the server's acknowledgement. Raises `NotConnected` without a
+        logged-in connection, `SendFailed` when it cannot be encrypted (no devices, no keys)
+        or the server refuses it, and `RequestTimeout` without an answer.
+        """
+        session = self._session
+        state = self._state
+        e2e = self._e2e
+        if session is None or not session.conn.logged_in or state is None or state.pn is None:
+            raise NotConnected("there is no logged-in connection")
+        if e2e is None:
+            raise SendFailed("this client decrypts with its own decryptor: it cannot encrypt")
         message_id = new_message_id()
-        body = WAMessage(conversation=text).SerializeToString()
-        await self.send_node(
-            Node(
-                "message",
-                {"to": to, "id": message_id, "type": "text"},
-                [Node("plaintext", None, body)],
+        try:
+            result = await e2e.encrypt_message(
+                self.request,
+                to,
+                message,
+                message_id=message_id,
+                own=state.pn,
+                own_lid=state.lid,
+                device_identity=state.account_identity,
+                message_type=message_type,
             )
-        )
-        return message_id
+        except (E2EError, ValueError) as err:
+            raise SendFailed(str(err)) from err
+        waiter: tuple[anyio.Event, list[Node]] = (anyio.Event(), [])
+        session.sent[message_id] = waiter
+        limit = timeout if timeout is not None else self._request_timeout
+        try:
+            await self.send_node(result.stanza)
+            with anyio.fail_after(limit):
+                await waiter[0].wait()
+        except TimeoutError:
+            raise RequestTimeout(message_id, limit) from None
+        finally:
+            session.sent.pop(message_id, None)
+        if not waiter[1]:
+            raise NotConnected(f"the connection ended before the server took {message_id}")
+        ack = waiter[1][0]
+        if ack.has_attr("error"):
+            raise SendFailed(f"the server refused {message_id} (error {ack.attr('error')})")
+        return SendResult(result.id, result.devices, result.stanza, ack=ack)
+
+    async def send_text(self, to: Jid, text: str) -> str:
+        """Send a text message to a user or a group (see `send_message`); returns its id."""
+        return (await self.send_message(to, WAMessage(conversation=text))).id
 
     async def stop(self) -> None:
         """End `run` and do not reconnect. Returns at once; `run` then returns soon.
@@ -381,14 +464,25 @@ class Client:
 
     # One connection --------------------------------------------------------------------
 
+    def _end_to_end(self, state: DeviceState) -> E2E | None:
+        """The device's end-to-end state (kept across connections; a new device, after a
+        logout, gets a new one). None when a `decryptor` was given instead."""
+        if self._decryptor is not None:
+            return None
+        e2e = self._e2e
+        if e2e is None or e2e.identity.identity.public != state.keys.identity.public:
+            e2e = self._e2e = E2E(self._store.signal_state(state))
+        return e2e
+
     def _router(self, state: DeviceState) -> tuple[Router, AdvVerifier]:
+        self._end_to_end(state)
         keys = state.keys
         verifier = AdvVerifier(keys.identity, keys.adv_secret)
         router = Router(
             own_pn=state.pn,
             own_lid=state.lid,
             push_name=state.push_name or self._push_name,
-            decryptor=self._decryptor,
+            decryptor=self._decryptor or (self._e2e.decryptor if self._e2e else None),
             history_downloader=self._downloader,
             pairing_keys=keys.pairing,
             pairing_verifier=verifier,
@@ -445,6 +539,7 @@ class Client:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._keepalive, bus, session)
                 tasks.start_soon(self._writer, session)
+                tasks.start_soon(self._committer, session)
                 async with anyio.create_task_group() as pipeline:
                     pipeline.start_soon(self._dispatch, bus, session, backlog)
                     with deliveries, session.reader:
@@ -461,6 +556,8 @@ class Client:
                 with contextlib.suppress(ConnectionClosed):
                     session.push()
                     await session.ws.flush()  # the last acks
+                if self._e2e is not None:
+                    await self._e2e.commit()  # what the last stanzas changed, and acked
                 tasks.cancel_scope.cancel()
         finally:
             self._session = None
@@ -468,6 +565,8 @@ class Client:
             for _, slot in session.waiters.values():  # requests in flight fail now
                 slot.clear()
             for event, _ in session.waiters.values():
+                event.set()
+            for event, _ in session.sent.values():  # and sends waiting for their ack
                 event.set()
             await ws.close(reason if not self._stopping else "client stopping")
         if self._stopping:
@@ -512,9 +611,17 @@ class Client:
                         waiter[1].append(event.node)
                         waiter[0].set()
                 elif isinstance(event, StanzaReceived):
+                    node = event.node
+                    if (
+                        node is not None
+                        and node.tag == "ack"
+                        and node.opt_attr("class") == "message"
+                    ):
+                        self._sent_acked(session, node)
                     await self._stanza(event, bus, session, tasks, deliveries)
                 elif isinstance(event, SessionEnded):
                     raise _EndConnection(event.outcome, event.reason)
+            self._after_chunk(session, deliveries)
             if conn.error is not None:
                 raise conn.error
             events = conn.receive_data(await session.ws.receive())
@@ -530,8 +637,11 @@ class Client:
         """The common case without an await: a stanza that asks nothing of the client and
         teaches it nothing to store, queued for the dispatcher while there is room. False
         when the full path (`_stanza`) must take it."""
-        if received.node is None or self._changes(session) or self._special(received.events):
+        node = received.node
+        if node is None or self._changes(session) or self._special(received.events):
             return False
+        if node.tag == "notification" and node.opt_attr("type") == "encrypt":
+            return False  # a prekey count: the full path refills
         try:
             deliveries.send_nowait(
                 (received.node if received.needs_ack else None, list(received.events))
@@ -588,12 +698,110 @@ class Client:
             elif isinstance(event, LoggedOut):
                 await anyio.to_thread.run_sync(self._store.clear)
                 self._state = DeviceState.new()
+                self._e2e = None
                 await anyio.to_thread.run_sync(self._store.save, self._state)
+            elif isinstance(event, Connected):
+                tasks.start_soon(self._prekeys, session, None)
+            else:
+                self._end_to_end_event(event, session)
             for_handlers.append(event)
+        if (
+            node.tag == "receipt"
+            and node.opt_attr("type") == "retry"
+            and self._e2e is not None
+            and any(isinstance(e, Receipt) and e.receipt_type is ReceiptType.RETRY for e in events)
+        ):
+            session.resend.append(node)  # answered by the committer, after a commit
+            session.commit_soon.set()
+        if node.tag == "notification" and node.opt_attr("type") == "encrypt":
+            count = node.child("count")
+            if count is not None:
+                tasks.start_soon(self._prekeys, session, count.int_attr("value", minimum=0))
         router = session.conn.router
         assert router is not None
         await self._remember(router)
         return for_handlers
+
+    def _end_to_end_event(self, event: BaseEvent, session: _Session) -> None:
+        """What an event asks of the end-to-end layer: a retry receipt for a message we could
+        not decrypt, a resend for one a peer could not, a device list or group to forget."""
+        e2e = self._e2e
+        if e2e is None:
+            return
+        if isinstance(event, UndecryptableMessage):
+            if event.reason and not event.is_unavailable:
+                receipt = e2e.retry_receipt(event.info)
+                if receipt is not None:
+                    with contextlib.suppress(NotConnected, ConnectionClosed):
+                        self._queue_node(receipt).flush_soon.set()
+        elif isinstance(event, DeviceListUpdate):
+            e2e.forget_devices(event.user)
+        elif isinstance(event, GroupInfoUpdate):
+            e2e.forget_participants(event.jid)
+
+    def _after_chunk(
+        self, session: _Session, deliveries: MemoryObjectSendStream[_Delivery]
+    ) -> None:
+        """After a chunk of stanzas: report identity changes, and have what decrypting them
+        changed committed (in the background: see `_committer`)."""
+        e2e = self._e2e
+        if e2e is None:
+            return
+        changes = e2e.decryptor.identity_changes
+        if changes:
+            e2e.decryptor.identity_changes = []
+            events: list[BaseEvent] = [
+                IdentityChange(user=c.address.to_jid().to_non_ad(), timestamp=info.timestamp)
+                for c, info in changes
+            ]
+            with contextlib.suppress(anyio.WouldBlock):
+                deliveries.send_nowait((None, events))
+        if e2e.staged.pending or e2e.decryptor.staged_inbox:
+            session.commit_soon.set()
+
+    async def _committer(self, session: _Session) -> None:
+        """Commit the end-to-end state in batches, in a worker thread, whenever it changed."""
+        e2e = self._e2e
+        if e2e is None:
+            return
+        while True:
+            await session.commit_soon.wait()
+            session.commit_soon = anyio.Event()
+            try:
+                await e2e.commit()
+            except Exception as err:
+                _log.error("could not store the end-to-end state", exc_info=err)
+            while session.resend:
+                await self._resend(session, session.resend.pop(0))
+
+    async def _prekeys(self, session: _Session, server_count: int | None) -> None:
+        """Make sure the server holds enough of our one-time prekeys."""
+        e2e = self._e2e
+        if e2e is None or self._session is not session:
+            return
+        try:
+            await e2e.ensure_prekeys(self.request, server_count=server_count)
+        except (ClientError, WireError, ConnectionClosed) as err:
+            _log.warning("could not upload prekeys", error=str(err))
+
+    async def _resend(self, session: _Session, receipt: Node) -> None:
+        e2e, state = self._e2e, self._state
+        if e2e is None or state is None or state.pn is None:
+            return
+        try:
+            again = await e2e.resend(self.request, receipt, state.pn)
+            if again is not None:
+                await self.send_node(again)
+        except (ClientError, WireError, ConnectionClosed, ValueError) as err:
+            _log.warning("could not resend a message", id=receipt.opt_attr("id"), error=str(err))
+
+    def _sent_acked(self, session: _Session, ack: Node) -> None:
+        if ack.opt_attr("class") != "message":
+            return
+        waiter = session.sent.get(ack.opt_attr("id") or "")
+        if waiter is not None:
+            waiter[1].append(ack)
+            waiter[0].set()
 
     async def _queue_delivery(
         self,
@@ -647,6 +855,8 @@ class Client:
                     except Exception as err:
                         _log.error("could not deliver an event", event=event.type, exc_info=err)
                 if node is not None and self._ack(node, session):
+                    if self._e2e is not None:
+                        self._e2e.handled(events)
                     unwritten += 1
                     if unwritten >= _ACKS_PER_WRITE:
                         unwritten = 0
