@@ -4,8 +4,9 @@ With ``--simulator`` (the default) the command starts the simulator on a loopbac
 example bot with a live `Client` pointed at it: the bot shows the pairing QR code in the
 terminal, the simulated phone scans it, the client pairs, reconnects and logs in, and the
 simulator plays its scenario. The bot prints every event as it arrives and answers "ping"
-with "pong" through the live connection. At the end of the scenario (or on Ctrl-C) it prints
-a one-line summary and exits: 0 if the session went as it should, 1 if not.
+with "pong" through the live connection, end-to-end encrypted: the simulated contact
+encrypts the ping with Signal and decrypts the pong. At the end of the scenario (or on
+Ctrl-C) it prints a one-line summary and exits: 0 if the session went as it should, 1 if not.
 
 With ``--demo`` it runs the same printing bot on a scripted, in-process session instead (no
 sockets, no protocol).
@@ -25,12 +26,11 @@ import qrcode
 import structlog
 
 from wabus.client import Client, MemoryStore
-from wabus.core import BaseEvent, Bot, EventHandler, Node
+from wabus.core import BaseEvent, Bot, EventHandler
 from wabus.core.events import Message, PairingQrCode
 from wabus.core.testing import ScriptedSource, sample_session
 from wabus.handlers import summarise
-from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.simulator import AutoScanner, Simulator
+from wabus.simulator import AutoScanner, DecryptedMessage, Simulator
 
 __all__ = [
     "HELP",
@@ -155,11 +155,9 @@ class _Outcome:
     failure: str = ""
 
 
-def _is_pong(node: Node) -> bool:
-    body = node.child("plaintext")
-    if node.tag != "message" or body is None:
-        return False
-    return WAMessage.FromString(body.bytes_content or b"").conversation == "pong"
+def _is_pong(message: DecryptedMessage) -> bool:
+    """The bot's answer, as the simulated contact decrypted it (the server sees ciphertext)."""
+    return message.text == "pong"
 
 
 async def _session(args: argparse.Namespace, printer: PrintingBot, outcome: _Outcome) -> None:
@@ -186,7 +184,7 @@ async def _session(args: argparse.Namespace, printer: PrintingBot, outcome: _Out
         async with builder.build():
             await sim.wait_connected(timeout=args.timeout)
             outcome.stanzas = await sim.run_scenario()
-            await sim.expect_sent(_is_pong, timeout=10)
+            await sim.expect_message(_is_pong, timeout=10)
             outcome.pong = True
             await client.stop()
         outcome.finished = True
