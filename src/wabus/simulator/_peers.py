@@ -81,6 +81,16 @@ class Peers:
         encrypted = cipher.encrypt(target, pad(plaintext))
         return enc_node(encrypted.kind, encrypted.body)
 
+    def restart(self, sender: Device, address: Jid, bundle: PreKeyBundle) -> None:
+        """Start a new session from `sender` to the companion at `address` from `bundle` (the
+        keys a companion sends with a retry receipt); its signature is checked."""
+        self.cipher(sender).start_session(ProtocolAddress.from_jid(address), bundle)
+
+    def forget(self, sender: Device, address: Jid) -> None:
+        """Drop `sender`'s session with `address`: the next message starts a new one from the
+        companion's published bundle (what a phone does on a repeated retry)."""
+        self.cipher(sender).store.put_session(ProtocolAddress.from_jid(address), None)
+
     def decrypt(self, recipient: Device, sender: Jid, enc: Node) -> bytes:
         """The plaintext (unpadded) of an ``<enc>`` a companion `sender` sent to `recipient`."""
         payload = read_enc(enc)

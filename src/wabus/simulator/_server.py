@@ -43,7 +43,7 @@ import base64
 import binascii
 import itertools
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -58,6 +58,7 @@ from wabus.core import EventHandler, Jid, Node, Server, WabusError
 from wabus.core.events import PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
 from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.proto.scan import scan_fields
 from wabus.protocol import (
     ACKED_TAGS,
     QR_URL_PREFIX,
@@ -68,6 +69,7 @@ from wabus.protocol import (
     StanzaReceived,
     TrustedRoot,
     WireError,
+    bundle_from_node,
     issue_chain,
     sign_device_identity,
     verify_device_signature,
@@ -96,6 +98,7 @@ QR_PREFIX: Final = QR_URL_PREFIX
 _PHONE: Final = Jid("15550000001", Server.USER)
 _PHONE_LID: Final = Jid("100000000000001", Server.LID)
 _FIRST_COMPANION: Final = 11  # the phone's companions are numbered from here
+_PKMSG_INNER: Final = 4  # PreKeyWhisperMessage.message: the WhisperMessage, with its MAC
 
 
 class SimulatorError(WabusError):
@@ -188,6 +191,12 @@ class Simulator:
         self._respond_to_pings = True
         self.tamper_next_pairing = False
         """Make the next ``<pair-success>`` fail verification (to produce a `PairError`)."""
+        self.corrupt_messages = 0
+        """Spoil the ciphertext (its MAC) of this many of the next messages the simulated
+        contacts encrypt for companions, first sends and answers to retries alike, as messages
+        lost to a broken session would look: the companion cannot decrypt one and asks again
+        with a retry receipt, which the sender answers with a fresh encryption (from the keys
+        the receipt carries, if any)."""
         self._root = KeyPair.generate()
         self._intermediate = KeyPair.generate()
         self._static = KeyPair.generate()
@@ -209,7 +218,9 @@ class Simulator:
         """The simulated devices' Signal sides (see `wabus.simulator._peers`)."""
         self._decrypted: deque[DecryptedMessage] = deque(maxlen=keep_sent)
         self._decrypted_total = 0
-        self._sealed: dict[tuple[int, str], Node] = {}  # (device, id) → the sealed original
+        # (device, id) → the original of a message sealed for it (for a retry), the latest
+        self._sealed: OrderedDict[tuple[int, str], Node] = OrderedDict()
+        self._keep_sealed = keep_sent
         self._ids = itertools.count(1)
         self._links: list[_Link] = []
         self._changed: anyio.Event | None = None
@@ -314,6 +325,22 @@ class Simulator:
         """Wait until a client is logged in."""
         with anyio.fail_after(timeout):
             while not self.connected:
+                await self._wait_change()
+
+    async def wait_ready(self, device: Jid | None = None, timeout: float = 10.0) -> None:
+        """Wait until a companion (the latest to log in by default) is logged in and has
+        published its Signal keys: from then on others can write to it."""
+
+        def ready() -> bool:
+            links = [k for k in self._links if k.logged_in and k.device is not None]
+            if device is not None:
+                links = [k for k in links if k.device and device in (k.device.jid, k.device.lid)]
+            return (
+                bool(links) and links[-1].device is not None and links[-1].device.keys is not None
+            )
+
+        with anyio.fail_after(timeout):
+            while not ready():
                 await self._wait_change()
 
     async def wait_disconnected(self, timeout: float = 10.0) -> None:
@@ -459,12 +486,17 @@ class Simulator:
                         return node
                 await self._wait_change()
 
-    def scan(self, code: str) -> None:
+    def scan(self, code: str, *, account: Jid | None = None) -> None:
         """Scan a pairing QR code, as the phone would: pairs the connection that showed it.
 
         Takes the text a client shows: ``ref,noise,identity,adv[,platform]``, with or without
-        the `QR_PREFIX` current clients put in front.
+        the `QR_PREFIX` current clients put in front. The device becomes a companion of
+        `account` (any account the server knows, by phone number or LID: the phone's own by
+        default, a scenario contact's such as ``ALICE`` to give a second bot its own number).
         """
+        owner = self.account if account is None else self.directory.account(account)
+        if owner is None:
+            raise SimulatorError(f"{account} is not an account of this server")
         text = code.removeprefix(QR_PREFIX)
         try:
             ref, noise, identity, adv, *platform = text.split(",")
@@ -487,13 +519,13 @@ class Simulator:
             raise SimulatorError("the QR code's Noise key is not the pairing client's")
         if identity_key != link.payload.devicePairingData.eIdent:
             raise SimulatorError("the QR code's identity key is not the one the client registered")
-        device = self.account.new_companion(_FIRST_COMPANION)
+        device = owner.new_companion(_FIRST_COMPANION)
         device.noise, device.identity, device.key_index = noise_key, identity_key, 1
         device.platform = platform[0] if platform else ""
         link.scanned = device
         secret = bytes(32) if self.tamper_next_pairing else adv_secret
         self.tamper_next_pairing = False
-        proof = sign_device_identity(self.account.account_key, identity_key, secret, key_index=1)
+        proof = sign_device_identity(owner.account_key, identity_key, secret, key_index=1)
         pair_success = Node(
             "iq",
             {"from": SERVER, "type": "set", "xmlns": "md"},
@@ -634,7 +666,7 @@ class Simulator:
         identity = sign.child("device-identity") if sign is not None else None
         assert device.identity is not None
         if identity is None or not verify_device_signature(
-            identity.bytes_content or b"", device.identity, self.account.account_key.public
+            identity.bytes_content or b"", device.identity, device.account.account_key.public
         ):
             with _quietly():
                 await self._send(link, Node("stream:error", {"code": "401"}))
@@ -685,6 +717,7 @@ class Simulator:
                     return  # answered by the connection, unless pings are ignored
                 self._queue(link, answer_iq(self._context(link), node))
                 link.push()
+                self._notify()  # an IQ may have changed the server's state (keys, privacy)
         elif tag == "ack":
             key = (node.opt_attr("class") or "", node.opt_attr("id") or "")
             link.acked[key] += 1
@@ -714,6 +747,66 @@ class Simulator:
                 attrs["type"] = node.attr("type")
             self._queue(link, Node("ack", attrs))
             link.push()
+            await self._route_receipt(link, node)
+
+    async def _route_receipt(self, link: _Link, node: Node) -> None:
+        """A companion's receipt goes where the message came from: to the companions of the
+        sender's account (the device it names, or all of them), as the server forwards it; a
+        retry receipt for a simulated contact's message is answered by that contact."""
+        sender = link.device
+        to = node.opt_jid("to")
+        if sender is None or to is None:
+            return
+        group = to if to.is_group else None
+        target = node.opt_jid("participant") if group is not None else to
+        account = self.directory.account(target) if target is not None else None
+        if target is None or account is None:
+            return
+        if node.opt_attr("type") == "retry":
+            author = account.devices.get(target.device)
+            if author is not None and author.simulated is not None:
+                with _quietly_decrypting():
+                    await self._answer_retry(link, node, author)
+                return
+        origin = sender.lid if target.is_lid else sender.jid
+        attrs = {k: v for k, v in node.attrs.items() if k not in ("to", "participant")}
+        if group is not None:
+            attrs.update({"from": group, "participant": origin})
+        else:
+            attrs["from"] = origin
+        attrs.setdefault("t", str(self.now()))
+        for device in list(account.devices.values()):
+            if device.noise is None or device is sender:
+                continue
+            if target.device and device.number != target.device:
+                continue
+            await self._deliver_to(device, Node("receipt", attrs, node.children()))
+
+    async def _answer_retry(self, link: _Link, receipt: Node, author: Device) -> None:
+        """A simulated contact encrypts the message a companion could not read once more, for
+        that device only: from the keys the receipt carries (a new session), or from the
+        companion's published bundle when it asks again without them."""
+        device = link.device
+        assert device is not None
+        original = self._sealed.get((id(device), receipt.attr("id")))
+        plaintext = original.child("plaintext") if original is not None else None
+        if original is None or plaintext is None:
+            return  # a phone that no longer has the message lets it go
+        retry = receipt.child("retry")
+        count = retry.opt_int_attr("count", minimum=1, maximum=100) if retry is not None else None
+        origin = original.opt_jid("participant") or original.jid("from")
+        address = device.lid if origin.is_lid else device.jid
+        keys = receipt.child("keys")
+        if keys is not None:
+            registration = receipt.child("registration")
+            parts = ([registration] if registration is not None else []) + list(keys.nodes)
+            self.peers.restart(author, address, bundle_from_node(Node("user", None, parts)))
+        elif (count or 1) >= 2:
+            self.peers.forget(author, address)
+        enc = self.peers.encrypt(author, device, address, plaintext.bytes_content or b"")
+        enc = self._spoil(Node("enc", {**enc.attrs, "count": str(count or 1)}, enc.bytes_content))
+        others = [child for child in original.nodes if child.tag != "plaintext"]
+        await self._send(link, Node("message", original.attrs, [enc, *others]))
 
     def _ack_attrs(self, node: Node) -> dict[str, str | Jid]:
         return {
@@ -767,11 +860,30 @@ class Simulator:
                 ).SerializeToString()
                 encs.append(self.peers.encrypt(sender, device, address, distribution))
             encs.append(self.peers.encrypt_group(sender, author, group, body))
+        encs[-1] = self._spoil(encs[-1])
         others = [child for child in node.nodes if child.tag != "plaintext"]
         sealed = Node("message", node.attrs, [*encs, *others])
         if node.has_attr("id"):
             self._sealed[(id(device), node.attr("id"))] = node
+            while len(self._sealed) > self._keep_sealed:
+                self._sealed.popitem(last=False)
         return sealed
+
+    def _spoil(self, enc: Node) -> Node:
+        """`enc` as it is, or with its MAC spoilt while `corrupt_messages` says so (a
+        ``pkmsg``'s inner message's: the outer fields are not authenticated by themselves)."""
+        if self.corrupt_messages <= 0:
+            return enc
+        self.corrupt_messages -= 1
+        body = bytearray(enc.bytes_content or b"\x00")
+        end = len(body)
+        if enc.opt_attr("type") == "pkmsg":
+            for number, _, value in scan_fields(bytes(body[1:])):
+                if number == _PKMSG_INNER:
+                    inner = bytes(value)
+                    end = body.find(inner, 1) + len(inner)
+        body[end - 1] ^= 0x01
+        return Node("enc", enc.attrs, bytes(body))
 
     def _read_privately(self, sender: Device, origin: Jid, node: Node) -> None:
         """Decrypt what a companion sent to the simulated devices among its recipients."""
@@ -832,6 +944,10 @@ class Simulator:
             return
         lid = to.is_lid or (to.is_group and node.opt_attr("addressing_mode") == "lid")
         origin = sender.lid if lid else sender.jid
+        direct = [e for e in node.children("enc") if e.opt_attr("type") != "skmsg"]
+        if direct:  # one device's copy (the answer to a retry receipt): no fan-out
+            await self._deliver_direct(sender, origin, to, node, direct)
+            return
         self._read_privately(sender, origin, node)
         participants = node.child("participants")
         pairwise: dict[Jid, list[Node]] = {}
@@ -867,6 +983,40 @@ class Simulator:
             if recipient.account is sender.account:
                 attrs["recipient"] = to
             await self._deliver_to(recipient, Node("message", attrs, encs))
+
+    async def _deliver_direct(
+        self, sender: Device, origin: Jid, to: Jid, node: Node, encs: list[Node]
+    ) -> None:
+        """A message for one device, its ``<enc>`` a direct child: ``to`` is that device, or
+        the group with the device as ``participant``."""
+        group = to if to.is_group else None
+        target = node.opt_jid("participant") if group is not None else to
+        device = self.directory.device(target) if target is not None else None
+        if target is None or device is None or device is sender:
+            return
+        if device.simulated is not None:
+            wrapped = Node(
+                "message",
+                node.attrs,
+                [Node("participants", None, [Node("to", {"jid": target}, encs)])],
+            )
+            self._read_privately(sender, origin, wrapped)
+            return
+        if device.noise is None:
+            return
+        attrs: dict[str, str | Jid] = {
+            "id": node.attr("id"),
+            "t": str(self.now()),
+            "type": node.opt_attr("type") or "text",
+        }
+        if group is not None:
+            attrs.update({"from": group, "participant": origin})
+        else:
+            attrs["from"] = origin
+            if device.account is sender.account and node.has_attr("recipient"):
+                attrs["recipient"] = node.attr("recipient")
+        others = [c for c in node.nodes if c.tag == "device-identity"]
+        await self._deliver_to(device, Node("message", attrs, [*encs, *others]))
 
     async def _deliver_to(self, device: Device, node: Node) -> None:
         for link in self._links:
@@ -918,19 +1068,23 @@ class AutoScanner(EventHandler):
 
     Add it to a bot running against the simulator (``.with_handler(AutoScanner(sim))``) so
     pairing completes by itself; or scan by hand with `Simulator.scan`. Each pairing connection
-    is scanned once (its later, rotated codes are ignored).
+    is scanned once (its later, rotated codes are ignored). `account` is whose phone scans
+    (the simulator's own account by default; see `Simulator.scan`).
     """
 
-    def __init__(self, simulator: Simulator, delay: float = 0.5) -> None:
+    def __init__(
+        self, simulator: Simulator, delay: float = 0.5, *, account: Jid | None = None
+    ) -> None:
         self._simulator = simulator
         self._delay = delay
+        self._account = account
         self.scans = 0
         """How many pairings it scanned."""
 
     async def on_pairing_qr_code(self, event: PairingQrCode) -> None:
         await anyio.sleep(self._delay)
         try:
-            self._simulator.scan(event.code)
+            self._simulator.scan(event.code, account=self._account)
         except SimulatorError:
             return  # already scanned, or the connection is gone: nothing to do
         self.scans += 1
