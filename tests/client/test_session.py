@@ -68,13 +68,18 @@ def make_client(sim: Simulator, store: Store | None = None, **options: Any) -> C
 
 @asynccontextmanager
 async def live(
-    sim: Simulator, client: Client, *handlers: EventHandler, scan: bool = True
+    sim: Simulator,
+    client: Client,
+    *handlers: EventHandler,
+    scan: bool = True,
+    account: Jid | None = None,
 ) -> AsyncIterator[tuple[Bot, EventRecorder]]:
-    """A bot running `client`, recording every event (and pairing by itself unless told not)."""
+    """A bot running `client`, recording every event (and pairing by itself unless told not,
+    as a companion of `account`: the simulator's own by default)."""
     recorder = EventRecorder()
     builder = Bot.builder().with_source(client).with_handler(recorder)
     if scan:
-        builder.with_handler(AutoScanner(sim, delay=0))
+        builder.with_handler(AutoScanner(sim, delay=0, account=account))
     for handler in handlers:
         builder.with_handler(handler)
     async with builder.build() as bot:

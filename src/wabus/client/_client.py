@@ -219,6 +219,9 @@ class _Session:
     """Messages we sent that wait for the server's ack, by id."""
     resend: list[Node] = field(default_factory=list)
     """Retry receipts for messages we sent, to answer (by the committer task)."""
+    after_commit: list[Node] = field(default_factory=list)
+    """Stanzas that may leave only once the state they name is stored (retry receipts with a
+    new prekey), sent by the committer after its next commit."""
 
     def push(self) -> int:
         """Move what the connection queued into the WebSocket's outbox (no await: frames keep
@@ -730,8 +733,12 @@ class Client:
             return
         if isinstance(event, UndecryptableMessage):
             if event.reason and not event.is_unavailable:
-                receipt = e2e.retry_receipt(event.info)
-                if receipt is not None:
+                identity = self._state.account_identity if self._state is not None else None
+                receipt = e2e.retry_receipt(event.info, identity)
+                if receipt is not None and e2e.keys_in(receipt):
+                    session.after_commit.append(receipt)  # its new prekey is stored first
+                    session.commit_soon.set()
+                elif receipt is not None:
                     with contextlib.suppress(NotConnected, ConnectionClosed):
                         self._queue_node(receipt).flush_soon.set()
         elif isinstance(event, DeviceListUpdate):
@@ -771,6 +778,9 @@ class Client:
                 await e2e.commit()
             except Exception as err:
                 _log.error("could not store the end-to-end state", exc_info=err)
+            while session.after_commit:
+                with contextlib.suppress(NotConnected, ConnectionClosed):
+                    self._queue_node(session.after_commit.pop(0)).flush_soon.set()
             while session.resend:
                 await self._resend(session, session.resend.pop(0))
 
@@ -789,7 +799,7 @@ class Client:
         if e2e is None or state is None or state.pn is None:
             return
         try:
-            again = await e2e.resend(self.request, receipt, state.pn)
+            again = await e2e.resend(self.request, receipt, state.pn, state.account_identity)
             if again is not None:
                 await self.send_node(again)
         except (ClientError, WireError, ConnectionClosed, ValueError) as err:

@@ -386,9 +386,15 @@ class E2E:
 
     # Retry receipts ----------------------------------------------------------------------
 
-    def retry_receipt(self, info: MessageInfo) -> Node | None:
-        """The ``<receipt type=retry>`` asking the sender to encrypt `info`'s message again
-        (with our keys from the second try on), or None after `MAX_RETRIES`."""
+    def retry_receipt(self, info: MessageInfo, device_identity: bytes | None) -> Node | None:
+        """The ``<receipt type=retry>`` asking the sender to encrypt `info`'s message again,
+        or None after `MAX_RETRIES`.
+
+        From the second try on it carries our keys (``<keys>``: identity, a new one-time
+        prekey, the signed prekey and our `device_identity`), so that the sender can start a
+        new session whatever it holds; the new prekey is staged and must be committed before
+        the receipt leaves (`keys_in`).
+        """
         count = self._retries.get(info.id, 0) + 1
         if count > MAX_RETRIES:
             return None
@@ -400,13 +406,33 @@ class E2E:
         elif source.is_from_me and source.recipient is not None:
             attrs["recipient"] = source.recipient
         t = str(int(info.timestamp.timestamp()))
+        identity = self.identity
         children = [
             Node("retry", {"count": str(count), "id": info.id, "t": t, "v": "1"}),
-            Node("registration", None, self.identity.registration_id.to_bytes(4, "big")),
+            Node("registration", None, identity.registration_id.to_bytes(4, "big")),
         ]
+        signed = self.staged.current_signed_prekey()
+        if count >= 2 and signed is not None:
+            records, _ = self.cipher.new_prekeys(1)
+            _, key_type, public, listed, skey = prekeys_nodes(identity, signed, records)
+            keys = [key_type, public, *listed.nodes, skey]
+            if device_identity is not None:
+                keys.append(Node("device-identity", None, device_identity))
+            children.append(Node("keys", None, keys))
         return Node("receipt", attrs, children)
 
-    async def resend(self, request: Request, receipt: Node, own: Jid) -> Node | None:
+    @staticmethod
+    def keys_in(receipt: Node) -> bool:
+        """Whether a retry receipt carries a new prekey (and so waits for a commit)."""
+        return receipt.child("keys") is not None
+
+    async def resend(
+        self,
+        request: Request,
+        receipt: Node,
+        own: Jid,
+        device_identity: bytes | None = None,
+    ) -> Node | None:
         """The message a retry receipt asks for, encrypted again for the asking device (a
         new session from the keys it sent, if any); None when we do not have it any more."""
         message_id = receipt.attr("id")
@@ -435,11 +461,19 @@ class E2E:
             body = message
         encrypted = self.cipher.encrypt(address, pad(body.SerializeToString()))
         await self.commit()
-        attrs: dict[str, str | Jid] = {"id": message_id, "to": device, "type": "text"}
+        attrs: dict[str, str | Jid] = {
+            "id": message_id,
+            "to": device,
+            "type": "text",
+            "device_fanout": "false",
+        }
         if chat.is_group:
             attrs = {"id": message_id, "to": chat, "participant": device, "type": "text"}
         enc = Node("enc", {"v": "2", "type": encrypted.kind, "count": str(count)}, encrypted.body)
-        return Node("message", attrs, [enc])
+        children = [enc]
+        if encrypted.kind == "pkmsg" and device_identity is not None:
+            children.append(Node("device-identity", None, device_identity))
+        return Node("message", attrs, children)
 
 
 def signal_identity(identity_seed: bytes, registration_id: int) -> LocalIdentity:
