@@ -24,10 +24,12 @@ import anyio
 import pytest
 from anyio.abc import Process
 
+from tests.client.test_e2e import Echo, first_text, ready
+from tests.client.test_session import live, make_client
 from tests.interop.conftest import JS, node_executable
 from wabus.core import Jid
 from wabus.simulator import QR_PREFIX, DecryptedMessage, Simulator
-from wabus.simulator._scenario import ALICE, BOB, GROUP
+from wabus.simulator._scenario import ALICE, ALICE_LID, BOB, GROUP
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
@@ -249,3 +251,50 @@ async def test_the_simulated_contacts_decrypt_what_baileys_sends(tmp_path: Path)
 
 def read_in_group_by(member: Jid) -> Callable[[DecryptedMessage], bool]:
     return lambda m: m.chat == GROUP and m.recipient.to_non_ad() == member
+
+
+async def test_after_a_retry_receipt_baileys_gets_the_message(tmp_path: Path) -> None:
+    """A message Baileys cannot decrypt (its MAC spoilt on the way) makes it send a retry
+    receipt; the simulated contact encrypts it again and Baileys reads it."""
+    async with Simulator() as sim, baileys(sim, tmp_path) as peer:
+        await peer.wait_for(is_open, timeout=OPEN_GUARD)
+        warm_up = await sim.send_message(ALICE, "a session first")
+        await peer.wait_for(with_id(warm_up))
+        start = sim.sent_count
+        sim.corrupt_messages = 1
+        message_id = await sim.send_message(ALICE, "lost, then asked for again")
+        retry = await sim.expect_sent(
+            lambda n: n.tag == "receipt" and n.opt_attr("type") == "retry", start=start
+        )
+        got = await peer.wait_for(lambda r: r.get("id") == message_id and r.get("text") is not None)
+        assert retry.attr("id") == message_id
+        assert got["text"] == "lost, then asked for again"
+        assert sim.corrupt_messages == 0
+
+
+async def test_baileys_and_a_wabus_bot_talk_to_each_other_directly_and_in_a_group(
+    tmp_path: Path,
+) -> None:
+    """Baileys (the phone's companion) and a wabus bot (ALICE's companion) through the
+    simulator: each decrypts what the other encrypted, 1:1 and in the group of both."""
+    async with Simulator() as sim, baileys(sim, tmp_path) as peer:
+        await peer.wait_for(is_open, timeout=OPEN_GUARD)
+        bot = make_client(sim)
+        echo = Echo(bot)
+        async with live(sim, bot, echo, account=ALICE) as (_, events):
+            await ready(sim, bot, events)
+            await peer.command(op="send", to=str(ALICE), text="hello, bot")
+            got = await first_text(events, "hello, bot")
+            answer = await peer.wait_for(lambda r: r.get("text") == "echo: hello, bot")
+            await peer.command(op="send", to=str(GROUP), text="hello, group of bots")
+            in_group = await first_text(events, "hello, group of bots")
+            group_answer = await peer.wait_for(
+                lambda r: r.get("text") == "echo: hello, group of bots"
+            )
+        assert got.info.source.sender.to_non_ad() in (sim.phone, sim.phone_lid)
+        assert answer["chat"] in (str(ALICE), str(ALICE_LID))
+        assert answer["stub"] is None
+        assert in_group.info.source.chat == GROUP
+        assert group_answer["chat"] == str(GROUP)
+        assert group_answer["participant"] in (str(ALICE), str(ALICE_LID))
+        assert not peer.of("error")
