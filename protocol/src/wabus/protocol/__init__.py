@@ -13,7 +13,11 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Routing: `Router` turns stanzas into events (`malformed_stanza` is what it makes of one
   whose handling fails); `Decryptor`, `HistoryDownloader`,
   `PairingVerifier` and `PairingKeys` are what it can be given.
-- History sync: `decrypt_history_blob`, `inflate_history`.
+- History sync: `decrypt_history_blob`, `inflate_history`, `peek_history_notification`,
+  `history_sync_event`.
+- Media: `MediaType` (each kind's keys and ``mms-type``), `encrypt_media`, `decrypt_media`
+  (`EncryptedMedia`, `MediaError`), the ``media_conn`` IQ (`media_conn_request`,
+  `parse_media_conn`, `MediaConn`, `MediaHost`) and `download_url`.
 - Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
   XEdDSA: `KeyPair`, `xeddsa_verify`; the server's certificates: `CertificateVerifier`,
   `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
@@ -104,9 +108,24 @@ from wabus.protocol._history import (
     HistoryBlobError,
     HistoryDownloader,
     decrypt_history_blob,
+    history_sync_event,
     inflate_history,
+    peek_history_notification,
 )
 from wabus.protocol._keys import KeyPair, xeddsa_verify
+from wabus.protocol._media import (
+    MEDIA_KEY_SIZE,
+    EncryptedMedia,
+    MediaConn,
+    MediaError,
+    MediaHost,
+    MediaType,
+    decrypt_media,
+    download_url,
+    encrypt_media,
+    media_conn_request,
+    parse_media_conn,
+)
 from wabus.protocol._noise import (
     NOISE_PATTERN,
     ClientHandshake,
@@ -233,6 +252,7 @@ __all__ = [
     "MAX_RECEIVING_CHAINS",
     "MAX_SENDER_KEY_STATES",
     "MAX_SKIPPED_KEYS",
+    "MEDIA_KEY_SIZE",
     "NOISE_PATTERN",
     "QR_URL_PREFIX",
     "SESSION_ENDING_TAGS",
@@ -257,6 +277,7 @@ __all__ = [
     "E2EDecryptor",
     "EncPayload",
     "Encrypted",
+    "EncryptedMedia",
     "EncryptedMessage",
     "FrameDecoder",
     "FrameEncoder",
@@ -285,6 +306,10 @@ __all__ = [
     "LocalProtocolError",
     "LocalWireError",
     "MalformedNode",
+    "MediaConn",
+    "MediaError",
+    "MediaHost",
+    "MediaType",
     "MemorySignalStore",
     "NoSenderKey",
     "NoSession",
@@ -344,24 +369,31 @@ __all__ = [
     "create_sender_key",
     "decode_node",
     "decrypt_history_blob",
+    "decrypt_media",
     "decrypt_message",
     "decrypt_prekey_message",
     "device_sent",
+    "download_url",
     "enc_node",
     "encode_frame",
     "encode_node",
+    "encrypt_media",
     "encrypt_message",
     "fan_out",
     "generate_prekeys",
     "group_decrypt",
     "group_encrypt",
+    "history_sync_event",
     "inbox_key",
     "inflate_history",
     "initiate_session",
     "issue_chain",
     "login_payload",
     "malformed_stanza",
+    "media_conn_request",
     "pad",
+    "parse_media_conn",
+    "peek_history_notification",
     "prekeys_nodes",
     "process_sender_key_distribution",
     "read_enc",

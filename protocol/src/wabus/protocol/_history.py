@@ -16,22 +16,17 @@ HMAC-SHA256(MAC key, IV + ciphertext).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import zlib
 from typing import Final, Protocol
 
 import structlog
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.padding import PKCS7
 from google.protobuf.message import DecodeError
 
 from wabus.core.events import HistorySync, HistorySyncType
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.proto.scan import LENGTH_DELIMITED, ScanError, scan_fields
 from wabus.protocol._errors import RemoteWireError
+from wabus.protocol._media import MediaError, MediaType, decrypt_media
 
 __all__ = [
     "DEFAULT_MAX_HISTORY",
@@ -51,12 +46,8 @@ _PROTOCOL_MESSAGE: Final = 12  # wa.Message.protocolMessage
 DEFAULT_MAX_HISTORY: Final = 64 * 1024 * 1024
 """How far a history blob may inflate (the cap whatsapp-rust uses)."""
 
-HISTORY_KEYS_INFO: Final = b"WhatsApp History Keys"
+HISTORY_KEYS_INFO: Final = MediaType.HISTORY.info
 """The HKDF info string of history-sync blobs."""
-
-_MAC_SIZE: Final = 10
-_KEY_MATERIAL: Final = 112
-_MEDIA_KEY_SIZE: Final = 32
 
 
 class HistoryBlobError(RemoteWireError):
@@ -74,15 +65,6 @@ class HistoryDownloader(Protocol):
         """The encrypted blob stored at `direct_path`."""
 
 
-def _media_keys(media_key: bytes) -> tuple[bytes, bytes, bytes]:
-    if len(media_key) != _MEDIA_KEY_SIZE:
-        raise HistoryBlobError(f"a media key has {_MEDIA_KEY_SIZE} bytes, got {len(media_key)}")
-    material = HKDF(
-        algorithm=hashes.SHA256(), length=_KEY_MATERIAL, salt=None, info=HISTORY_KEYS_INFO
-    ).derive(media_key)
-    return material[0:16], material[16:48], material[48:80]
-
-
 def decrypt_history_blob(
     blob: bytes,
     media_key: bytes,
@@ -96,25 +78,16 @@ def decrypt_history_blob(
     10-byte MAC, the padding, and the SHA-256 of the plaintext against `file_sha256` (when
     given). Raises `HistoryBlobError` naming the first check that fails.
     """
-    if file_enc_sha256 and not hmac.compare_digest(hashlib.sha256(blob).digest(), file_enc_sha256):
-        raise HistoryBlobError("the encrypted file's SHA-256 does not match")
-    if len(blob) < _MAC_SIZE + 16 or (len(blob) - _MAC_SIZE) % 16:
-        raise HistoryBlobError(f"{len(blob)} bytes is not AES-CBC ciphertext plus a MAC")
-    iv, cipher_key, mac_key = _media_keys(media_key)
-    ciphertext, mac = blob[:-_MAC_SIZE], blob[-_MAC_SIZE:]
-    expected = hmac.new(mac_key, iv + ciphertext, hashlib.sha256).digest()[:_MAC_SIZE]
-    if not hmac.compare_digest(mac, expected):
-        raise HistoryBlobError("the MAC does not match (wrong key or corrupt blob)")
-    decryptor = Cipher(algorithms.AES(cipher_key), modes.CBC(iv)).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    unpadder = PKCS7(128).unpadder()
     try:
-        plaintext = unpadder.update(padded) + unpadder.finalize()
-    except ValueError as err:
-        raise HistoryBlobError("bad padding") from err
-    if file_sha256 and not hmac.compare_digest(hashlib.sha256(plaintext).digest(), file_sha256):
-        raise HistoryBlobError("the decrypted file's SHA-256 does not match")
-    return plaintext
+        return decrypt_media(
+            blob,
+            media_key,
+            MediaType.HISTORY,
+            file_enc_sha256=file_enc_sha256,
+            file_sha256=file_sha256,
+        )
+    except MediaError as err:
+        raise HistoryBlobError(err.reason) from None
 
 
 def inflate_history(compressed: bytes, limit: int = DEFAULT_MAX_HISTORY) -> bytes:
