@@ -31,6 +31,7 @@ _APP_STATE_COLLECTIONS: Final = (
     "regular_low",
     "regular",
 )
+_MEDIA_CONN_TTL: Final = 21_600  # seconds, as the real servers answer
 # A few server props clients read (config codes as Baileys names them), with a stable hash.
 _PROPS: Final = {"10518": "false", "9666": "false", "14303": "false"}
 _PROPS_HASH: Final = hashlib.sha1(repr(sorted(_PROPS.items())).encode()).hexdigest()[:8]  # noqa: S324
@@ -54,6 +55,10 @@ class IqContext:
     """The logged-in (or pairing) device that sent the IQ; None before it is known."""
     now: Callable[[], int]
     """The server's clock, in Unix seconds."""
+    media_host: str = ""
+    """The media host's ``host:port`` (what ``media_conn`` names)."""
+    media_auth: str = ""
+    """The upload token ``media_conn`` hands out."""
 
     @property
     def account(self) -> Account:
@@ -223,6 +228,25 @@ def _bundles(ctx: IqContext, request: Node) -> Node:
 
 def _empty(ctx: IqContext, request: Node) -> Node:
     return result(request)
+
+
+def _media_conn(ctx: IqContext, request: Node) -> Node:
+    ctx.account  # noqa: B018 - only a logged-in device may ask (401 otherwise)
+    if not ctx.media_host:
+        raise IqError(503, "service-unavailable")
+    return result(
+        request,
+        Node(
+            "media_conn",
+            {
+                "auth": ctx.media_auth,
+                "ttl": str(_MEDIA_CONN_TTL),
+                "auth_ttl": str(_MEDIA_CONN_TTL),
+                "max_buckets": "12",
+            },
+            [Node("host", {"hostname": ctx.media_host}, [Node("download"), Node("upload")])],
+        ),
+    )
 
 
 def _props(ctx: IqContext, request: Node) -> Node:
@@ -424,6 +448,7 @@ _TABLE: Final[list[tuple[str, str, str | None, _Handler]]] = [
     ("encrypt", "set", "registration", _upload_prekeys),
     ("encrypt", "set", "list", _upload_prekeys),
     ("passive", "set", None, _empty),
+    ("w:m", "set", "media_conn", _media_conn),
     ("abt", "get", "props", _props),
     ("w", "get", "props", _props),
     ("blocklist", "get", None, _blocklist),

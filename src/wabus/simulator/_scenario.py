@@ -10,10 +10,12 @@ built as nodes, with fixed ids and times, so the scenario is the same on every r
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Final
 
 from wabus.core import Jid, Node, Server
 from wabus.proto import e2e_pb2, history_pb2
+from wabus.protocol import MediaType, encrypt_media
 
 __all__ = [
     "ALICE",
@@ -98,12 +100,49 @@ def _history(me: Jid) -> Node:
     )
 
 
-def offline_stanzas(me: Jid) -> list[Node]:
-    """What arrives after login as offline delivery: the preview … a receipt."""
+Store = Callable[[bytes, MediaType], str]
+"""Keeps an encrypted file on the media host; returns its direct path."""
+
+
+def _history_by_media(me: Jid, store: Store) -> Node:
+    """The second history chunk, as the phone sends the bigger ones: the blob encrypted on the
+    media host, the notification naming it (direct path, media key, hashes)."""
+    blob = history_pb2.HistorySync(
+        syncType=history_pb2.HistorySync.RECENT,
+        conversations=[history_pb2.Conversation(id=str(BOB), name="Bob")],
+        pushnames=[history_pb2.Pushname(id=str(BOB), pushname="Bob")],
+    ).SerializeToString()
+    encrypted = encrypt_media(zlib.compress(blob, 9), MediaType.HISTORY)
+    body = WA(
+        protocolMessage=WA.ProtocolMessage(
+            type=WA.ProtocolMessage.HISTORY_SYNC_NOTIFICATION,
+            historySyncNotification=WA.HistorySyncNotification(
+                syncType=WA.HistorySyncType.RECENT,
+                chunkOrder=2,
+                progress=100,
+                directPath=store(encrypted.data, MediaType.HISTORY),
+                mediaKey=encrypted.media_key,
+                fileSha256=encrypted.file_sha256,
+                fileEncSha256=encrypted.file_enc_sha256,
+                fileLength=encrypted.file_length,
+            ),
+        )
+    )
+    return Node(
+        "message",
+        {"from": me.with_device(0), "id": "HIST2", "t": _t(1), "category": "peer"},
+        [_body(body)],
+    )
+
+
+def offline_stanzas(me: Jid, media: Store | None = None) -> list[Node]:
+    """What arrives after login as offline delivery: the preview … a receipt. With a `media`
+    host to keep files on, a second history chunk comes from there (the blob by reference)."""
+    history = [_history(me)] if media is None else [_history(me), _history_by_media(me, media)]
     return [
         Node("ib", None, [Node("offline_preview", {"count": "3", "message": "2", "receipt": "1"})]),
         Node("ib", None, [Node("edge_routing", None, [Node("routing_info", None, b"\x08\x02")])]),
-        _history(me),
+        *history,
         Node(
             "message",
             {

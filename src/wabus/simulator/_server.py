@@ -76,6 +76,7 @@ from wabus.protocol import (
 )
 from wabus.simulator._accounts import Device, Directory, Group
 from wabus.simulator._iq import IqContext, answer_iq
+from wabus.simulator._media import MediaStore
 from wabus.simulator._peers import Peers
 from wabus.simulator._scenario import (
     ALICE,
@@ -214,6 +215,9 @@ class Simulator:
             created=T0,
             participants={BOB: "superadmin", ALICE: "", phone: ""},
         )
+        self.media = MediaStore(clock)
+        """The media host: files (the history sync blob, uploads) served over HTTP on
+        loopback once the simulator runs (see `wabus.simulator._media`)."""
         self.peers = Peers()
         """The simulated devices' Signal sides (see `wabus.simulator._peers`)."""
         self._decrypted: deque[DecryptedMessage] = deque(maxlen=keep_sent)
@@ -239,8 +243,13 @@ class Simulator:
             listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
             stack.push_async_callback(listener.aclose)
             self.port = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+            media = await anyio.create_tcp_listener(local_host=self.host, local_port=0)
+            stack.push_async_callback(media.aclose)
+            media_port = media.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+            self.media.hostname = f"{self.host}:{media_port}"
             self._task_group = await stack.enter_async_context(anyio.create_task_group())
             self._task_group.start_soon(listener.serve, self._serve)
+            self._task_group.start_soon(self.media.serve, media)
             self._stack = stack.pop_all()
         return self
 
@@ -398,15 +407,25 @@ class Simulator:
         return message_id
 
     async def run_scenario(
-        self, interval: float = 0.0, *, to: Jid | None = None, ping: bool = True
+        self,
+        interval: float = 0.0,
+        *,
+        to: Jid | None = None,
+        ping: bool = True,
+        history_by_media: bool = True,
     ) -> int:
         """Send the scenario (offline delivery, then live traffic), `interval` seconds apart;
         returns the stanza count. Waits until the client has handled all of it (see `sync`,
         and its `ping`).
+
+        With `history_by_media` the phone's second history chunk is a blob on the media host
+        (as big chunks are): a client downloads it from the host ``media_conn`` names. Turn it
+        off for a client that cannot be pointed at the simulator's media host.
         """
         link = self._current(to)
         assert link.device is not None
-        stanzas = offline_stanzas(link.device.jid) + live_stanzas(link.device.jid)
+        media = self.media.store if history_by_media else None
+        stanzas = offline_stanzas(link.device.jid, media) + live_stanzas(link.device.jid)
         for index, node in enumerate(stanzas):
             if interval and index:
                 await anyio.sleep(interval)
@@ -817,7 +836,13 @@ class Simulator:
         }
 
     def _context(self, link: _Link) -> IqContext:
-        return IqContext(self.directory, link.device, self.now)
+        return IqContext(
+            self.directory,
+            link.device,
+            self.now,
+            media_host=self.media.hostname,
+            media_auth=self.media.auth,
+        )
 
     def _seal(self, node: Node, device: Device) -> Node:
         try:
