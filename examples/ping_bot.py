@@ -1,12 +1,12 @@
 """A bot on a live connection, offline: the simulator on loopback, a client paired with it,
-and a handler that answers "ping" with "pong" through the connection."""
+and a handler that answers "ping" with "pong" through the connection, end-to-end encrypted
+(the simulated contact encrypts the ping and decrypts the pong; the server sees neither)."""
 
 import anyio
 
 from wabus.client import Client, MemoryStore
 from wabus.core import Bot, EventHandler, Jid, Server
 from wabus.core.events import Connected, Message
-from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.simulator import AutoScanner, Simulator
 
 ALICE = Jid("15550000002", Server.USER)
@@ -36,11 +36,10 @@ async def main() -> None:
             .build()
         )
         async with bot:
-            await sim.wait_connected()
+            await sim.wait_ready()  # logged in, its keys published: others can write to it
             await sim.send_message(ALICE, "ping", push_name="Alice")
-            reply = await sim.expect_sent("message")
-            body = WAMessage.FromString(reply.require_child("plaintext").bytes_content or b"")
-            print(f"the bot answered {reply.jid('to')}: {body.conversation}")
+            reply = await sim.expect_message(lambda m: m.chat == ALICE)
+            print(f"the bot answered {reply.chat}: {reply.text}")
             await client.stop()
 
 

@@ -62,7 +62,7 @@ def test_run_against_the_simulator_pairs_answers_ping_and_exits_zero() -> None:
     assert any("answered ping with pong" in line for line in lines)
     assert {"history_sync", "group_info_update", "incoming_call", "malformed_stanza"} <= set(kinds)
     summary = re.fullmatch(
-        r"simulator session finished: (\d+) events of (\d+) kinds handled, 21 stanzas, "
+        r"simulator session finished: (\d+) events of (\d+) kinds handled, 22 stanzas, "
         r"ping answered with pong, 0 handler errors",
         lines[-1],
     )
@@ -131,6 +131,6 @@ def test_the_readme_example_is_the_example_file() -> None:
     ping_bot = (ROOT / "examples/ping_bot.py").read_text()
     for line in (
         "client = Client(MemoryStore(), url=sim.url, trusted_roots=[sim.trusted_root])",
-        'reply = await sim.expect_sent("message")',
+        "reply = await sim.expect_message(lambda m: m.chat == ALICE)",
     ):
         assert line in readme and line in ping_bot

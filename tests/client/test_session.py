@@ -108,7 +108,8 @@ async def test_pairs_then_logs_in_and_routes_the_scenario() -> None:
         # Pairing ends in a restart: the second connection logs in and is the one that stays.
         assert client.connections == 2
         assert connected.type == "connected"
-        assert stanzas == 21  # one per <ib> child now, and the server ends offline delivery
+        # One per <ib> child, two history chunks (inline, and a blob on the media host).
+        assert stanzas == 22
         assert [m.text for m in messages] == ["ping", "hello, group", "a picture"]
         # The client acknowledged every message and receipt it was sent.
         acked = {n.attr("id") for n in sim.sent if n.tag == "ack"}

@@ -57,8 +57,17 @@ holds an undecodable node, and a stanza whose handling raises anything at all, i
 `MalformedStanza` (with the error's type and message), logged once, acknowledged, and the next
 stanza is read.
 
-Until end-to-end encryption lands, `send_text` sends a plaintext body: the simulator accepts
-it, WhatsApp's servers would not.
+Messages are end-to-end encrypted both ways (`wabus.client._e2e`): `send_message` encrypts
+for every device of the chat and of our own account; what arrives is decrypted in arrival
+order, and the ratchet's changes are committed before the stanza is acknowledged.
+
+History sync: the phone's notification arrives in a decrypted message from our own account.
+An inline blob becomes its `HistorySync` at once (in the router); a blob on the media servers
+is downloaded (`MediaClient`: the hosts from ``media_conn``) by a task of its own while the
+reader goes on, and the dispatcher, which keeps arrival order, waits for it in that stanza's
+place: handlers get the `HistorySync` (or, if the download fails, the `Message` as it came),
+then the stanza is acknowledged and a ``hist_sync`` receipt sent. A crash before that means
+the server delivers the notification again.
 """
 
 from __future__ import annotations
@@ -77,9 +86,11 @@ import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from wabus.client._e2e import E2E, E2EError, SendResult
+from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
+from wabus.client._media import MediaClient
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
-from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server, WabusError
+from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server
 from wabus.core.events import (
     Connected,
     DeviceListUpdate,
@@ -89,6 +100,7 @@ from wabus.core.events import (
     KeepAliveRestored,
     KeepAliveTimeout,
     LoggedOut,
+    Message,
     PairingQrCode,
     PairSuccess,
     Receipt,
@@ -108,6 +120,7 @@ from wabus.protocol import (
     Decryptor,
     HandshakeComplete,
     HistoryDownloader,
+    MediaType,
     Outcome,
     ReplyReceived,
     Router,
@@ -115,8 +128,10 @@ from wabus.protocol import (
     StanzaReceived,
     TrustedRoot,
     WireError,
+    history_sync_event,
     login_payload,
     malformed_stanza,
+    peek_history_notification,
     registration_payload,
 )
 
@@ -136,26 +151,6 @@ WHATSAPP_URL: Final = "wss://web.whatsapp.com/ws/chat"
 SERVER: Final = Jid("", Server.USER)
 _log = structlog.get_logger("wabus.client")
 _DEFAULT_VERSION: Final = ClientVersion()
-
-
-class ClientError(WabusError):
-    """Root of the client's own errors."""
-
-
-class NotConnected(ClientError):
-    """The client has no open, logged-in connection right now."""
-
-
-class SendFailed(ClientError):
-    """A message could not be sent: it could not be encrypted, or the server refused it."""
-
-
-class RequestTimeout(ClientError, TimeoutError):
-    """The server did not answer a request in time; `request_id` is its id."""
-
-    def __init__(self, request_id: str, timeout: float) -> None:
-        super().__init__(f"no answer to request {request_id} within {timeout}s")
-        self.request_id = request_id
 
 
 class _EndConnection(Exception):  # a control-flow signal inside a session
@@ -194,9 +189,33 @@ _SPECIAL: Final = frozenset(
 # The dispatcher lets acks go out at least this often while it has more to deliver.
 _ACKS_PER_WRITE: Final = 64
 
+
 # What the reader hands the dispatcher: the stanza to acknowledge once its events are handled
 # (None when there is nothing to acknowledge), and the events.
-_Delivery = tuple[Node | None, list[BaseEvent]]
+@dataclass(eq=False)
+class _Later:
+    """Events that are still being made (a history blob being downloaded), in their
+    stanza's place in the dispatcher's queue."""
+
+    original: Message
+    """The message as it came (delivered as it is if the download fails)."""
+    done: anyio.Event = field(default_factory=anyio.Event)
+    events: list[BaseEvent] = field(default_factory=list)
+    receipt: Node | None = None
+    """Sent once the events are handled (the ``hist_sync`` receipt)."""
+
+
+_Delivery = tuple[Node | None, list["BaseEvent | _Later"]]
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """A `HistoryDownloader` for a blob already downloaded (the router's protocol is sync)."""
+
+    data: bytes
+
+    def download(self, direct_path: str) -> bytes:
+        return self.data
 
 
 @dataclass
@@ -280,6 +299,8 @@ class Client:
         self._decryptor = decryptor
         self._e2e: E2E | None = None
         self._downloader = history_downloader
+        self.media = MediaClient(self.request, scheme="https" if url.startswith("wss:") else "http")
+        """The media servers: hosts from ``media_conn``, downloads (see `MediaClient`)."""
         self._clock = clock
         self._state: DeviceState | None = None
         self._session: _Session | None = None
@@ -445,6 +466,13 @@ class Client:
             await anyio.to_thread.run_sync(self._store.save, state)
         self._state = state
         self._stopping = False
+        try:
+            await self._run(bus)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.media.aclose()
+
+    async def _run(self, bus: CoreEventBus) -> None:
         failures = 0
         try:
             while not self._stopping:
@@ -643,6 +671,8 @@ class Client:
         node = received.node
         if node is None or self._changes(session) or self._special(received.events):
             return False
+        if any(self._history_by_reference(e) is not None for e in received.events):
+            return False  # a history blob to download: the full path starts it
         if node.tag == "notification" and node.opt_attr("type") == "encrypt":
             return False  # a prekey count: the full path refills
         try:
@@ -657,6 +687,45 @@ class Client:
     def _special(events: tuple[BaseEvent, ...]) -> bool:
         return any(type(e) in _SPECIAL for e in events)
 
+    def _history_by_reference(self, event: BaseEvent) -> WAMessage.HistorySyncNotification | None:
+        """The history-sync notification of a message from our own account whose blob is on
+        the media servers (the router made no `HistorySync` of it), if it is one."""
+        if not isinstance(event, Message) or not event.info.source.is_from_me:
+            return None
+        if self._downloader is not None:
+            return None  # an injected downloader: the router fetched it, or it failed there
+        notification = peek_history_notification(event.raw)
+        if notification is None or not notification.directPath:
+            return None
+        if notification.HasField("initialHistBootstrapInlinePayload"):
+            return None
+        found: WAMessage.HistorySyncNotification = notification
+        return found
+
+    async def _fetch_history(
+        self, later: _Later, notification: WAMessage.HistorySyncNotification
+    ) -> None:
+        """Download, check, decrypt and inflate a history blob into `later`'s events."""
+        try:
+            data = await self.media.fetch(
+                notification.directPath,
+                MediaType.HISTORY,
+                file_enc_sha256=notification.fileEncSha256 or None,
+            )
+            event = await anyio.to_thread.run_sync(
+                lambda: history_sync_event(notification, _Fetched(data))
+            )
+            later.events = [event] if event is not None else [later.original]
+        except Exception as err:  # a failed download or a bad blob: the message as it came
+            _log.warning(
+                "could not get a history blob",
+                path=notification.directPath,
+                error=f"{type(err).__name__}: {err}",
+            )
+            later.events = [later.original]
+        finally:
+            later.done.set()
+
     async def _stanza(
         self,
         received: StanzaReceived,
@@ -666,12 +735,12 @@ class Client:
         deliveries: MemoryObjectSendStream[_Delivery],
     ) -> None:
         node = received.node
-        events = list(received.events)
+        events: list[BaseEvent | _Later] = list(received.events)
         if node is not None:
             try:
                 if self._take_at_once(received, session, deliveries):
                     return
-                events = await self._take(node, events, bus, session, tasks)
+                events = await self._take(node, list(received.events), bus, session, tasks)
             except ConnectionClosed:
                 raise
             except Exception as err:
@@ -687,9 +756,9 @@ class Client:
         bus: CoreEventBus,
         session: _Session,
         tasks: anyio.abc.TaskGroup,
-    ) -> list[BaseEvent]:
+    ) -> list[BaseEvent | _Later]:
         """What the client does with one stanza at once; returns the events for handlers."""
-        for_handlers: list[BaseEvent] = []
+        for_handlers: list[BaseEvent | _Later] = []
         codes = [e for e in events if isinstance(e, PairingQrCode)]
         if codes:
             tasks.start_soon(self._pace_qr_codes, bus, session, codes)
@@ -705,6 +774,12 @@ class Client:
                 await anyio.to_thread.run_sync(self._store.save, self._state)
             elif isinstance(event, Connected):
                 tasks.start_soon(self._prekeys, session, None)
+            elif (notification := self._history_by_reference(event)) is not None:
+                assert isinstance(event, Message)
+                later = _Later(event, receipt=self._history_receipt(event))
+                tasks.start_soon(self._fetch_history, later, notification)
+                for_handlers.append(later)
+                continue
             else:
                 self._end_to_end_event(event, session)
             for_handlers.append(event)
@@ -724,6 +799,15 @@ class Client:
         assert router is not None
         await self._remember(router)
         return for_handlers
+
+    def _history_receipt(self, message: Message) -> Node | None:
+        """The ``hist_sync`` receipt that tells the phone a history chunk was processed."""
+        state = self._state
+        if state is None or state.pn is None:
+            return None
+        return Node(
+            "receipt", {"id": message.info.id, "to": state.pn.to_non_ad(), "type": "hist_sync"}
+        )
 
     def _end_to_end_event(self, event: BaseEvent, session: _Session) -> None:
         """What an event asks of the end-to-end layer: a retry receipt for a message we could
@@ -757,7 +841,7 @@ class Client:
         changes = e2e.decryptor.identity_changes
         if changes:
             e2e.decryptor.identity_changes = []
-            events: list[BaseEvent] = [
+            events: list[BaseEvent | _Later] = [
                 IdentityChange(user=c.address.to_jid().to_non_ad(), timestamp=info.timestamp)
                 for c, info in changes
             ]
@@ -818,7 +902,7 @@ class Client:
         session: _Session,
         deliveries: MemoryObjectSendStream[_Delivery],
         node: Node | None,
-        events: list[BaseEvent],
+        events: list[BaseEvent | _Later],
     ) -> None:
         """Hand a stanza to the dispatcher; wait (not reading the socket) while it is full."""
         if node is None and not events:
@@ -859,14 +943,26 @@ class Client:
                         return
                 except anyio.EndOfStream:
                     return
-                for event in events:
-                    try:
-                        await bus.publish(event)
-                    except Exception as err:
-                        _log.error("could not deliver an event", event=event.type, exc_info=err)
+                handled: list[BaseEvent] = []
+                for item in events:
+                    original: BaseEvent = item.original if isinstance(item, _Later) else item
+                    if isinstance(item, _Later):  # made meanwhile: wait for it, in its place
+                        await item.done.wait()
+                        published = item.events
+                    else:
+                        published = [item]
+                    for event in published:
+                        try:
+                            await bus.publish(event)
+                        except Exception as err:
+                            _log.error("could not deliver an event", event=event.type, exc_info=err)
+                    handled.append(original)
+                    if isinstance(item, _Later) and item.receipt is not None:
+                        with contextlib.suppress(NotConnected, ConnectionClosed):
+                            self._queue_node(item.receipt)
                 if node is not None and self._ack(node, session):
                     if self._e2e is not None:
-                        self._e2e.handled(events)
+                        self._e2e.handled(handled)
                     unwritten += 1
                     if unwritten >= _ACKS_PER_WRITE:
                         unwritten = 0

@@ -1,0 +1,27 @@
+"""The client's errors (one module, so every part of the client can raise them)."""
+
+from __future__ import annotations
+
+from wabus.core import WabusError
+
+__all__ = ["ClientError", "NotConnected", "RequestTimeout", "SendFailed"]
+
+
+class ClientError(WabusError):
+    """Root of the client's own errors."""
+
+
+class NotConnected(ClientError):
+    """The client has no open, logged-in connection right now."""
+
+
+class SendFailed(ClientError):
+    """A message could not be sent: it could not be encrypted, or the server refused it."""
+
+
+class RequestTimeout(ClientError, TimeoutError):
+    """The server did not answer a request in time; `request_id` is its id."""
+
+    def __init__(self, request_id: str, timeout: float) -> None:
+        super().__init__(f"no answer to request {request_id} within {timeout}s")
+        self.request_id = request_id
