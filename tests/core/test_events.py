@@ -62,7 +62,7 @@ def test_the_union_is_sealed() -> None:
     abstract = library_classes - concrete
     assert union_members == concrete
     assert set(EVENT_TYPES) == concrete
-    assert len(EVENT_TYPES) == 42
+    assert len(EVENT_TYPES) == 48
     for base in abstract:  # category bases are not events of their own
         assert getattr(base, "kind") == ""  # noqa: B009
         assert base.__module__ == "wabus.core.events._catalogue"
@@ -227,3 +227,124 @@ def test_notification_carries_the_raw_stanza() -> None:
 def test_events_are_hashable_values() -> None:
     assert hash(Message(info=_info(), raw=b"a")) == hash(Message(info=_info(), raw=b"a"))
     assert Message(info=_info(), raw=b"a") != Message(info=_info(), raw=b"b")
+
+
+# The kinds added for the router's gaps (issue 11 §3): each one's kind, category and JSON.
+
+LID = Jid("100000000000002", Server.LID)
+NEW_NUMBER = Jid("15550000009", Server.USER)
+
+
+@pytest.mark.parametrize(
+    ("event", "kind", "category", "data"),
+    [
+        (
+            catalogue.BlocklistUpdate(
+                changes=(
+                    catalogue.BlocklistChange(jid=ALICE, action=catalogue.BlocklistAction.BLOCK),
+                ),
+                dhash="d2",
+                prev_dhash="d1",
+                timestamp=NOW,
+            ),
+            "blocklist_update",
+            catalogue.AccountEvent,
+            {
+                "changes": [{"jid": "15550000002@s.whatsapp.net", "action": "block"}],
+                "action": None,
+                "dhash": "d2",
+                "prev_dhash": "d1",
+                "timestamp": "2026-11-21T09:00:00Z",
+            },
+        ),
+        (
+            catalogue.DirtyNotice(dirty_type=catalogue.DirtyType.ACCOUNT_SYNC, timestamp=NOW),
+            "dirty_notice",
+            catalogue.AccountEvent,
+            {"dirty_type": "account_sync", "timestamp": "2026-11-21T09:00:00Z"},
+        ),
+        (
+            catalogue.ContactSyncRequested(after=NOW, timestamp=NOW),
+            "contact_sync_requested",
+            catalogue.AccountEvent,
+            {"after": "2026-11-21T09:00:00Z", "timestamp": "2026-11-21T09:00:00Z"},
+        ),
+        (
+            catalogue.ContactUpdated(jid=ALICE, timestamp=NOW),
+            "contact_updated",
+            catalogue.UserUpdateEvent,
+            {"jid": "15550000002@s.whatsapp.net", "timestamp": "2026-11-21T09:00:00Z"},
+        ),
+        (
+            catalogue.ContactNumberChanged(
+                old_jid=ALICE, new_jid=NEW_NUMBER, old_lid=LID, timestamp=NOW
+            ),
+            "contact_number_changed",
+            catalogue.UserUpdateEvent,
+            {
+                "old_jid": "15550000002@s.whatsapp.net",
+                "new_jid": "15550000009@s.whatsapp.net",
+                "old_lid": "100000000000002@lid",
+                "new_lid": None,
+                "timestamp": "2026-11-21T09:00:00Z",
+            },
+        ),
+        (
+            catalogue.NewsletterLiveUpdate(
+                newsletter_jid=Jid("120363000000000009", Server.NEWSLETTER),
+                messages=(
+                    catalogue.NewsletterLiveUpdateMessage(
+                        server_id=101,
+                        reactions=(catalogue.NewsletterLiveUpdateReaction(code="👍", count=3),),
+                    ),
+                ),
+            ),
+            "newsletter_live_update",
+            catalogue.MessageEvent,
+            {
+                "newsletter_jid": "120363000000000009@newsletter",
+                "messages": [{"server_id": 101, "reactions": [{"code": "👍", "count": 3}]}],
+            },
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_router_gap_kinds_and_their_facts(
+    event: BaseEvent, kind: str, category: type[BaseEvent], data: dict[str, object]
+) -> None:
+    assert event.kind == kind
+    assert isinstance(event, category)
+    assert EVENTS_BY_KIND[kind] is type(event)
+    assert json.loads(event.model_dump_json()) == {"type": kind, **data}
+    assert event_from_json(event.model_dump_json()) == event
+
+
+def test_group_values_of_the_router_gaps() -> None:
+    assert catalogue.ParticipantAction("leave") is catalogue.ParticipantAction.LEAVE
+    member = catalogue.GroupParticipant(jid=LID, phone_number=ALICE, type="superadmin")  # type: ignore[arg-type]
+    assert member.type is catalogue.ParticipantType.SUPERADMIN
+    assert catalogue.GroupParticipant(jid=ALICE).type is None
+    requests = GroupInfoUpdate(
+        jid=Jid("1", Server.GROUP),
+        actor=ALICE,
+        timestamp=NOW,
+        change=catalogue.MembershipRequestsCreated(
+            requests=(member,), request_method="invite_link"
+        ),
+    )
+    data = json.loads(requests.model_dump_json())
+    assert data["change"] == {
+        "kind": "membership_requests_created",
+        "requests": [
+            {
+                "jid": "100000000000002@lid",
+                "phone_number": "15550000002@s.whatsapp.net",
+                "type": "superadmin",
+            }
+        ],
+        "request_method": "invite_link",
+        "parent_group_jid": None,
+    }
+    assert event_from_json(json.dumps(data)) == requests
+    assert catalogue.DirtyType("newsletter_metadata") is catalogue.DirtyType.NEWSLETTER_METADATA
+    assert not catalogue.DirtyType("future").is_known

@@ -40,13 +40,18 @@ from wabus.core.events import (
     EVENT_TYPES,
     ArchiveUpdate,
     BaseEvent,
+    BlocklistUpdate,
     BusinessStatusUpdate,
     ChatPresence,
     ClientOutdated,
     Connected,
     ConnectFailure,
+    ContactNumberChanged,
+    ContactSyncRequested,
+    ContactUpdated,
     DeleteChatUpdate,
     DeviceListUpdate,
+    DirtyNotice,
     DisappearingModeChanged,
     Disconnected,
     Event,
@@ -62,6 +67,7 @@ from wabus.core.events import (
     MarkChatAsReadUpdate,
     Message,
     MuteUpdate,
+    NewsletterLiveUpdate,
     Notification,
     OfflineSyncCompleted,
     OfflineSyncPreview,
@@ -344,6 +350,10 @@ class EventHandler:
         """A message arrived but could not be decrypted (or its body was unavailable)."""
         return None
 
+    def on_newsletter_live_update(self, event: NewsletterLiveUpdate) -> Awaitable[None] | None:
+        """New reaction counts on messages of a newsletter we follow live."""
+        return None
+
     def on_chat_presence(self, event: ChatPresence) -> Awaitable[None] | None:
         """Someone started or stopped typing (or recording a voice note) in a chat."""
         return None
@@ -362,6 +372,14 @@ class EventHandler:
 
     def on_push_name_update(self, event: PushNameUpdate) -> Awaitable[None] | None:
         """A contact's push name (the display name they chose) changed."""
+        return None
+
+    def on_contact_updated(self, event: ContactUpdated) -> Awaitable[None] | None:
+        """The server says a contact's profile changed; refetch what you show of them."""
+        return None
+
+    def on_contact_number_changed(self, event: ContactNumberChanged) -> Awaitable[None] | None:
+        """A contact changed their phone number."""
         return None
 
     def on_self_push_name_updated(self, event: SelfPushNameUpdated) -> Awaitable[None] | None:
@@ -427,7 +445,19 @@ class EventHandler:
     def on_disappearing_mode_changed(
         self, event: DisappearingModeChanged
     ) -> Awaitable[None] | None:
-        """A contact's default disappearing-messages timer changed."""
+        """A contact's (or our own) default disappearing-messages timer changed."""
+        return None
+
+    def on_blocklist_update(self, event: BlocklistUpdate) -> Awaitable[None] | None:
+        """Our block list changed (here or on another of our devices)."""
+        return None
+
+    def on_contact_sync_requested(self, event: ContactSyncRequested) -> Awaitable[None] | None:
+        """The server asks for the contact list to be synced again."""
+        return None
+
+    def on_dirty_notice(self, event: DirtyNotice) -> Awaitable[None] | None:
+        """The server marked some of our state dirty; the client refetches and cleans it."""
         return None
 
     def on_incoming_call(self, event: IncomingCall) -> Awaitable[None] | None:

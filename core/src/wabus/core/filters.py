@@ -33,6 +33,7 @@ from wabus.core.events import (
     Message,
     MessageSource,
     MuteUpdate,
+    NewsletterLiveUpdate,
     PictureUpdate,
     PinUpdate,
     Receipt,
@@ -104,6 +105,7 @@ _CHAT_FIELD: dict[type[BaseEvent], str] = {
     StarUpdate: "chat_jid",
     PictureUpdate: "jid",
     DisappearingModeChanged: "jid",
+    NewsletterLiveUpdate: "newsletter_jid",
     IncomingCall: "jid",
 }
 

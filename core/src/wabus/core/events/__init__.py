@@ -31,6 +31,7 @@ from wabus.core.events._base import (
 from wabus.core.events._catalogue import (
     AccountEvent,
     ArchiveUpdate,
+    BlocklistUpdate,
     BusinessStatusUpdate,
     CallEvent,
     ChatPresence,
@@ -39,8 +40,12 @@ from wabus.core.events._catalogue import (
     Connected,
     ConnectFailure,
     ConnectionEvent,
+    ContactNumberChanged,
+    ContactSyncRequested,
+    ContactUpdated,
     DeleteChatUpdate,
     DeviceListUpdate,
+    DirtyNotice,
     DisappearingModeChanged,
     Disconnected,
     GroupEvent,
@@ -58,6 +63,7 @@ from wabus.core.events._catalogue import (
     Message,
     MessageEvent,
     MuteUpdate,
+    NewsletterLiveUpdate,
     Notification,
     OfflineSyncCompleted,
     OfflineSyncPreview,
@@ -85,6 +91,8 @@ from wabus.core.events._catalogue import (
 )
 from wabus.core.events._values import (
     AddressingMode,
+    BlocklistAction,
+    BlocklistChange,
     BusinessSubscription,
     BusinessUpdateType,
     CallAccept,
@@ -102,6 +110,7 @@ from wabus.core.events._values import (
     DescriptionChanged,
     DeviceInfo,
     DeviceListUpdateType,
+    DirtyType,
     EditAttribute,
     GroupChange,
     GroupParticipant,
@@ -109,11 +118,15 @@ from wabus.core.events._values import (
     HistorySyncType,
     InviteLinkChanged,
     KeyIndexInfo,
+    MembershipRequestsCreated,
     MessageInfo,
     MessageSource,
+    NewsletterLiveUpdateMessage,
+    NewsletterLiveUpdateReaction,
     OtherGroupChange,
     ParticipantAction,
     ParticipantsChanged,
+    ParticipantType,
     ReceiptType,
     SettingChanged,
     SubjectChanged,
@@ -130,6 +143,9 @@ __all__ = [
     "ArchiveUpdate",
     "BaseEvent",
     "Blob",
+    "BlocklistAction",
+    "BlocklistChange",
+    "BlocklistUpdate",
     "BusinessStatusUpdate",
     "BusinessSubscription",
     "BusinessUpdateType",
@@ -151,12 +167,17 @@ __all__ = [
     "ConnectFailureReason",
     "Connected",
     "ConnectionEvent",
+    "ContactNumberChanged",
+    "ContactSyncRequested",
+    "ContactUpdated",
     "DecryptFailMode",
     "DeleteChatUpdate",
     "DescriptionChanged",
     "DeviceInfo",
     "DeviceListUpdate",
     "DeviceListUpdateType",
+    "DirtyNotice",
+    "DirtyType",
     "DisappearingModeChanged",
     "Disconnected",
     "EditAttribute",
@@ -179,11 +200,15 @@ __all__ = [
     "LoggedOut",
     "MalformedStanza",
     "MarkChatAsReadUpdate",
+    "MembershipRequestsCreated",
     "Message",
     "MessageEvent",
     "MessageInfo",
     "MessageSource",
     "MuteUpdate",
+    "NewsletterLiveUpdate",
+    "NewsletterLiveUpdateMessage",
+    "NewsletterLiveUpdateReaction",
     "Notification",
     "OfflineSyncCompleted",
     "OfflineSyncPreview",
@@ -196,6 +221,7 @@ __all__ = [
     "PairingEvent",
     "PairingQrCode",
     "ParticipantAction",
+    "ParticipantType",
     "ParticipantsChanged",
     "PictureUpdate",
     "PinUpdate",
@@ -243,11 +269,14 @@ Event = Annotated[
     | Message
     | Receipt
     | UndecryptableMessage
+    | NewsletterLiveUpdate
     | ChatPresence
     | Presence
     | PictureUpdate
     | UserAboutUpdate
     | PushNameUpdate
+    | ContactUpdated
+    | ContactNumberChanged
     | SelfPushNameUpdated
     | JoinedGroup
     | GroupInfoUpdate
@@ -264,6 +293,9 @@ Event = Annotated[
     | IdentityChange
     | BusinessStatusUpdate
     | DisappearingModeChanged
+    | BlocklistUpdate
+    | ContactSyncRequested
+    | DirtyNotice
     | IncomingCall
     | Notification
     | MalformedStanza,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the parsed types come from wabus-proto; the core never impo
     from wabus.proto.history_pb2 import Pushname as WAPushname
 
 from wabus.core.events._values import (
+    BlocklistChange,
     BusinessSubscription,
     BusinessUpdateType,
     CallAction,
@@ -32,12 +33,14 @@ from wabus.core.events._values import (
     DecryptFailMode,
     DeviceInfo,
     DeviceListUpdateType,
+    DirtyType,
     GroupChange,
     GroupParticipant,
     HistorySyncType,
     KeyIndexInfo,
     MessageInfo,
     MessageSource,
+    NewsletterLiveUpdateMessage,
     ReceiptType,
     TempBanReason,
     UnavailableType,
@@ -339,6 +342,17 @@ class UndecryptableMessage(MessageEvent):
     was configured)."""
 
 
+@final
+class NewsletterLiveUpdate(MessageEvent):
+    """New reaction counts on messages of a newsletter we follow live."""
+
+    type: Literal["newsletter_live_update"] = "newsletter_live_update"
+    newsletter_jid: Jid
+    """The newsletter (``from``)."""
+    messages: tuple[NewsletterLiveUpdateMessage, ...]
+    """The messages whose counts changed."""
+
+
 # Presence ---------------------------------------------------------------------------------
 
 
@@ -403,6 +417,33 @@ class PushNameUpdate(UserUpdateEvent):
     """The message that carried the new name, when it came with one."""
     old_push_name: str = ""
     new_push_name: str
+
+
+@final
+class ContactUpdated(UserUpdateEvent):
+    """The server says a contact's profile changed (a ``contacts`` notification); refetch
+    what you show of them."""
+
+    type: Literal["contact_updated"] = "contact_updated"
+    jid: Jid
+    """The contact."""
+    timestamp: Timestamp
+
+
+@final
+class ContactNumberChanged(UserUpdateEvent):
+    """A contact changed their phone number."""
+
+    type: Literal["contact_number_changed"] = "contact_number_changed"
+    old_jid: Jid
+    """Their old phone-number JID."""
+    new_jid: Jid
+    """Their new phone-number JID."""
+    old_lid: Jid | None = None
+    """The LID of the old number, when the server gave it."""
+    new_lid: Jid | None = None
+    """The LID of the new number, when the server gave it."""
+    timestamp: Timestamp
 
 
 @final
@@ -621,6 +662,9 @@ class DeviceListUpdate(AccountEvent):
     devices: tuple[DeviceInfo, ...] = ()
     key_index: KeyIndexInfo | None = None
     contact_hash: str | None = None
+    """The ``hash`` of an ``update`` (the contact to look up)."""
+    device_hash: str | None = None
+    """The ``device_hash`` of an ``add`` or ``remove``: the hash of the new device list."""
 
 
 @final
@@ -651,13 +695,54 @@ class BusinessStatusUpdate(AccountEvent):
 
 @final
 class DisappearingModeChanged(AccountEvent):
-    """A contact's default disappearing-messages timer changed."""
+    """A contact's (or our own) default disappearing-messages timer changed."""
 
     type: Literal["disappearing_mode_changed"] = "disappearing_mode_changed"
     jid: Jid
+    """Whose timer: a contact (a ``disappearing_mode`` notification), or our own user (an
+    ``account_sync`` notification: our default for new chats)."""
     duration: int
     """The timer in seconds; 0 turns disappearing messages off."""
     setting_timestamp: Timestamp
+
+
+@final
+class BlocklistUpdate(AccountEvent):
+    """Our block list changed (here or on another of our devices)."""
+
+    type: Literal["blocklist_update"] = "blocklist_update"
+    changes: tuple[BlocklistChange, ...] = ()
+    """Who was blocked or unblocked."""
+    action: str | None = None
+    """The block list's own ``action``: ``modify`` means the server did not list the changes
+    and the whole list should be fetched again."""
+    dhash: str | None = None
+    """The hash of the block list after the change."""
+    prev_dhash: str | None = None
+    """The hash of the block list before the change."""
+    timestamp: Timestamp | None = None
+
+
+@final
+class ContactSyncRequested(AccountEvent):
+    """The server asks for the contact list to be synced again."""
+
+    type: Literal["contact_sync_requested"] = "contact_sync_requested"
+    after: Timestamp | None = None
+    """Only contacts changed after this time, when given."""
+    timestamp: Timestamp
+
+
+@final
+class DirtyNotice(AccountEvent):
+    """The server marked some of our state dirty (``<ib><dirty>``): the client fetches it
+    again and answers with a ``clean`` request (`wabus.protocol.clean_dirty_bits`)."""
+
+    type: Literal["dirty_notice"] = "dirty_notice"
+    dirty_type: DirtyType
+    """What is dirty: e.g. ``account_sync`` or ``groups``."""
+    timestamp: Timestamp | None = None
+    """The server's time for the mark, echoed back in the clean request."""
 
 
 # Calls ------------------------------------------------------------------------------------

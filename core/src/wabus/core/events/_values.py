@@ -12,6 +12,8 @@ from wabus.core.events._base import Blob, OpenIntEnum, OpenStrEnum, Timestamp, V
 
 __all__ = [
     "AddressingMode",
+    "BlocklistAction",
+    "BlocklistChange",
     "BusinessSubscription",
     "BusinessUpdateType",
     "CallAccept",
@@ -29,6 +31,7 @@ __all__ = [
     "DescriptionChanged",
     "DeviceInfo",
     "DeviceListUpdateType",
+    "DirtyType",
     "EditAttribute",
     "GroupChange",
     "GroupParticipant",
@@ -36,10 +39,14 @@ __all__ = [
     "HistorySyncType",
     "InviteLinkChanged",
     "KeyIndexInfo",
+    "MembershipRequestsCreated",
     "MessageInfo",
     "MessageSource",
+    "NewsletterLiveUpdateMessage",
+    "NewsletterLiveUpdateReaction",
     "OtherGroupChange",
     "ParticipantAction",
+    "ParticipantType",
     "ParticipantsChanged",
     "ReceiptType",
     "SettingChanged",
@@ -206,6 +213,33 @@ class ParticipantAction(OpenStrEnum):
     PROMOTE = "promote"
     DEMOTE = "demote"
     MODIFY = "modify"
+    LEAVE = "leave"
+    """They left: a ``<leave>`` action, or a ``<remove>`` of the participant who made it."""
+
+
+class ParticipantType(OpenStrEnum):
+    """A group participant's rank: the ``type`` attribute of a ``<participant>``."""
+
+    ADMIN = "admin"
+    SUPERADMIN = "superadmin"
+    """The group's creator (an admin that cannot be demoted)."""
+
+
+class DirtyType(OpenStrEnum):
+    """What the server marked dirty in an ``<ib><dirty type=…>`` (the client refetches it,
+    then says it is clean)."""
+
+    ACCOUNT_SYNC = "account_sync"
+    GROUPS = "groups"
+    SYNCD_APP_STATE = "syncd_app_state"
+    NEWSLETTER_METADATA = "newsletter_metadata"
+
+
+class BlocklistAction(OpenStrEnum):
+    """What happened to one contact in a block-list change."""
+
+    BLOCK = "block"
+    UNBLOCK = "unblock"
 
 
 class GroupSetting(OpenStrEnum):
@@ -307,6 +341,9 @@ class GroupParticipant(Value):
     """The participant (a phone-number or LID JID, depending on the group's addressing)."""
     phone_number: Jid | None = None
     """The participant's phone-number JID when `jid` is a LID and the server revealed it."""
+    type: ParticipantType | None = None
+    """The participant's rank (``admin``, ``superadmin``) when the server gave one; None for
+    a plain member or when not said."""
 
 
 @final
@@ -369,6 +406,20 @@ class InviteLinkChanged(Value):
 
 
 @final
+class MembershipRequestsCreated(Value):
+    """People asked to join the group (what admins see when membership approval is on)."""
+
+    kind: Literal["membership_requests_created"] = "membership_requests_created"
+    requests: tuple[GroupParticipant, ...] = ()
+    """Who asked (the ``<requested_user>`` or ``<participant>`` children); when the server
+    lists nobody, the requester is the update's `actor`."""
+    request_method: str | None = None
+    """How they asked, e.g. ``invite_link``, ``non_admin_add`` or ``linked_group_join``."""
+    parent_group_jid: Jid | None = None
+    """The community the request came through, when it did."""
+
+
+@final
 class OtherGroupChange(Value):
     """A group change the catalogue does not model yet, kept as its raw node."""
 
@@ -385,6 +436,7 @@ GroupChange = Annotated[
     | DescriptionChanged
     | SettingChanged
     | InviteLinkChanged
+    | MembershipRequestsCreated
     | OtherGroupChange,
     Field(discriminator="kind"),
 ]
@@ -503,6 +555,36 @@ class KeyIndexInfo(Value):
     """Unix seconds of the list."""
     signed_bytes: Blob | None = None
     """The signed ``ADVSignedKeyIndexList`` bytes, when given."""
+
+
+@final
+class BlocklistChange(Value):
+    """One contact blocked or unblocked."""
+
+    jid: Jid
+    """The contact."""
+    action: BlocklistAction
+    """Whether they were blocked or unblocked."""
+
+
+@final
+class NewsletterLiveUpdateReaction(Value):
+    """The count of one reaction on a newsletter message."""
+
+    code: str
+    """The reaction (an emoji)."""
+    count: int
+    """How many people reacted with it."""
+
+
+@final
+class NewsletterLiveUpdateMessage(Value):
+    """The live counts of one newsletter message."""
+
+    server_id: int
+    """The message's server id in the newsletter."""
+    reactions: tuple[NewsletterLiveUpdateReaction, ...] = ()
+    """Its reaction counts."""
 
 
 @final

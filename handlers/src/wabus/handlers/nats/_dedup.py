@@ -52,6 +52,9 @@ IDENTIFIED_KINDS: Final[frozenset[str]] = frozenset(
         "delete_chat_update",
         "business_status_update",
         "disappearing_mode_changed",
+        "contact_updated",
+        "contact_number_changed",
+        "contact_sync_requested",
         # A call's stanza id and timestamp.
         "incoming_call",
         # A history-sync blob, or a raw stanza (with its id attribute).
