@@ -26,6 +26,8 @@ from wabus.core.events import (
     DescriptionChanged,
     DeviceListUpdate,
     DeviceListUpdateType,
+    DirtyNotice,
+    DirtyType,
     DisappearingModeChanged,
     EditAttribute,
     GroupInfoUpdate,
@@ -187,7 +189,7 @@ def test_message_from_our_other_device() -> None:
     assert source.chat == ALICE
     assert source.recipient == ALICE
     assert source.sender == ME.with_device(2)
-    assert source.sender_alt == ME_LID.with_device(7)
+    assert source.sender_alt == ME_LID.with_device(2)  # the sender's device, not ours
 
 
 def test_broadcast_and_status_messages() -> None:
@@ -529,7 +531,9 @@ def test_disappearing_mode() -> None:
     assert event == DisappearingModeChanged(jid=ALICE, duration=86400, setting_timestamp=T_DATE)
 
 
-@pytest.mark.parametrize("kind", ["newsletter", "mediaretry", "privacy_token", "something_new"])
+@pytest.mark.parametrize(
+    "kind", ["newsletter", "mediaretry", "privacy_token", "server_sync", "something_new"]
+)
 def test_other_notifications_stay_raw(kind: str) -> None:
     node = _notification(kind, Node("whatever"))
     event = one(node)
@@ -565,7 +569,8 @@ def test_ib_children() -> None:
         r,
     )
     assert events == [
-        OfflineSyncPreview(total=30, app_data_changes=1, messages=20, notifications=5, receipts=4)
+        OfflineSyncPreview(total=30, app_data_changes=1, messages=20, notifications=5, receipts=4),
+        DirtyNotice(dirty_type=DirtyType.ACCOUNT_SYNC, timestamp=T_DATE),
     ]
     assert r.edge_routing_info == b"\x08\x02"
     assert route(Node("ib", None, [Node("offline", {"count": "30"})]), r) == [

@@ -1,6 +1,7 @@
 """The router against hostile stanzas: whatever a peer sends, `route` returns events.
 
-The stanzas are the simulator's scenario (one of every kind the router models) with their
+The stanzas are the simulator's scenario (one of every kind the router models) and the real
+shapes of `tests.protocol.stanza_shapes` (the router's gaps of issue 11 §3), with their
 attributes, children and bodies mutated by Hypothesis: values out of range, negative, not
 numbers, not JIDs, huge; children dropped or repeated; bodies flipped. A fuzz case fails when
 `route` raises, and also when a `MalformedStanza` reports an error that is not a `ValueError`
@@ -18,6 +19,7 @@ import structlog
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.protocol.stanza_shapes import SHAPES
 from tests.protocol.strategies import hostile
 from wabus.core import Jid, Node, Server
 from wabus.core.events import BaseEvent, HistorySync, MalformedStanza, Message, Presence
@@ -28,7 +30,7 @@ from wabus.simulator._scenario import live_stanzas, offline_stanzas
 
 ME = Jid("15550000001", Server.USER).with_device(11)
 ME_LID = Jid("100000000000001", Server.LID).with_device(11)
-SCENARIO = tuple(offline_stanzas(ME) + live_stanzas(ME))
+SCENARIO = tuple(offline_stanzas(ME) + live_stanzas(ME)) + SHAPES
 # The error types a malformed stanza may report: each is a ValueError.
 EXPECTED_ERRORS = {"NodeAttributeError", "NodeError", "InvalidJid", "ValidationError"}
 

@@ -12,7 +12,8 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   (`ProtocolError`); `session_end` says what a failure or stream error means (`Outcome`).
 - Routing: `Router` turns stanzas into events (`malformed_stanza` is what it makes of one
   whose handling fails); `Decryptor`, `HistoryDownloader`,
-  `PairingVerifier` and `PairingKeys` are what it can be given.
+  `PairingVerifier` and `PairingKeys` are what it can be given. Requests a stanza calls
+  for: `clean_dirty_bits` (the answer to a `DirtyNotice`).
 - History sync: `decrypt_history_blob`, `inflate_history`, `peek_history_notification`,
   `history_sync_event`.
 - Media: `MediaType` (each kind's keys and ``mms-type``), `encrypt_media`, `decrypt_media`
@@ -146,6 +147,7 @@ from wabus.protocol._pairing import (
     sign_device_identity,
     verify_device_signature,
 )
+from wabus.protocol._requests import DIRTY_XMLNS, clean_dirty_bits
 from wabus.protocol._router import (
     COMPANION_PLATFORM,
     QR_URL_PREFIX,
@@ -242,6 +244,7 @@ __all__ = [
     "CONNECTION_HEADER",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_INFLATED",
+    "DIRTY_XMLNS",
     "EDGE_ROUTING_PREFIX",
     "FLAG_COMPRESSED",
     "HISTORY_KEYS_INFO",
@@ -366,6 +369,7 @@ __all__ = [
     "WireError",
     "bundle_from_node",
     "classify",
+    "clean_dirty_bits",
     "create_sender_key",
     "decode_node",
     "decrypt_history_blob",

@@ -47,6 +47,7 @@ from wabus.core.events import (
     PairingQrCode,
     PairSuccess,
     PushNameUpdate,
+    QrScannedWithoutMultidevice,
     SelfPushNameUpdated,
     UnavailableType,
     UndecryptableMessage,
@@ -159,7 +160,13 @@ _NOTIFICATIONS: Final[dict[str, _Parser]] = {
     "business": stanzas.business_notification,
     "encrypt": stanzas.encrypt_notification,
     "disappearing_mode": stanzas.disappearing_notification,
+    "contacts": stanzas.contacts_notification,
+    "newsletter": stanzas.newsletter_notification,
 }
+# Not in the table, so kept as the raw `Notification`: types that neither the catalogue nor
+# whatsapp-rust has a kind for, and that a client acts on itself (privacy_token: trusted-contact
+# tokens to store; server_sync: app-state collections to fetch; mediaretry: an encrypted
+# media-retry answer; link_code_companion_reg: a pairing-code step).
 
 # Stanzas that are bookkeeping for the connection, never events.
 _SILENT: Final = frozenset({"ack", "xmlstreamstart"})
@@ -364,14 +371,22 @@ class Router:
         return parser(node, self.context)
 
     def _account_sync(self, node: Node) -> list[BaseEvent]:
+        """Our own account changed on another device: push name, block list, default
+        disappearing timer (``devices`` and ``privacy`` children are the client's business)."""
+        events: list[BaseEvent] = []
+        for child in node.nodes:
+            if child.tag == "blocklist":
+                events.append(stanzas.blocklist_update(child, node))
+            elif child.tag == "disappearing_mode":
+                events.append(stanzas.own_disappearing_mode(child, node, self.context))
         name = node.opt_attr("pushname")
-        child = node.child("pushname")
-        if name is None and child is not None:
-            name = child.opt_attr("name") or child.text
-        if not name or name == self.push_name:
-            return []
-        old, self.push_name = self.push_name, name
-        return [SelfPushNameUpdated(from_server=True, old_name=old, new_name=name)]
+        named = node.child("pushname")
+        if name is None and named is not None:
+            name = named.opt_attr("name") or named.text
+        if name and name != self.push_name:
+            old, self.push_name = self.push_name, name
+            events.append(SelfPushNameUpdated(from_server=True, old_name=old, new_name=name))
+        return events
 
     def _session_end(self, node: Node) -> list[BaseEvent]:
         return list(session_end(node).events)
@@ -387,6 +402,10 @@ class Router:
                 if not self._offline_done:
                     self._offline_done = True
                     events.append(stanzas.offline_completed(child))
+            elif child.tag == "downgrade_webclient":
+                events.append(QrScannedWithoutMultidevice())
+            elif child.tag == "dirty":
+                events.append(stanzas.dirty(child))
             elif child.tag == "edge_routing":
                 info = child.child("routing_info")
                 if info is not None and info.bytes_content:

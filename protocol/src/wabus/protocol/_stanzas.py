@@ -18,6 +18,9 @@ from wabus.core import Jid, Node, NodeError, Server
 from wabus.core.events import (
     AddressingMode,
     BaseEvent,
+    BlocklistAction,
+    BlocklistChange,
+    BlocklistUpdate,
     BusinessStatusUpdate,
     BusinessSubscription,
     BusinessUpdateType,
@@ -32,10 +35,15 @@ from wabus.core.events import (
     ChatPresence,
     ChatPresenceMedia,
     ChatPresenceState,
+    ContactNumberChanged,
+    ContactSyncRequested,
+    ContactUpdated,
     DescriptionChanged,
     DeviceInfo,
     DeviceListUpdate,
     DeviceListUpdateType,
+    DirtyNotice,
+    DirtyType,
     DisappearingModeChanged,
     EditAttribute,
     GroupChange,
@@ -47,13 +55,19 @@ from wabus.core.events import (
     InviteLinkChanged,
     JoinedGroup,
     KeyIndexInfo,
+    MembershipRequestsCreated,
     MessageInfo,
     MessageSource,
+    NewsletterLiveUpdate,
+    NewsletterLiveUpdateMessage,
+    NewsletterLiveUpdateReaction,
+    Notification,
     OfflineSyncCompleted,
     OfflineSyncPreview,
     OtherGroupChange,
     ParticipantAction,
     ParticipantsChanged,
+    ParticipantType,
     PictureUpdate,
     Presence,
     Receipt,
@@ -93,8 +107,12 @@ class Context:
         )
 
     def own_alternate(self, jid: Jid) -> Jid | None:
-        """Our other identity: the LID for a phone-number JID, and the other way round."""
-        return self.own_lid if jid.server is Server.USER else self.own_pn
+        """Our other identity for the same device as `jid`: our LID for a phone-number JID,
+        and the other way round (None until we know it)."""
+        alternate = self.own_lid if jid.server is Server.USER else self.own_pn
+        if alternate is None:
+            return None
+        return alternate.to_non_ad().with_device(jid.device)
 
 
 def timestamp(node: Node, key: str = "t") -> datetime | None:
@@ -325,6 +343,7 @@ _PARTICIPANT_ACTIONS: Final = {
     "promote": ParticipantAction.PROMOTE,
     "demote": ParticipantAction.DEMOTE,
     "modify": ParticipantAction.MODIFY,
+    "leave": ParticipantAction.LEAVE,
 }
 _SWITCHES: Final = {
     "announcement": (GroupSetting.ANNOUNCE, True),
@@ -337,20 +356,47 @@ _SWITCHES: Final = {
 }
 
 
-def _participants(action: Node) -> tuple[GroupParticipant, ...]:
-    return tuple(
-        GroupParticipant(jid=p.jid("jid"), phone_number=p.opt_jid("phone_number"))
-        for p in action.children("participant")
+def _participant(p: Node) -> GroupParticipant:
+    rank = p.opt_attr("type")
+    return GroupParticipant(
+        jid=p.jid("jid"),
+        phone_number=p.opt_jid("phone_number"),
+        type=ParticipantType(rank) if rank else None,
     )
 
 
-def _group_change(action: Node) -> GroupChange:
+def _participants(action: Node, tag: str = "participant") -> tuple[GroupParticipant, ...]:
+    return tuple(_participant(p) for p in action.children(tag))
+
+
+def _is_actor(participants: tuple[GroupParticipant, ...], actors: tuple[Jid | None, ...]) -> bool:
+    """Whether the one participant named is the one who made the change (Baileys' rule for
+    telling a leave from a removal)."""
+    if len(participants) != 1:
+        return False
+    known = {a.to_non_ad() for a in actors if a is not None}
+    p = participants[0]
+    return p.jid.to_non_ad() in known or (
+        p.phone_number is not None and p.phone_number.to_non_ad() in known
+    )
+
+
+def _group_change(action: Node, actors: tuple[Jid | None, ...]) -> GroupChange:
     tag = action.tag
     if tag in _PARTICIPANT_ACTIONS:
+        participants = _participants(action)
+        kind = _PARTICIPANT_ACTIONS[tag]
+        if kind is ParticipantAction.REMOVE and _is_actor(participants, actors):
+            kind = ParticipantAction.LEAVE
         return ParticipantsChanged(
-            action=_PARTICIPANT_ACTIONS[tag],
-            participants=_participants(action),
-            reason=action.opt_attr("reason"),
+            action=kind, participants=participants, reason=action.opt_attr("reason")
+        )
+    if tag == "created_membership_requests":
+        return MembershipRequestsCreated(
+            # whatsapp-rust reads <requested_user>, Baileys <participant>: take either
+            requests=_participants(action, "requested_user") + _participants(action),
+            request_method=action.opt_attr("request_method"),
+            parent_group_jid=action.opt_jid("parent_group_jid"),
         )
     if tag == "subject":
         return SubjectChanged(
@@ -424,7 +470,7 @@ def group_notification(node: Node, ctx: Context) -> list[BaseEvent]:
                 )
             )
             continue
-        change = _group_change(action)
+        change = _group_change(action, (actor, actor_pn))
         events.append(
             GroupInfoUpdate(
                 jid=group,
@@ -506,7 +552,8 @@ def devices_notification(node: Node, ctx: Context) -> list[BaseEvent]:
             update_type=DeviceListUpdateType(kind),
             devices=devices,
             key_index=key_index,
-            contact_hash=change.opt_attr("hash"),
+            contact_hash=change.opt_attr("hash"),  # on <update>
+            device_hash=change.opt_attr("device_hash"),  # on <add> and <remove>
         )
     ]
 
@@ -574,7 +621,91 @@ def disappearing_notification(node: Node, ctx: Context) -> list[BaseEvent]:
     ]
 
 
+def contacts_notification(node: Node, ctx: Context) -> list[BaseEvent]:
+    """``contacts``: a contact's profile changed (``update``), their number changed
+    (``modify``), or the server asks for a contact sync (``sync``). What no kind models (an
+    ``update`` with only a hash, ``add``, ``remove``) stays the raw notification."""
+    child = node.nodes[0] if node.nodes else None
+    when = _time(node, ctx)
+    if child is not None and child.tag == "update" and child.has_attr("jid"):
+        return [ContactUpdated(jid=child.jid("jid"), timestamp=when)]
+    if child is not None and child.tag == "modify":
+        return [
+            ContactNumberChanged(
+                old_jid=child.jid("old"),
+                new_jid=child.jid("new"),
+                old_lid=child.opt_jid("old_lid"),
+                new_lid=child.opt_jid("new_lid"),
+                timestamp=when,
+            )
+        ]
+    if child is not None and child.tag == "sync":
+        return [ContactSyncRequested(after=timestamp(child, "after"), timestamp=when)]
+    return [Notification(raw=node)]
+
+
+def _live_message(message: Node) -> NewsletterLiveUpdateMessage:
+    reactions = message.child("reactions")
+    return NewsletterLiveUpdateMessage(
+        server_id=message.int_attr("server_id", minimum=0),
+        reactions=tuple(
+            NewsletterLiveUpdateReaction(code=r.attr("code"), count=r.int_attr("count", minimum=0))
+            for r in (reactions.children("reaction") if reactions is not None else ())
+        ),
+    )
+
+
+def newsletter_notification(node: Node, ctx: Context) -> list[BaseEvent]:
+    """``newsletter``: `NewsletterLiveUpdate` for live reaction counts (if there are any),
+    then the raw notification, which keeps what the catalogue does not model (reaction,
+    view, participant and settings notices), as whatsapp-rust does."""
+    events: list[BaseEvent] = []
+    live = node.child("live_updates")
+    if live is not None:
+        # whatsapp-rust reads live_updates/messages/message, whatsmeow live_updates/message.
+        listed = [m for group in live.children("messages") for m in group.children("message")]
+        messages = tuple(_live_message(m) for m in listed + live.children("message"))
+        if messages:
+            events.append(NewsletterLiveUpdate(newsletter_jid=node.jid("from"), messages=messages))
+    events.append(Notification(raw=node))
+    return events
+
+
+def blocklist_update(child: Node, node: Node) -> BlocklistUpdate:
+    """``account_sync`` > ``<blocklist>``: who we blocked or unblocked (on any device)."""
+    return BlocklistUpdate(
+        changes=tuple(
+            BlocklistChange(jid=item.jid("jid"), action=BlocklistAction(item.attr("action")))
+            for item in child.children("item")
+        ),
+        action=child.opt_attr("action") or None,
+        dhash=child.opt_attr("dhash") or None,
+        prev_dhash=child.opt_attr("prev_dhash") or None,
+        timestamp=timestamp(node),
+    )
+
+
+def own_disappearing_mode(child: Node, node: Node, ctx: Context) -> DisappearingModeChanged:
+    """``account_sync`` > ``<disappearing_mode>``: our own default timer for new chats."""
+    origin = node.opt_jid("from")
+    own = origin if ctx.is_own(origin) else ctx.own_pn or ctx.own_lid or origin
+    if own is None:
+        raise NodeError("<notification type=account_sync> from nobody we know")
+    return DisappearingModeChanged(
+        jid=own.to_non_ad(),
+        duration=child.int_attr("duration", minimum=0),
+        setting_timestamp=_time(child, ctx),
+    )
+
+
 # ib ----------------------------------------------------------------------------------------
+
+
+def dirty(child: Node) -> DirtyNotice:
+    """``<ib><dirty type=… timestamp=…/>``."""
+    return DirtyNotice(
+        dirty_type=DirtyType(child.attr("type")), timestamp=child.opt_time_attr("timestamp")
+    )
 
 
 def offline_preview(child: Node) -> OfflineSyncPreview:
