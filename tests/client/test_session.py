@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.protocol import stanza_shapes as shapes
 from wabus.client import Client, MemoryStore, NotConnected, RequestTimeout, SqliteStore, Store
 from wabus.core import BaseEvent, Bot, EventHandler, Jid, Node, Server
 from wabus.core.events import (
@@ -18,6 +19,7 @@ from wabus.core.events import (
     ClientOutdated,
     Connected,
     ConnectFailure,
+    DirtyNotice,
     Disconnected,
     IncomingCall,
     KeepAliveRestored,
@@ -28,6 +30,7 @@ from wabus.core.events import (
     PairError,
     PairingQrCode,
     PairSuccess,
+    QrScannedWithoutMultidevice,
     StreamError,
     StreamReplaced,
     TemporaryBan,
@@ -44,7 +47,6 @@ ALICE = Jid("15550000002", Server.USER)
 # Kinds no session can produce yet: they come from API calls or app-state sync.
 NOT_FROM_A_SESSION = {
     "pairing_code",
-    "qr_scanned_without_multidevice",
     "pin_update",
     "mute_update",
     "archive_update",
@@ -131,6 +133,18 @@ async def test_every_event_kind_reaches_a_handler() -> None:
             await events.wait_for(Connected)
             await sim.wait_connected()
             await sim.run_scenario()
+            # What the scenario does not send: the stanzas of the router's gaps (issue 11).
+            for node in (
+                shapes.BLOCKLIST,
+                shapes.CONTACT_UPDATE,
+                shapes.CONTACT_MODIFY,
+                shapes.CONTACT_SYNC,
+                shapes.NEWSLETTER_LIVE,
+                shapes.DIRTY,
+                shapes.DOWNGRADE_WEBCLIENT,
+            ):
+                await sim.send_node(node)
+            await events.wait_for(QrScannedWithoutMultidevice)
 
             start = len(events)
             await sim.send_stream_error("500")
@@ -174,6 +188,22 @@ async def test_every_event_kind_reaches_a_handler() -> None:
     assert seen == expected_kinds, (sorted(expected_kinds - seen), sorted(seen - expected_kinds))
     assert store.load() is not None
     assert store.load().paired is False  # type: ignore[union-attr]  # logged out: a new device
+
+
+async def test_a_dirty_notice_is_answered_with_a_clean_request() -> None:
+    async with Simulator() as sim, live(sim, make_client(sim)) as (_, events):
+        await events.wait_for(Connected)
+        await sim.wait_connected()
+        start = sim.sent_count
+        await sim.send_node(shapes.DIRTY)
+        notice = await events.wait_for(DirtyNotice)
+        clean = await sim.expect_sent(
+            lambda n: n.tag == "iq" and n.opt_attr("xmlns") == "urn:xmpp:whatsapp:dirty",
+            start=start,
+        )
+    assert isinstance(notice, DirtyNotice)
+    assert clean.attr("type") == "set"
+    assert clean.nodes == (Node("clean", {"type": "account_sync", "timestamp": shapes.T}),)
 
 
 async def test_reconnects_after_a_drop_without_pairing_again() -> None:

@@ -94,6 +94,7 @@ from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server
 from wabus.core.events import (
     Connected,
     DeviceListUpdate,
+    DirtyNotice,
     Disconnected,
     GroupInfoUpdate,
     IdentityChange,
@@ -128,6 +129,7 @@ from wabus.protocol import (
     StanzaReceived,
     TrustedRoot,
     WireError,
+    clean_dirty_bits,
     history_sync_event,
     login_payload,
     malformed_stanza,
@@ -183,6 +185,7 @@ _SPECIAL: Final = frozenset(
         Receipt,
         DeviceListUpdate,
         GroupInfoUpdate,
+        DirtyNotice,
     }
 )
 
@@ -774,6 +777,8 @@ class Client:
                 await anyio.to_thread.run_sync(self._store.save, self._state)
             elif isinstance(event, Connected):
                 tasks.start_soon(self._prekeys, session, None)
+            elif isinstance(event, DirtyNotice):
+                tasks.start_soon(self._clean_dirty, session, event)
             elif (notification := self._history_by_reference(event)) is not None:
                 assert isinstance(event, Message)
                 later = _Later(event, receipt=self._history_receipt(event))
@@ -877,6 +882,17 @@ class Client:
             await e2e.ensure_prekeys(self.request, server_count=server_count)
         except (ClientError, WireError, ConnectionClosed) as err:
             _log.warning("could not upload prekeys", error=str(err))
+
+    async def _clean_dirty(self, session: _Session, notice: DirtyNotice) -> None:
+        """Tell the server the state a `DirtyNotice` named is clean, as whatsapp-rust does for
+        every type. The client keeps no copy of that state to refetch: handlers that do (a
+        group list, the block list) refetch on the notice itself."""
+        if self._session is not session:
+            return
+        try:
+            await self.request(clean_dirty_bits(notice))
+        except (ClientError, WireError, ConnectionClosed) as err:
+            _log.info("could not clean dirty bits", type=str(notice.dirty_type), error=str(err))
 
     async def _resend(self, session: _Session, receipt: Node) -> None:
         e2e, state = self._e2e, self._state
