@@ -411,3 +411,119 @@ def test_a_pairing_code_with_an_absurd_timeout_still_projects(days: int) -> None
     assert not errors
     [code] = [e for e in emitted if e.name == "auth.pairing-code"]
     assert isinstance(code.args[0]["expiresAt"], int)
+
+
+# The kinds the router's gaps added (issue 11 §3) -----------------------------------------------
+
+LID_A = Jid("100000000000002", Server.LID)
+LID_B = Jid("100000000000003", Server.LID)
+
+
+async def test_leaves_admin_ranks_and_join_requests() -> None:
+    left = ev.GroupInfoUpdate(
+        jid=s.GROUP,
+        actor=s.BOB,
+        timestamp=s.at(80),
+        change=ev.ParticipantsChanged(
+            action=ev.ParticipantAction.LEAVE, participants=(ev.GroupParticipant(jid=s.BOB),)
+        ),
+    )
+    promoted = ev.GroupInfoUpdate(
+        jid=s.GROUP,
+        actor=s.BOB,
+        timestamp=s.at(81),
+        change=ev.ParticipantsChanged(
+            action=ev.ParticipantAction.PROMOTE,
+            participants=(
+                ev.GroupParticipant(jid=LID_A, phone_number=s.ALICE, type=ev.ParticipantType.ADMIN),
+            ),
+        ),
+    )
+    requested = ev.GroupInfoUpdate(
+        jid=s.GROUP,
+        actor=LID_A,
+        actor_pn=s.ALICE,
+        timestamp=s.at(82),
+        change=ev.MembershipRequestsCreated(
+            requests=(ev.GroupParticipant(jid=LID_A, phone_number=s.ALICE),),
+            request_method="invite_link",
+        ),
+    )
+    out = await record(BaileysDialect(), [s.PAIRED, left, promoted, requested])
+    stubs = _messages(out)
+    assert [m["messageStubType"] for m in stubs] == [
+        StubType.GROUP_PARTICIPANT_LEAVE,
+        StubType.GROUP_PARTICIPANT_PROMOTE,
+        StubType.GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD,
+    ]
+    assert json.loads(stubs[1]["messageStubParameters"][0]) == {
+        "id": "100000000000002@lid",
+        "phoneNumber": ALICE,
+        "admin": "admin",
+    }
+    assert stubs[2]["messageStubParameters"] == [
+        '{"lid":"100000000000002@lid","pn":"15550000002@s.whatsapp.net"}',
+        "created",
+        "invite_link",
+    ]
+    [leave, promote] = [args[0] for args in named(out, "group-participants.update")]
+    assert leave["action"] == "remove"  # as Baileys reports a leave
+    assert promote["participants"][0]["admin"] == "admin"
+    assert [args[0] for args in named(out, "group.join-request")] == [
+        {
+            "id": GROUP,
+            "author": "100000000000002@lid",
+            "authorPn": ALICE,
+            "participant": "100000000000002@lid",
+            "participantPn": ALICE,
+            "action": "created",
+            "method": "invite_link",
+        }
+    ]
+
+
+async def test_blocklist_newsletter_and_number_changes() -> None:
+    newsletter = Jid("120363000000000009", Server.NEWSLETTER)
+    events: list[BaseEvent] = [
+        s.PAIRED,
+        ev.BlocklistUpdate(
+            changes=(
+                ev.BlocklistChange(jid=s.ALICE, action=ev.BlocklistAction.BLOCK),
+                ev.BlocklistChange(jid=s.BOB, action=ev.BlocklistAction.UNBLOCK),
+            ),
+            dhash="d",
+        ),
+        ev.BlocklistUpdate(action="modify"),
+        ev.NewsletterLiveUpdate(
+            newsletter_jid=newsletter,
+            messages=(
+                ev.NewsletterLiveUpdateMessage(
+                    server_id=123,
+                    reactions=(
+                        ev.NewsletterLiveUpdateReaction(code="👍", count=3),
+                        ev.NewsletterLiveUpdateReaction(code="❤", count=1),
+                    ),
+                ),
+            ),
+        ),
+        ev.ContactNumberChanged(
+            old_jid=s.ALICE, new_jid=s.CAROL, old_lid=LID_A, new_lid=LID_B, timestamp=s.at(90)
+        ),
+    ]
+    out = await record(BaileysDialect(), events)
+    assert [args[0] for args in named(out, "blocklist.update")] == [
+        {"blocklist": [ALICE], "type": "add"},
+        {"blocklist": [BOB], "type": "remove"},
+    ]
+    assert [args[0] for args in named(out, "newsletter.reaction")] == [
+        {"id": str(newsletter), "server_id": "123", "reaction": {"code": "👍", "count": 3}},
+        {"id": str(newsletter), "server_id": "123", "reaction": {"code": "❤", "count": 1}},
+    ]
+    assert [args[0] for args in named(out, "lid-mapping.update")] == [
+        {"pn": ALICE, "lid": "100000000000002@lid"},
+        {"pn": "15550000004@s.whatsapp.net", "lid": "100000000000003@lid"},
+    ]
+    spec = BaileysDialect.events
+    assert spec["blocklist.update"].unmapped is None
+    assert spec["newsletter.reaction"].unmapped is None
+    assert spec["group.join-request"].unmapped is None

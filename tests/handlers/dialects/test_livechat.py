@@ -409,3 +409,21 @@ async def test_one_disconnected_per_end_of_a_connection() -> None:
     assert of(out, after_error) == ["connection_lost"]  # the legacy name still says it dropped
     assert of(out, after_logout) == ["connection_lost"]
     assert [p.core for (p,) in named(out, "connection_restored")] == [s.RECONNECTED, s.CONNECTED]
+
+
+async def test_a_leave_removes_the_user_and_our_own_leave_deactivates_the_chat() -> None:
+    def leave(who: Jid) -> ev.GroupInfoUpdate:
+        return ev.GroupInfoUpdate(
+            jid=s.GROUP,
+            actor=who,
+            timestamp=s.at(80),
+            change=ev.ParticipantsChanged(
+                action=ev.ParticipantAction.LEAVE, participants=(ev.GroupParticipant(jid=who),)
+            ),
+        )
+
+    me = Jid("15550000001", Server.USER)
+    out = await record(LiveChatDialect(), [s.PAIRED, s.CONNECTED, leave(s.BOB), leave(me)])
+    removed = [args[0] for args in named(out, "user_removed_from_chat")]
+    assert [r["chatId"] for r in removed] == [GROUP, GROUP]
+    assert [args[0]["chatId"] for args in named(out, "chat_deactivated")] == [GROUP]

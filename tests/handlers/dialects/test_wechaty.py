@@ -385,3 +385,24 @@ async def test_start_and_stop_do_nothing_awaited_or_not() -> None:
     wechaty.start()  # the TypeScript habit: no "never awaited" warning (warnings are errors)
     await wechaty.stop()
     wechaty.stop()
+
+
+async def test_leaves_and_contact_notices() -> None:
+    left = ev.GroupInfoUpdate(
+        jid=s.GROUP,
+        actor=s.BOB,
+        timestamp=s.at(80),
+        change=ev.ParticipantsChanged(
+            action=ev.ParticipantAction.LEAVE, participants=(ev.GroupParticipant(jid=s.BOB),)
+        ),
+    )
+    updated = ev.ContactUpdated(jid=s.ALICE, timestamp=s.at(81))
+    renumbered = ev.ContactNumberChanged(old_jid=s.ALICE, new_jid=s.CAROL, timestamp=s.at(82))
+    out = await record(WechatyDialect(), [s.PAIRED, s.CONNECTED, left, updated, renumbered])
+    [(room, leavers, remover, _)] = named(out, "room-leave")
+    assert room.id == GROUP
+    assert [c.id for c in leavers] == [BOB] and remover.id == BOB
+    dirty = [(p.payload_type, p.payload_id) for (p,) in named(out, "dirty")]
+    assert (DirtyType.Contact, ALICE) in dirty
+    assert (DirtyType.Contact, CAROL) in dirty
+    assert dirty.count((DirtyType.RoomMember, GROUP)) == 1

@@ -52,7 +52,16 @@ Mapping (dialects.md §B.3; "state" is what the adapter remembers):
 - ``messaging-history.set``, ``messaging-history.status``, ``contacts.upsert`` and
   ``lid-mapping.update``: `HistorySync` (these parse the history blob, and only run when
   someone listens to them; ``messaging-history.status`` fires for the first initial-bootstrap
-  chunk and for a recent chunk at 100 %, and never as ``paused``, which needs a timer).
+  chunk and for a recent chunk at 100 %, and never as ``paused``, which needs a timer);
+  ``lid-mapping.update`` also from `ContactNumberChanged` (old and new number, with LIDs).
+- Group stubs and updates include leaves (`ParticipantAction.LEAVE`: a ``GROUP_PARTICIPANT_LEAVE``
+  stub, and ``action: 'remove'`` in ``group-participants.update``, as Baileys reports it),
+  participants' ``admin`` rank, and join requests (`MembershipRequestsCreated`: a
+  ``GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD`` stub and ``group.join-request``
+  with ``action: 'created'``).
+- ``blocklist.update``: `BlocklistUpdate`, one ``{blocklist: [jid], type: 'add'|'remove'}``
+  per contact, as Baileys emits them; ``newsletter.reaction``: `NewsletterLiveUpdate`, one
+  ``{id, server_id, reaction: {code, count}}`` per reaction count.
 
 Differences from Baileys, on purpose: events are not buffered during the offline sync and
 merged into batches (every array holds one item, delivered at once); stub messages of group
@@ -61,9 +70,9 @@ id); ``creds.update`` carries only what the core's events say (the core owns its
 credential store, so there is nothing to save).
 
 Never fire (no core event yet, documented in `BaileysDialect.events`): ``messages.delete``,
-``messages.media-update``, ``group.join-request``, ``group.member-tag.update``, the
-``blocklist.*``, ``labels.*`` and ``newsletter*`` events, ``message-capping.update``,
-``chats.lock`` and ``settings.update``.
+``messages.media-update``, ``group.member-tag.update``, ``blocklist.set``, the ``labels.*``
+events, ``newsletter.view`` and the other ``newsletter-*`` events,
+``message-capping.update``, ``chats.lock`` and ``settings.update``.
 """
 
 from __future__ import annotations
@@ -160,6 +169,7 @@ class StubType(IntEnum):
     GROUP_PARTICIPANT_CHANGE_NUMBER = 33
     GROUP_DELETE = 43
     GROUP_MEMBERSHIP_JOIN_APPROVAL_MODE = 145
+    GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD = 172
 
 
 _REVOKE: Final = 0  # ProtocolMessage.Type
@@ -632,6 +642,7 @@ _PARTICIPANT_STUBS: Final = {
     ParticipantAction.PROMOTE: StubType.GROUP_PARTICIPANT_PROMOTE,
     ParticipantAction.DEMOTE: StubType.GROUP_PARTICIPANT_DEMOTE,
     ParticipantAction.MODIFY: StubType.GROUP_PARTICIPANT_CHANGE_NUMBER,
+    ParticipantAction.LEAVE: StubType.GROUP_PARTICIPANT_LEAVE,
 }
 _SWITCH_STUBS: Final = {
     GroupSetting.ANNOUNCE: StubType.GROUP_CHANGE_ANNOUNCE,
@@ -644,7 +655,21 @@ def _participant(p: ev.GroupParticipant) -> dict[str, Any]:
     out: dict[str, Any] = {"id": str(p.jid)}
     if p.phone_number is not None:
         out["phoneNumber"] = str(p.phone_number)
+    if p.type is not None:
+        out["admin"] = str(p.type)  # Baileys' GroupParticipant.admin: 'admin' | 'superadmin'
     return out
+
+
+def _requester(event: ev.GroupInfoUpdate, change: ev.MembershipRequestsCreated) -> dict[str, Any]:
+    """Baileys' ``{lid, pn}`` of a join request: the listed requester, else the actor."""
+    if change.requests:
+        first = change.requests[0]
+        return {"lid": str(first.jid), "pn": _text(first.phone_number)}
+    return {"lid": _text(event.actor), "pn": _text(event.actor_pn)}
+
+
+def _text(jid: Jid | None) -> str | None:
+    return str(jid) if jid is not None else None
 
 
 def _group_stub(state: BaileysState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
@@ -670,6 +695,10 @@ def _group_stub(state: BaileysState, event: ev.GroupInfoUpdate) -> Iterator[Args
         params = ["on" if change.enabled else "off"]
     elif isinstance(change, ev.InviteLinkChanged):
         stub, params = StubType.GROUP_CHANGE_INVITE_LINK, [change.code or ""]
+    elif isinstance(change, ev.MembershipRequestsCreated):
+        stub = StubType.GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD
+        requester = json.dumps(_requester(event, change), separators=(",", ":"))
+        params = [requester, "created", change.request_method or ""]
     elif isinstance(change, ev.OtherGroupChange) and change.tag == "delete":
         stub = StubType.GROUP_DELETE
     if stub is not None:
@@ -692,9 +721,52 @@ def _participants_update(state: BaileysState, event: ev.GroupInfoUpdate) -> Iter
                 id=str(event.jid),
                 **_author(event),
                 participants=[_participant(p) for p in change.participants],
-                action=str(change.action),
+                # Baileys reports a leave as a removal (its LEAVE stub says who left)
+                action="remove" if change.action is ParticipantAction.LEAVE else str(change.action),
             ),
         )
+
+
+def _join_request(state: BaileysState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
+    change = event.change
+    if isinstance(change, ev.MembershipRequestsCreated):
+        requester = _requester(event, change)
+        yield (
+            CoreDict(
+                event,
+                id=str(event.jid),
+                **_author(event),
+                participant=requester["lid"],
+                participantPn=requester["pn"],
+                action="created",
+                method=change.request_method,
+            ),
+        )
+
+
+def _blocklist_update(state: BaileysState, event: ev.BlocklistUpdate) -> Iterator[Args]:
+    for change in event.changes:  # Baileys emits one update per item, in this shape
+        kind = "add" if change.action is ev.BlocklistAction.BLOCK else "remove"
+        yield (CoreDict(event, blocklist=[str(change.jid)], type=kind),)
+
+
+def _newsletter_reactions(state: BaileysState, event: ev.NewsletterLiveUpdate) -> Iterator[Args]:
+    for message in event.messages:
+        for reaction in message.reactions:
+            yield (
+                CoreDict(
+                    event,
+                    id=str(event.newsletter_jid),
+                    server_id=str(message.server_id),
+                    reaction={"code": reaction.code, "count": reaction.count},
+                ),
+            )
+
+
+def _number_lids(state: BaileysState, event: ev.ContactNumberChanged) -> Iterator[Args]:
+    for pn, lid in ((event.old_jid, event.old_lid), (event.new_jid, event.new_lid)):
+        if lid is not None:
+            yield (CoreDict(event, pn=str(pn), lid=str(lid)),)
 
 
 def _group_patch(change: ev.GroupChange) -> dict[str, Any] | None:
@@ -899,21 +971,29 @@ _EVENTS: Final = (
         "{syncType, status, explicit}",
         "History sync progress (complete; never 'paused', which needs a timer).",
     ),
-    _spec("lid-mapping.update", "{pn, lid}", "A phone-number to LID mapping from history."),
+    _spec(
+        "lid-mapping.update",
+        "{pn, lid}",
+        "A phone-number to LID mapping (from history, or a contact's number change).",
+    ),
     _spec("messages.delete", "{keys} | {jid, all}", "Messages deleted for me.", _NO_CORE),
     _spec("messages.media-update", "{key, media?, error?}[]", "Media re-uploads.", _NO_CORE),
     _spec(
         "group.join-request",
-        "{id, author, participant, action, method}",
-        "Requests to join a group.",
-        "the core reports membership requests only as raw group changes",
+        "{id, author, authorPn?, participant, participantPn, action, method}",
+        "Requests to join a group (created ones: the core has no revoked-request change yet).",
     ),
     _spec("group.member-tag.update", "{groupId, participant, label}", "Member labels.", _NO_CORE),
-    _spec("blocklist.set", "{blocklist}", "The block list.", _NO_CORE),
-    _spec("blocklist.update", "{blocklist, type}", "Block list changes.", _NO_CORE),
+    _spec(
+        "blocklist.set",
+        "{blocklist}",
+        "The block list.",
+        "the client does not fetch the block list; blocklist.update carries the changes",
+    ),
+    _spec("blocklist.update", "{blocklist, type}", "Block list changes, one contact each."),
     _spec("labels.edit", "Label", "Label edits (business).", _NO_CORE),
     _spec("labels.association", "{association, type}", "Labels on chats.", _NO_CORE),
-    _spec("newsletter.reaction", "{id, server_id, reaction}", "Channel reactions.", _NO_CORE),
+    _spec("newsletter.reaction", "{id, server_id, reaction}", "Channel reaction counts."),
     _spec("newsletter.view", "{id, server_id, count}", "Channel views.", _NO_CORE),
     _spec("newsletter-participants.update", "{id, author, user, new_role, action}", "", _NO_CORE),
     _spec("newsletter-settings.update", "{id, update}", "Channel settings.", _NO_CORE),
@@ -972,6 +1052,10 @@ _RULES: Final[tuple[Rule, ...]] = (
     rule(ev.GroupInfoUpdate, "messages.upsert", _group_stub),
     rule(ev.GroupInfoUpdate, "group-participants.update", _participants_update),
     rule(ev.GroupInfoUpdate, "groups.update", _groups_update),
+    rule(ev.GroupInfoUpdate, "group.join-request", _join_request),
+    rule(ev.BlocklistUpdate, "blocklist.update", _blocklist_update),
+    rule(ev.NewsletterLiveUpdate, "newsletter.reaction", _newsletter_reactions),
+    rule(ev.ContactNumberChanged, "lid-mapping.update", _number_lids),
     rule(ev.JoinedGroup, "chats.upsert", _joined_chat),
     rule(ev.JoinedGroup, "groups.upsert", _joined_group),
     rule(ev.JoinedGroup, "messages.upsert", _create_stub),

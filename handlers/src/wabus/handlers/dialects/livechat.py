@@ -714,9 +714,13 @@ def _added(state: LiveChatState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
             yield (CoreDict(event, chatId=str(event.jid), user=user, present=True),)
 
 
+_GONE: Final = (ParticipantAction.REMOVE, ParticipantAction.LEAVE)
+"""Participant actions after which they are out of the group (removed, or left)."""
+
+
 def _removed(state: LiveChatState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
     change = event.change
-    if isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.REMOVE:
+    if isinstance(change, ParticipantsChanged) and change.action in _GONE:
         for participant in change.participants:
             user_id = _user(participant.phone_number or participant.jid)
             yield (CoreDict(event, chatId=str(event.jid), userId=user_id),)
@@ -732,7 +736,7 @@ def _closed_chat(state: LiveChatState, event: BaseEvent) -> Jid | None:
             return event.jid
         if (
             isinstance(change, ParticipantsChanged)
-            and change.action is ParticipantAction.REMOVE
+            and change.action in _GONE
             and any(state.is_me(p.jid) or state.is_me(p.phone_number) for p in change.participants)
         ):
             return event.jid

@@ -43,7 +43,8 @@ Mapping (dialects.md §A.4; "state" is what the adapter remembers):
   Unknown, empty text, as Baileys shows an undecryptable message as a stub). ``post``: a
   `Message` in ``status@broadcast`` (a WhatsApp status is Wechaty's "moment").
 - ``room-join``: a participant add, and `JoinedGroup` (unless the add that announced us was
-  just seen); ``room-leave``: a participant removal, or the group's deletion (we leave);
+  just seen); ``room-leave``: a participant removal or leave (the leaver is then the
+  remover), or the group's deletion (we leave);
   ``room-topic``: a subject change, with the previous subject (state: subjects seen, from
   `JoinedGroup` and earlier changes; ``""`` when unknown).
 - ``error``: stream errors, refused logins, bans, an outdated client, pairing failures,
@@ -55,7 +56,8 @@ Mapping (dialects.md §A.4; "state" is what the adapter remembers):
   (state: the connection and its health). The timer is a task, so it runs only inside
   `WechatyDialect.run` (the dialect as a bot's source) or ``async with wechaty.running():``,
   within the bus's run; the core has no periodic event of its own to project.
-- ``dirty`` (puppet level): contact changes → Contact; group changes → Room (and RoomMember when
+- ``dirty`` (puppet level): contact changes (including the server's `ContactUpdated`, and
+  both numbers of a `ContactNumberChanged`) → Contact; group changes → Room (and RoomMember when
   participants changed); stars, edits and revokes → Message. ``room-announce`` (puppet level):
   description changes, with the previous description (state).
 - ``reset`` (puppet level): the stream of a logged-in session restarted, i.e. the `Connected`
@@ -694,7 +696,10 @@ def _room_join_self(state: WechatyState, event: ev.JoinedGroup) -> Iterator[Args
 
 def _room_leave(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
     change = event.change
-    if isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.REMOVE:
+    if isinstance(change, ParticipantsChanged) and change.action in (
+        ParticipantAction.REMOVE,
+        ParticipantAction.LEAVE,
+    ):
         leavers = _contacts(change.participants, event)
         remover = (
             Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
@@ -741,9 +746,14 @@ def _dirty(kind: DirtyType, payload_id: str, event: BaseEvent) -> Args:
 
 def _dirty_contact(
     state: WechatyState,
-    event: ev.PushNameUpdate | ev.UserAboutUpdate | ev.BusinessStatusUpdate,
+    event: ev.PushNameUpdate | ev.UserAboutUpdate | ev.BusinessStatusUpdate | ev.ContactUpdated,
 ) -> Iterator[Args]:
     yield _dirty(DirtyType.Contact, _jid_text(event.jid), event)
+
+
+def _dirty_number(state: WechatyState, event: ev.ContactNumberChanged) -> Iterator[Args]:
+    yield _dirty(DirtyType.Contact, _jid_text(event.old_jid), event)
+    yield _dirty(DirtyType.Contact, _jid_text(event.new_jid), event)
 
 
 def _dirty_picture(state: WechatyState, event: ev.PictureUpdate) -> Iterator[Args]:
@@ -906,6 +916,8 @@ _RULES: Final[tuple[Rule, ...]] = (
     rule(ev.PushNameUpdate, "dirty", _dirty_contact),
     rule(ev.UserAboutUpdate, "dirty", _dirty_contact),
     rule(ev.BusinessStatusUpdate, "dirty", _dirty_contact),
+    rule(ev.ContactUpdated, "dirty", _dirty_contact),
+    rule(ev.ContactNumberChanged, "dirty", _dirty_number),
     rule(ev.PictureUpdate, "dirty", _dirty_picture),
     rule(ev.StarUpdate, "dirty", _dirty_star),
 )
