@@ -6,7 +6,9 @@ Every stanza is built as a `Node` and encoded with wabus's own encoder, so no by
 by hand. The session covers every event kind the router produces from stanzas (the rest come
 from the live client or from app-state sync): pairing, login, then the simulator's scenario
 (`wabus.simulator`: offline sync, every kind of message, receipt, presence, notification and
-call, one malformed stanza), then the connection-ending failures. The output is deterministic,
+call, one malformed stanza), the stanzas of the router's gaps of issue 11 (block list,
+contacts, newsletter live counts, dirty bits, a phone without multi-device), then the
+connection-ending failures. The output is deterministic,
 and a test checks the committed file against it.
 """
 
@@ -23,12 +25,68 @@ from wabus.simulator import live_stanzas, offline_stanzas
 
 ME = Jid("15550000001", Server.USER)
 ME_LID = Jid("100000000000001", Server.LID)
+ALICE = Jid("15550000002", Server.USER)
+ALICE_LID = Jid("100000000000002", Server.LID)
+CAROL = Jid("15550000004", Server.USER)
+CAROL_LID = Jid("100000000000004", Server.LID)
+NEWSLETTER = Jid("120363000000000009", Server.NEWSLETTER)
 SERVER = Jid("", Server.USER)
 T0 = 1_790_000_000
 
 
 def _t(seconds: int) -> str:
     return str(T0 + seconds)
+
+
+def _notification(kind: str, origin: Jid, n: int, *children: Node) -> Node:
+    return Node(
+        "notification", {"from": origin, "type": kind, "id": f"gap-{n}", "t": _t(90 + n)}, children
+    )
+
+
+def gap_stanzas() -> list[Node]:
+    """One stanza for each kind the router gained in issue 11 §3, in the real shapes."""
+    reactions = Node(
+        "reactions", None, [Node("reaction", {"code": "\N{THUMBS UP SIGN}", "count": "3"})]
+    )
+    live = Node(
+        "live_updates",
+        None,
+        [
+            Node(
+                "messages",
+                {"jid": NEWSLETTER},
+                [Node("message", {"server_id": "101"}, [reactions])],
+            )
+        ],
+    )
+    return [
+        _notification(
+            "account_sync",
+            ME,
+            1,
+            Node("blocklist", {"dhash": "2:dh"}, [Node("item", {"jid": ALICE, "action": "block"})]),
+        ),
+        _notification("contacts", SERVER, 2, Node("update", {"jid": ALICE})),
+        _notification(
+            "contacts",
+            SERVER,
+            3,
+            Node(
+                "modify", {"old": ALICE, "new": CAROL, "old_lid": ALICE_LID, "new_lid": CAROL_LID}
+            ),
+        ),
+        _notification("contacts", SERVER, 4, Node("sync", {"after": _t(0)})),
+        _notification("newsletter", NEWSLETTER, 5, live),
+        Node(
+            "ib",
+            None,
+            [
+                Node("dirty", {"type": "account_sync", "timestamp": _t(96)}),
+                Node("downgrade_webclient"),
+            ],
+        ),
+    ]
 
 
 def stanzas() -> list[Node]:
@@ -64,6 +122,7 @@ def stanzas() -> list[Node]:
         *offline_stanzas(ME.with_device(7)),
         Node("ib", None, [Node("offline", {"count": "3"})]),  # the server ends offline delivery
         *live_stanzas(ME.with_device(7)),
+        *gap_stanzas(),
         Node("failure", {"reason": "500", "message": "internal error"}),
         Node("success", {"t": _t(100)}),
         Node("stream:error", {"code": "500"}, [Node("xml-not-well-formed")]),
