@@ -304,3 +304,62 @@ def test_the_gateway_is_a_plugin() -> None:
     gateway = bot.plugins["gateway"]
     assert isinstance(gateway, EventGateway)
     assert gateway.config.tokens == (TOKEN,) and gateway.config.queue_size == 8
+
+
+async def test_several_arguments_get_an_error_acknowledgement(served: Served) -> None:
+    _, gateway = served
+    client = _Recorder([])
+    await client.connect(gateway.port, transports=["websocket"])
+    for op in ("subscribe", "unsubscribe"):
+        ack = await client.call(op, ("messages.upsert", "presence.update", "groups.update"))
+        assert ack["ok"] is False and ack["op"] == op
+        assert "expected one argument" in ack["error"] and "got 3 arguments" in ack["error"]
+        ack = await client.client.call(op, namespace=NAMESPACE, timeout=5)  # no argument
+        assert ack["ok"] is False and "expected a list of event names" in ack["error"]
+    assert gateway.stats.subscriptions == {}
+    ack = await client.call("subscribe", ["messages.upsert", "presence.update"])
+    assert ack["subscribed"] == ["messages.upsert", "presence.update"]  # still usable
+    await client.client.disconnect()
+
+
+async def test_tokens_are_stripped_whichever_way_they_come() -> None:
+    bus = CoreEventBus()
+    gateway = EventGateway(GatewayConfig(tokens=(f" {TOKEN}\n",), port=0))
+    bus.add_handler(gateway)
+    async with bus, gateway.running():
+        for token in (TOKEN, f"  {TOKEN} "):
+            async with GatewayTestClient(gateway.url, token=token) as client:
+                assert client.sid
+            recorder = _Recorder([])
+            await recorder.connect(gateway.port, token=token, transports=["websocket"])
+            assert recorder.client.connected
+            await recorder.client.disconnect()
+        headers = {"Authorization": f"Bearer  {TOKEN}"}
+        async with GatewayTestClient(gateway.url, headers=headers) as client:
+            assert client.sid
+        assert gateway.stats.refused == 0
+
+
+async def test_a_client_that_never_answers_pings_is_disconnected() -> None:
+    bus = CoreEventBus()
+    config = GatewayConfig(tokens=(TOKEN,), port=0, ping_interval=0.1, ping_timeout=0.1)
+    gateway = EventGateway(config)
+    bus.add_handler(gateway)
+    async with bus, gateway.running():
+        silent = GatewayTestClient(gateway.url, TOKEN)
+        await silent.connect()
+        assert gateway.stats.clients == 1
+        # It never reads again, so it never answers a ping: the gateway lets it go.
+        with anyio.fail_after(600):  # a guard against a hang, not a measure
+            while gateway.stats.clients:
+                await anyio.sleep(0.05)
+        await silent.close()
+
+
+def test_ping_settings_are_validated() -> None:
+    for bad in (0, -1.0, True, "10"):
+        with pytest.raises(GatewayConfigError, match="ping_interval must be a positive"):
+            GatewayConfig(tokens=(TOKEN,), ping_interval=bad)  # type: ignore[arg-type]
+        with pytest.raises(GatewayConfigError, match="ping_timeout must be a positive"):
+            GatewayConfig(tokens=(TOKEN,), ping_timeout=bad)  # type: ignore[arg-type]
+    assert GatewayConfig(tokens=(TOKEN,), ping_interval=300, ping_timeout=300).ping_timeout == 300

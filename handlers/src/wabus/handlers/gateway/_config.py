@@ -72,6 +72,11 @@ class GatewayConfig:
     """The HTTP path of the health endpoint."""
     cors_origins: str | tuple[str, ...] | None = None
     """Origins allowed for browser clients (None: same origin only; ``"*"``: any)."""
+    ping_interval: float = 25.0
+    """Seconds between the engine.io pings the gateway sends each client."""
+    ping_timeout: float = 20.0
+    """Seconds a client has to answer a ping before it is disconnected. A client that reads
+    its events in bursts (a busy process, a loaded machine) answers late: raise both then."""
     shutdown_timeout: float = 2.0
     """Seconds to let connections close when the gateway stops."""
     extra_uvicorn: Mapping[str, Any] = field(default_factory=dict)
@@ -104,6 +109,10 @@ class GatewayConfig:
             problems.append(f"health_path must start with '/', got {self.health_path!r}")
         elif self.health_path.startswith("/socket.io"):
             problems.append("health_path must not be under /socket.io")
+        for name in ("ping_interval", "ping_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                problems.append(f"{name} must be a positive number of seconds, got {value!r}")
         if problems:
             raise GatewayConfigError(problems)
 

@@ -29,10 +29,11 @@ reading keeps its TCP connection until the kernel or the peer gives up: ASGI off
 abort a transport. The gateway holds nothing more for it meanwhile.)
 
 *Control.* Clients authenticate at connect (``auth: {token}``, or an ``Authorization: Bearer``
-header); tokens are compared as SHA-256 digests with `hmac.compare_digest`, against every
-configured token, and a missing or wrong one is refused with a reason. ``subscribe`` and
-``unsubscribe`` take a list of names (or one); an unknown name rejects the whole request
-with an error acknowledgement (and a ``gateway.error`` event, for clients that did not ask
+header); surrounding whitespace is ignored, whichever way a token comes. Tokens are compared
+as SHA-256 digests with `hmac.compare_digest`, against every configured token, and a missing
+or wrong one is refused with a reason. ``subscribe`` and ``unsubscribe`` take one argument, a
+list of names (or one name); an unknown name, or more than one argument, rejects the whole
+request with an error acknowledgement (and a ``gateway.error`` event, for clients that did not ask
 for an acknowledgement). HTTP requests outside socket.io go to a small app that answers the
 health endpoint with the counters of `GatewayStats`.
 """
@@ -204,7 +205,7 @@ class EventGateway(EventHandler):
             config = GatewayConfig(**options)
         self.config: Final = config
         """The configuration (immutable)."""
-        self._digests = tuple(_digest(t) for t in config.tokens)
+        self._digests = tuple(_digest(t.strip()) for t in config.tokens)
         self._dialect = BaileysDialect()
         self._clients: dict[str, _Client] = {}
         self._by_name: dict[str, tuple[_Client, ...]] = {}
@@ -441,6 +442,8 @@ class EventGateway(EventHandler):
             cors_allowed_origins=list(cors) if isinstance(cors, tuple) else cors,
             logger=False,
             engineio_logger=False,
+            ping_interval=self.config.ping_interval,
+            ping_timeout=self.config.ping_timeout,
         )
         namespace = self.config.namespace
         sio.on("connect", self._on_connect, namespace=namespace)
@@ -455,7 +458,7 @@ class EventGateway(EventHandler):
         if isinstance(auth, Mapping):
             token = auth.get("token")
             if isinstance(token, str):
-                return token
+                return token.strip()  # as the header's is, and the environment's
         header = environ.get("HTTP_AUTHORIZATION", "")
         if isinstance(header, str) and header.lower().startswith("bearer "):
             return header[7:].strip()
@@ -580,8 +583,14 @@ class EventGateway(EventHandler):
 
     # Subscriptions ------------------------------------------------------------------------
 
-    def _names(self, data: Any) -> tuple[list[str], dict[str, Any] | None]:
-        """The names a request gives, or an error answer."""
+    def _names(self, data: Any = None, *more: Any) -> tuple[list[str], dict[str, Any] | None]:
+        """The names a request gives (one argument: a name or a list), or an error answer."""
+        if more:  # emit('subscribe', 'a', 'b'): several arguments, where one list belongs
+            return [], {
+                "ok": False,
+                "error": f"expected one argument, a list of event names (got {1 + len(more)}"
+                " arguments), e.g. ['messages.upsert', 'presence.update']",
+            }
         if isinstance(data, str):
             data = [data]
         if not isinstance(data, list) or not all(isinstance(n, str) for n in data):
@@ -605,11 +614,11 @@ class EventGateway(EventHandler):
             await self._sio.emit(CONTROL_EVENT, answer, to=sid, namespace=self.config.namespace)
         return answer
 
-    async def _on_subscribe(self, sid: str, data: Any = None) -> dict[str, Any]:
+    async def _on_subscribe(self, sid: str, *args: Any) -> dict[str, Any]:
         client = self._clients.get(sid)
         if client is None:
             return {"ok": False, "error": "not connected", "op": "subscribe"}
-        names, error = self._names(data)
+        names, error = self._names(*args)
         if error is not None:
             return await self._refuse(sid, "subscribe", error)
         for name in names:
@@ -618,11 +627,11 @@ class EventGateway(EventHandler):
                 self._by_name[name] = (*self._by_name.get(name, ()), client)
         return {"ok": True, "op": "subscribe", "subscribed": sorted(client.names)}
 
-    async def _on_unsubscribe(self, sid: str, data: Any = None) -> dict[str, Any]:
+    async def _on_unsubscribe(self, sid: str, *args: Any) -> dict[str, Any]:
         client = self._clients.get(sid)
         if client is None:
             return {"ok": False, "error": "not connected", "op": "unsubscribe"}
-        names, error = self._names(data)
+        names, error = self._names(*args)
         if error is not None:
             return await self._refuse(sid, "unsubscribe", error)
         for name in names:
