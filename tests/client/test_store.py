@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-import subprocess
 import sys
 import textwrap
 import threading
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wabus.client import DeviceState, MemoryStore, SqliteStore, Store, StoreError
+from tests import processes
+from wabus.client import DeviceState, MemoryStore, SqliteStore, Store, StoreError, StoreLocked
 from wabus.core import Jid, Server
 
 PN = Jid("15550000001", Server.USER, device=11)
@@ -124,10 +124,8 @@ def test_a_crash_loses_nothing_committed(
     state = paired(DeviceState.new()).with_(push_name="first")
     with SqliteStore(path) as store:
         store.save(state)
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), when], capture_output=True, timeout=60
-    )
-    assert child.returncode == code, child.stderr.decode()
+    child = processes.run([sys.executable, "-c", _CHILD, path, when], timeout=600)
+    assert child.returncode == code, child.stderr
     with SqliteStore(path) as store:
         loaded = store.load()
         assert loaded == state.with_(push_name=expected)
@@ -164,3 +162,71 @@ def test_a_damaged_row_is_a_store_error(tmp_path: Path) -> None:
         db.execute("UPDATE device SET pn='not a jid @@'")
     with SqliteStore(path) as store, pytest.raises(StoreError, match="pn"):
         store.load()
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys
+    from wabus.client import SqliteStore
+
+    store = SqliteStore(sys.argv[1])
+    print("open", flush=True)
+    sys.stdin.read()  # until the test closes our stdin (or kills us)
+    store.close()
+    print("closed", flush=True)
+    """
+)
+
+
+def test_a_store_another_process_has_open_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    with SqliteStore(path) as store:
+        store.save(paired(DeviceState.new()))
+    command: list[str | Path] = [sys.executable, "-c", _HOLDER, path]
+    with processes.popen(command, stdin=processes.PIPE) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        assert holder.stdout.readline() == "open\n"
+        with pytest.raises(StoreLocked, match="in use: process") as caught:
+            SqliteStore(path)
+        assert caught.value.path == path
+        assert isinstance(caught.value, StoreError)
+        assert str(holder.pid) in str(caught.value)
+        holder.stdin.close()
+        assert holder.stdout.readline() == "closed\n"
+        holder.wait(timeout=600)
+    with SqliteStore(path) as store:  # free again once the other one closed it
+        assert store.load() is not None
+
+
+def test_a_store_is_one_clients_until_closed(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    first = SqliteStore(path)
+    with pytest.raises(StoreLocked):
+        SqliteStore(path)
+    first.close()
+    first.close()  # idempotent
+    with SqliteStore(path), pytest.raises(StoreLocked):
+        SqliteStore(path)
+    SqliteStore(path).close()
+
+
+def test_sqlite_locks_are_store_locked_not_a_foreign_file(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    store = SqliteStore(path, busy_timeout=0)
+    store.save(paired(DeviceState.new()))
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # another program in the middle of a write
+        with pytest.raises(StoreLocked, match="another program holds its lock"):
+            store.clear()
+        with pytest.raises(StoreLocked, match="cannot write"):
+            store.save(paired(DeviceState.new()))
+        store.close()
+        with pytest.raises(StoreLocked, match="in use"):
+            SqliteStore(path, busy_timeout=0)  # not "not a wabus store"
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    with SqliteStore(path) as store:
+        store.clear()
+        assert store.load() is None

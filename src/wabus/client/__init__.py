@@ -17,7 +17,14 @@ from wabus.client._e2e import SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._media import DownloadFailed, MediaClient
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
-from wabus.client._store import DeviceState, MemoryStore, SqliteStore, Store, StoreError
+from wabus.client._store import (
+    DeviceState,
+    MemoryStore,
+    SqliteStore,
+    Store,
+    StoreError,
+    StoreLocked,
+)
 from wabus.client._websocket import (
     ConnectionClosed,
     WebSocket,
@@ -44,6 +51,7 @@ __all__ = [
     "SqliteStore",
     "Store",
     "StoreError",
+    "StoreLocked",
     "WebSocket",
     "accept_websocket",
     "connect_websocket",

@@ -8,10 +8,19 @@ the last committed state intact. `MemoryStore` keeps the state in memory, for te
 
 Everything secret is stored as the 32-byte seeds the key pairs are made from (so the identity
 key can still sign). The file should be readable by its owner only; `SqliteStore` creates it so.
+
+One device file serves one live client at a time: two connections with one device identity
+replace each other at the server. So a `SqliteStore` holds an exclusive ``flock`` on
+``<store>.lock`` from opening to `close()`, and a second opening, from this process or another,
+is `StoreLocked` rather than a client that silently kicks the first one off. The lock goes with
+the process (a crash releases it). SQLite's own "database is locked" (another program inside a
+write transaction past the busy timeout) is `StoreLocked` too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -25,13 +34,26 @@ from wabus.protocol import DeviceKeys, KeyPair, LocalIdentity, SignedPreKeyRecor
 if TYPE_CHECKING:
     from wabus.client._signal_state import SignalState, SqliteSignalState
 
-__all__ = ["DeviceState", "MemoryStore", "SqliteStore", "Store", "StoreError"]
+__all__ = ["DeviceState", "MemoryStore", "SqliteStore", "Store", "StoreError", "StoreLocked"]
 
 SCHEMA_VERSION: Final = 1
 
 
 class StoreError(WabusError):
     """The store cannot be read or written (a corrupt or foreign file, a newer schema)."""
+
+
+class StoreLocked(StoreError):
+    """The store is in use: another `SqliteStore` (in this process or another) has it open for
+    its client, or another program holds SQLite's write lock. `path` is the store's file."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path} is in use: {detail}")
+        self.path = path
+
+
+def _is_locked(err: sqlite3.Error) -> bool:
+    return isinstance(err, sqlite3.OperationalError) and "locked" in str(err).lower()
 
 
 @final
@@ -202,17 +224,64 @@ _UPSERT: Final = (
 
 @final
 class SqliteStore:
-    """A `Store` in one SQLite file (write-ahead log, a transaction per save). Thread-safe."""
+    """A `Store` in one SQLite file (write-ahead log, a transaction per save). Thread-safe.
 
-    def __init__(self, path: str | Path) -> None:
+    Opening it takes the file for this client until `close()` (see the module doc): a second
+    `SqliteStore` on the same path raises `StoreLocked` meanwhile. `busy_timeout` is how many
+    seconds a write waits for another program's SQLite lock before `StoreLocked`.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        """The file whose ``flock`` says which process uses the store."""
         self._lock = threading.Lock()
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)  # owner-only from the start
             os.close(fd)
+        self._lock_fd = self._take_lock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._open(busy_timeout)
+        except BaseException:
+            self._release_lock()
+            raise
+        self._signal: SqliteSignalState | None = None
+        self._signal_for: bytes | None = None
+
+    def _take_lock(self) -> int:
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise StoreLocked(
+                self.path, f"{who} has it open for a live client (one device, one client)"
+            ) from None
+        except OSError:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # for the message above, elsewhere
+        return fd
+
+    def _release_lock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)  # closing releases the flock
+
+    def _open(self, busy_timeout: float) -> None:
+        try:
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
+            )
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{self.path} is not a wabus store ({err})") from err
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             with self._transaction():
@@ -220,11 +289,18 @@ class SqliteStore:
                     self._db.execute(statement, {"version": str(SCHEMA_VERSION)})
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as err:
+            self._db.close()
+            if _is_locked(err):
+                raise StoreLocked(self.path, f"another program holds its lock ({err})") from err
             raise StoreError(f"{self.path} is not a wabus store ({err})") from err
         if row is None or int(row[0]) > SCHEMA_VERSION:
+            self._db.close()
             raise StoreError(f"{self.path} has schema version {row and row[0]}, newer than ours")
-        self._signal: SqliteSignalState | None = None
-        self._signal_for: bytes | None = None
+
+    def _failure(self, doing: str, err: sqlite3.DatabaseError) -> StoreError:
+        if _is_locked(err):
+            return StoreLocked(self.path, f"cannot {doing}: another program holds its lock ({err})")
+        return StoreError(f"cannot {doing} {self.path}: {err}")
 
     def _transaction(self) -> _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
@@ -235,7 +311,7 @@ class SqliteStore:
             try:
                 row = self._db.execute(_SELECT).fetchone()
             except sqlite3.DatabaseError as err:
-                raise StoreError(f"cannot read {self.path}: {err}") from err
+                raise self._failure("read", err) from err
         if row is None:
             return None
         values = dict(zip(_COLUMNS, row, strict=True))
@@ -256,19 +332,23 @@ class SqliteStore:
                 with self._transaction():
                     self._db.execute(_UPSERT, values)
             except sqlite3.DatabaseError as err:
-                raise StoreError(f"cannot write {self.path}: {err}") from err
+                raise self._failure("write", err) from err
 
     def clear(self) -> None:
         from wabus.client._signal_state import SIGNAL_TABLES
 
-        with self._lock, self._transaction():
-            self._db.execute("DELETE FROM device")
-            for table in SIGNAL_TABLES:  # made by the Signal state, if it ever was
-                exists = self._db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
-                ).fetchone()
-                if exists:
-                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - a known name
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._db.execute("DELETE FROM device")
+                    for table in SIGNAL_TABLES:  # made by the Signal state, if it ever was
+                        exists = self._db.execute(
+                            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+                        ).fetchone()
+                        if exists:
+                            self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - a known name
+            except sqlite3.DatabaseError as err:
+                raise self._failure("clear", err) from err
         self._signal = None
 
     def signal_state(self, state: DeviceState) -> SignalState:
@@ -283,12 +363,13 @@ class SqliteStore:
             return self._signal
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file and let another client have it (idempotent)."""
         with self._lock:
             if self._signal is not None:
                 self._signal.close()
                 self._signal = None
             self._db.close()
+            self._release_lock()
 
     def __enter__(self) -> SqliteStore:
         return self
