@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.handlers.nats.conftest import Names, jetstream, read_stream
+from tests import processes
+from tests.handlers.nats.conftest import Names, free_port, jetstream, read_stream
 from wabus.cli import main
 from wabus.cli._worker import HandlerLoadError, load_handler, parse_plugin
 from wabus.core import EventHandler
@@ -28,15 +29,7 @@ def _wabus(*args: str, record: Path | None = None) -> subprocess.CompletedProces
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if record is not None:
         env["WABUS_TEST_RECORD"] = str(record)
-    return subprocess.run(
-        [sys.executable, "-m", "wabus.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return processes.run([sys.executable, "-m", "wabus.cli", *args], cwd=ROOT, env=env, timeout=600)
 
 
 def _stream_options(names: Names, url: str) -> list[str]:
@@ -169,3 +162,46 @@ def test_bad_command_lines_exit_2_with_the_reason(
 def test_an_unknown_plugin_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["worker", "--plugin", "no-such-plugin"]) == 2
     assert "with_plugin('no-such-plugin'): no such plugin" in capsys.readouterr().err
+
+
+def test_worker_without_nats_says_so_in_one_line() -> None:
+    address = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
+    worker = _wabus(
+        "worker", "--plugin", "recorder", "--servers", address, "--connect-timeout", "0.5"
+    )
+    assert worker.returncode == 1
+    assert "Traceback" not in worker.stderr
+    last = worker.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"wabus worker: no NATS server answered at {address}")
+
+
+@pytest.mark.anyio
+async def test_worker_with_another_subject_prefix_says_the_stream_does_not_capture_it(
+    names: Names, nats_url: str
+) -> None:
+    options = _stream_options(names, nats_url)
+    bridge = _wabus("bridge", *options, "--account", names.account, "--source", "sample")
+    assert bridge.returncode == 0, bridge.stderr
+    wrong = [*options[:-1], f"other{names.tag}"]  # the same stream, another --subject-prefix
+    worker = _wabus(
+        "worker",
+        *wrong,
+        "--durable",
+        f"fresh{names.tag}",  # a consumer that does not exist yet
+        "--dead-letter-stream",
+        names.dead.name,
+        "--dead-letter-prefix",
+        names.dead.subject_prefix,
+        "--plugin",
+        "recorder",
+        "--exit-when-idle",
+        "1",
+    )
+    assert worker.returncode == 1
+    assert "exists with another configuration" not in worker.stderr
+    assert "Traceback" not in worker.stderr
+    last = worker.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"wabus worker: stream {names.stream.name!r} does not match its settings: it captures"
+        f" ['{names.stream.subject_prefix}.>'], not 'other{names.tag}.*.*'"
+    )

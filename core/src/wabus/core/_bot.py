@@ -33,7 +33,7 @@ import anyio
 import structlog
 
 from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, event_classes
-from wabus.core._errors import BotConfigError, BusError
+from wabus.core._errors import BotConfigError, BusError, WabusError
 from wabus.core._handler import EventHandler
 from wabus.core._loop import LoopHandle
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
@@ -343,7 +343,10 @@ class Bot:
         try:
             await source.run(self._bus)
         except Exception as err:
-            _log.error("event source failed", source=repr(source), exc_info=err)
+            if isinstance(err, WabusError):  # a typed failure says what went wrong
+                _log.error("event source failed", source=repr(source), error=str(err))
+            else:  # anything else is a bug somewhere: keep its traceback
+                _log.error("event source failed", source=repr(source), exc_info=err)
             if self._failure is None:
                 self._failure = err
             self._finish()

@@ -1,7 +1,7 @@
 """The NATS bridge's errors: one root, `BridgeError`, under `WabusError`.
 
 Errors about our own configuration or misuse (`InvalidSubjectToken`, `StreamMismatch`,
-`ConsumerMismatch`, `HookNotInstalled`, `UnsupportedEventLoop`) are raised before anything is
+`ConsumerMismatch`, `ConsumerRefused`, `HookNotInstalled`, `UnsupportedEventLoop`) are raised before anything is
 published or consumed. Errors about the engine (`BridgeConnectError`, `PublishIncomplete`)
 carry what a caller needs to act: the servers tried, the events not confirmed.
 """
@@ -17,6 +17,7 @@ __all__ = [
     "BridgeConnectError",
     "BridgeError",
     "ConsumerMismatch",
+    "ConsumerRefused",
     "EventTooLarge",
     "HookNotInstalled",
     "InvalidSubjectToken",
@@ -105,6 +106,24 @@ class ConsumerMismatch(BridgeError):
         )
         self.consumer = consumer
         self.problems = tuple(problems)
+
+
+class ConsumerRefused(BridgeError):
+    """The server refused to create the durable consumer (none of that name existed).
+
+    `consumer`, `stream` and `filter_subject` say what was asked for; `reason` is the server's
+    answer.
+    """
+
+    def __init__(self, consumer: str, stream: str, filter_subject: str, reason: str) -> None:
+        super().__init__(
+            f"the server refused to create consumer {consumer!r} on stream {stream!r}"
+            f" with filter {filter_subject!r}: {reason}"
+        )
+        self.consumer = consumer
+        self.stream = stream
+        self.filter_subject = filter_subject
+        self.reason = reason
 
 
 class HookNotInstalled(BridgeError, RuntimeError):

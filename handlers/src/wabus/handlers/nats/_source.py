@@ -78,7 +78,12 @@ from pydantic import ValidationError
 
 from wabus.core import BaseEvent, BotBuilder, CoreEventBus, ErrorHook
 from wabus.core.events import EVENTS_BY_KIND
-from wabus.handlers.nats._errors import BridgeError, ConsumerMismatch, HookNotInstalled
+from wabus.handlers.nats._errors import (
+    BridgeError,
+    ConsumerMismatch,
+    ConsumerRefused,
+    HookNotInstalled,
+)
 from wabus.handlers.nats._streams import (
     DEFAULT_DEAD_LETTER_STREAM,
     DEFAULT_SERVERS,
@@ -456,9 +461,11 @@ class NatsSource:
         subscription: JetStreamContext.PullSubscription | None = None
         try:
             js = nc.jetstream()
-            await ensure_stream(js, self.stream)
-            await ensure_stream(js, self.dead_letters)
             server_filter, kinds = self.consumer.filters(self.stream.subject_prefix)
+            # An existing stream must capture what the consumer filters (another subject
+            # prefix is a StreamMismatch that says so, not a refused consumer).
+            await ensure_stream(js, self.stream, captures=[server_filter])
+            await ensure_stream(js, self.dead_letters)
             await self._ensure_consumer(js, server_filter)
             subscription = await js.pull_subscribe_bind(
                 durable=self.consumer.durable, stream=self.stream.name
@@ -505,7 +512,7 @@ class NatsSource:
                 try:  # another worker created it meanwhile: check it below
                     info = await js.consumer_info(stream, durable)
                 except nats.js.errors.NotFoundError:
-                    raise ConsumerMismatch(durable, [f"the server refused it: {err}"]) from err
+                    raise ConsumerRefused(durable, stream, server_filter, str(err)) from err
             else:
                 _log.info("created consumer", stream=stream, consumer=durable, filter=server_filter)
                 return
