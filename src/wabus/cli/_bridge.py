@@ -18,6 +18,7 @@ import sys
 
 import anyio
 
+from wabus.cli._options import non_negative_seconds, positive_seconds
 from wabus.core import BaseEvent, Bot, Source
 from wabus.core.testing import ScriptedSource, sample_session
 from wabus.handlers.nats import (
@@ -66,7 +67,7 @@ def add_nats_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--connect-timeout",
-        type=float,
+        type=positive_seconds,
         default=5.0,
         help="seconds to wait for the first connection (default: %(default)s)",
     )
@@ -149,7 +150,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="simulator",
         help="a live session against the simulator, or the scripted sample (%(default)s)",
     )
-    parser.add_argument("--interval", type=float, default=0.0, help="seconds between events")
+    parser.add_argument(
+        "--interval", type=non_negative_seconds, default=0.0, help="seconds between events"
+    )
     parser.add_argument(
         "--max-in-flight",
         type=int,

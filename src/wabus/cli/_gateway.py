@@ -31,6 +31,7 @@ from typing import Final
 
 import anyio
 
+from wabus.cli._options import non_negative_seconds
 from wabus.core import Bot, CoreEventBus, Source
 from wabus.core.testing import ScriptedSource, sample_session
 from wabus.handlers.gateway import (
@@ -120,7 +121,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"what feeds the bot (default: {DEFAULT_SOURCE})",
     )
     parser.add_argument(
-        "--interval", type=float, default=1.0, help="seconds between events (default 1)"
+        "--interval",
+        type=non_negative_seconds,
+        default=1.0,
+        help="seconds between events (default 1)",
     )
     parser.add_argument("--repeat", action="store_true", help="play the session again and again")
     parser.add_argument(

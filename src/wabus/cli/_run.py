@@ -25,6 +25,7 @@ import anyio
 import qrcode
 import structlog
 
+from wabus.cli._options import non_negative_seconds, positive_seconds
 from wabus.client import Client, MemoryStore
 from wabus.core import BaseEvent, Bot, EventHandler
 from wabus.core.events import Message, PairingQrCode
@@ -110,7 +111,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--scan-delay",
-        type=float,
+        type=non_negative_seconds,
         default=1.0,
         metavar="SECONDS",
         help="how long the QR code is shown before the simulated phone scans it (default 1)",
@@ -118,13 +119,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=60.0,
         metavar="SECONDS",
         help="give up on a simulator session that has not finished by then (default 60)",
     )
     parser.add_argument(
-        "--interval", type=float, default=0.05, help="seconds between scripted events (--demo)"
+        "--interval",
+        type=non_negative_seconds,
+        default=0.05,
+        help="seconds between scripted events (--demo)",
     )
 
 

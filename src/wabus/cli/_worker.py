@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from wabus.cli._bridge import add_nats_options, run_until_signalled, servers, stream_settings
+from wabus.cli._options import positive_seconds
 from wabus.core import Bot, BotBuilder, BotConfigError, EventHandler
 from wabus.handlers.nats import (
     DEFAULT_DEAD_LETTER_STREAM,
@@ -122,7 +123,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     consumer.add_argument(
         "--ack-wait",
-        type=float,
+        type=positive_seconds,
         default=defaults.ack_wait,
         help="seconds before an unsettled message is delivered again (%(default)s)",
     )
@@ -145,7 +146,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     consumer.add_argument(
         "--exit-when-idle",
-        type=float,
+        type=positive_seconds,
         default=None,
         metavar="SECONDS",
         help="stop once no message arrived for this long (default: run until signalled)",
