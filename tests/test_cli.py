@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from wabus.cli import main
+from tests import processes
+from wabus.cli import COMMANDS, EXTRAS, SUMMARIES, main
 from wabus.core.events import EVENTS_BY_KIND
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_run_demo_prints_each_event_and_exits_zero() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "wabus.cli", "run", "--demo", "--interval", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = processes.run(
+        [sys.executable, "-m", "wabus.cli", "run", "--demo", "--interval", "0"], timeout=600
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -46,12 +42,8 @@ def _kinds(lines: list[str]) -> list[str]:
 
 
 def test_run_against_the_simulator_pairs_answers_ping_and_exits_zero() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "wabus.cli", "run", "--scan-delay", "0.1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = processes.run(
+        [sys.executable, "-m", "wabus.cli", "run", "--scan-delay", "0.1"], timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -71,33 +63,21 @@ def test_run_against_the_simulator_pairs_answers_ping_and_exits_zero() -> None:
 
 
 def test_run_stops_cleanly_on_ctrl_c() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wabus.cli", "run", "--scan-delay", "60", "--no-qr"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
+    command = [sys.executable, "-m", "wabus.cli", "run", "--scan-delay", "600", "--no-qr"]
+    command += ["--timeout", "3600"]
+    with processes.popen(command) as process:
+        assert process.stdout is not None
         for line in process.stdout:  # wait until the bot shows the QR code, mid-pairing
             if "pairing_qr_code" in line:
                 break
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        process.kill()
+        out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
     assert out.splitlines()[-1].startswith("simulator session interrupted: 1 events of 1 kinds")
 
 
 def test_the_example_bot_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples/echo_bot.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = processes.run([sys.executable, ROOT / "examples/echo_bot.py"], timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "connected",
@@ -107,13 +87,7 @@ def test_the_example_bot_runs() -> None:
 
 
 def test_the_ping_bot_example_runs() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples/ping_bot.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = processes.run([sys.executable, ROOT / "examples/ping_bot.py"], timeout=600)
     assert result.returncode == 0, result.stderr
     printed = [line for line in result.stdout.splitlines() if not re.match(r"\d{4}-", line)]
     assert printed == [
@@ -134,3 +108,94 @@ def test_the_readme_example_is_the_example_file() -> None:
         "reply = await sim.expect_message(lambda m: m.chat == ALICE)",
     ):
         assert line in readme and line in ping_bot
+
+
+_LOADED = """
+import sys
+from wabus.cli import COMMANDS, EXTRAS, SUMMARIES, main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def _modules_loaded_by(*argv: str) -> set[str]:
+    """The modules a ``wabus`` command line imports (run in a fresh interpreter)."""
+    result = processes.run([sys.executable, "-c", _LOADED, *argv], timeout=600)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_help_imports_no_subcommand_and_no_heavy_library() -> None:
+    loaded = _modules_loaded_by("--help")
+    heavy = {"structlog", "anyio", "pydantic", "wabus.core", "wabus.protocol", "wabus.handlers"}
+    assert not {name for name in loaded if name.startswith(("wabus.cli._", *heavy))}
+    assert "wabus.cli" in loaded
+
+
+def test_a_subcommand_imports_only_itself() -> None:
+    loaded = _modules_loaded_by("replay", "--help")
+    assert {n for n in loaded if n.startswith("wabus.cli._")} == {
+        "wabus.cli._options",
+        "wabus.cli._replay",
+    }
+    assert not {n for n in loaded if n.startswith(("wabus.handlers", "wabus.simulator"))}
+
+
+def test_the_summaries_are_the_modules_own(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    assert [module for module, _ in SUMMARIES.values()] == list(COMMANDS)
+    for name, (module_name, summary) in SUMMARIES.items():
+        module = importlib.import_module(module_name)
+        assert (module.NAME, module.HELP) == (name, summary)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for name, (_, summary) in SUMMARIES.items():
+        assert name in text and summary in text
+
+
+_WITHOUT_NATS = """
+import sys
+sys.modules["nats"] = None  # as if nats-py were not installed
+from wabus.cli import COMMANDS, EXTRAS, SUMMARIES, main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("argv", [["worker", "--help"], ["bridge", "--source", "sample"]])
+def test_a_missing_extra_names_the_extra_to_install(argv: list[str]) -> None:
+    result = processes.run([sys.executable, "-c", _WITHOUT_NATS, *argv], timeout=600)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"wabus {argv[0]}: a dependency is missing" in result.stderr
+    assert "pip install 'wabus-handlers[nats]'" in result.stderr
+    assert EXTRAS[argv[0]] == "nats"
+    # The other commands do not need it.
+    result = processes.run([sys.executable, "-c", _WITHOUT_NATS, "--help"], timeout=600)
+    assert result.returncode == 0 and "worker" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--timeout", "-1"], "argument --timeout: must be greater than 0 seconds"),
+        (["run", "--timeout", "0"], "argument --timeout: must be greater than 0 seconds"),
+        (["run", "--timeout", "nan"], "expected a finite number of seconds"),
+        (["run", "--scan-delay", "-0.5"], "argument --scan-delay: must be 0 seconds or more"),
+        (["run", "--demo", "--interval", "x"], "expected a number of seconds, got 'x'"),
+        (["gateway", "--interval", "-1"], "argument --interval: must be 0 seconds or more"),
+        (["worker", "--plugin", "recorder", "--ack-wait", "0"], "must be greater than 0"),
+        (["bridge", "--connect-timeout", "-2"], "must be greater than 0"),
+    ],
+)
+def test_durations_that_make_no_sense_are_refused(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
