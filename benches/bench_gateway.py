@@ -19,10 +19,11 @@ Deliveries per second are events per second times clients.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ TOKEN = "bench-token"
 ALICE = Jid("15550000002", Server.USER)
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 BURST = 32
+PATIENT: dict[str, Any] = {"ping_interval": 3600.0, "ping_timeout": 3600.0}
+"""Engine.io pings for both servers: rare enough that a client reading in bursts on a busy
+machine is never let go for answering late (what is measured is delivery, not pings)."""
 Case = Callable[[int, list[Message]], Coroutine[Any, Any, float]]
 
 
@@ -60,7 +64,11 @@ def make_events(count: int) -> list[Message]:
     ]
 
 
-async def _clients(url: str, clients: int, events: int) -> asyncio.subprocess.Process:
+@contextlib.asynccontextmanager
+async def _clients(
+    url: str, clients: int, events: int
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The clients' process, killed on the way out whatever happened (never left behind)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -72,11 +80,17 @@ async def _clients(url: str, clients: int, events: int) -> asyncio.subprocess.Pr
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    if line.strip() != b"ready":
-        raise RuntimeError(f"the clients did not start: {line!r}")
-    return process
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 600)
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the clients did not start: {line!r}")
+        yield process
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
 
 
 async def _finish(process: asyncio.subprocess.Process, started: float, clients: int) -> float:
@@ -93,10 +107,10 @@ async def _finish(process: asyncio.subprocess.Process, started: float, clients: 
 async def gateway_case(clients: int, events: list[Message]) -> float:
     """Seconds for every client to receive every event through `EventGateway`."""
     bus = CoreEventBus()
-    gateway = EventGateway(GatewayConfig(tokens=(TOKEN,), port=0, queue_size=len(events) + 1))
+    config = GatewayConfig(tokens=(TOKEN,), port=0, queue_size=len(events) + 1, **PATIENT)
+    gateway = EventGateway(config)
     bus.add_handler(gateway)
-    async with bus, gateway.running():
-        process = await _clients(gateway.url, clients, len(events))
+    async with bus, gateway.running(), _clients(gateway.url, clients, len(events)) as process:
         started = time.perf_counter()
         for number, event in enumerate(events):
             await bus.publish(event)
@@ -107,7 +121,7 @@ async def gateway_case(clients: int, events: list[Message]) -> float:
 
 async def peer_case(clients: int, events: list[Message]) -> float:
     """The same through python-socketio rooms, written by hand (see the module doc)."""
-    sio = socketio.AsyncServer(async_mode="asgi", namespaces=[NAMESPACE])
+    sio = socketio.AsyncServer(async_mode="asgi", namespaces=[NAMESPACE], **PATIENT)
 
     async def connect(sid: str, environ: Any, auth: Any = None) -> None:
         if not isinstance(auth, dict) or auth.get("token") != TOKEN:
@@ -135,17 +149,17 @@ async def peer_case(clients: int, events: list[Message]) -> float:
         while not server.started:
             await asyncio.sleep(0.005)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}{NAMESPACE}"
-        process = await _clients(url, clients, len(events))
-        dialect = BaileysDialect()
-        started = time.perf_counter()
-        for number, event in enumerate(events):
-            for emitted in dialect.project(event, lambda name: name == "messages.upsert"):
-                await sio.emit(
-                    emitted.name, emitted.args[0], room=emitted.name, namespace=NAMESPACE
-                )
-            if number % BURST == BURST - 1:
-                await asyncio.sleep(0)
-        return await _finish(process, started, clients)
+        async with _clients(url, clients, len(events)) as process:
+            dialect = BaileysDialect()
+            started = time.perf_counter()
+            for number, event in enumerate(events):
+                for emitted in dialect.project(event, lambda name: name == "messages.upsert"):
+                    await sio.emit(
+                        emitted.name, emitted.args[0], room=emitted.name, namespace=NAMESPACE
+                    )
+                if number % BURST == BURST - 1:
+                    await asyncio.sleep(0)
+            return await _finish(process, started, clients)
     finally:
         server.should_exit = True
         await asyncio.wait({serving}, timeout=5)

@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -45,29 +46,42 @@ def run(
     timeout: float,
     cwd: str | Path | None = None,
     env: Env = None,
-    input: str | None = None,  # noqa: A002 - subprocess.run's name
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `command` to the end, capturing its output as text; its group is killed after.
 
-    `timeout` only guards against a hang (``subprocess.TimeoutExpired``): make it generous,
-    a loaded machine may be slow.
+    The output goes through temporary files, not pipes, so a grandchild that keeps them open
+    cannot hold the test up once the child has exited. `timeout` only guards against a hang
+    (``subprocess.TimeoutExpired``): make it generous, a loaded machine may be slow.
     """
-    with subprocess.Popen(
-        [str(c) for c in command],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as process:
+    with (
+        tempfile.TemporaryFile("w+") as stdin,
+        tempfile.TemporaryFile("w+") as stdout,
+        tempfile.TemporaryFile("w+") as stderr,
+    ):
+        if input is not None:
+            stdin.write(input)
+            stdin.flush()
+            stdin.seek(0)
+        process = subprocess.Popen(
+            [str(c) for c in command],
+            cwd=cwd,
+            env=env,
+            stdin=stdin if input is not None else subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
         try:
-            out, err = process.communicate(input, timeout=timeout)
+            process.wait(timeout=timeout)
         finally:
             kill_group(process.pid)
             process.wait()
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(
+            process.args, process.returncode, stdout.read(), stderr.read()
+        )
 
 
 @contextlib.contextmanager

@@ -150,7 +150,7 @@ def test_the_summaries_are_the_modules_own(capsys: pytest.CaptureFixture[str]) -
     assert [module for module, _ in SUMMARIES.values()] == list(COMMANDS)
     for name, (module_name, summary) in SUMMARIES.items():
         module = importlib.import_module(module_name)
-        assert (module.NAME, module.HELP) == (name, summary)
+        assert (name, summary) == (module.NAME, module.HELP)
     with pytest.raises(SystemExit):
         main(["--help"])
     text = capsys.readouterr().out

@@ -4,11 +4,12 @@ client drives the protocol, and the simulator serves it (with the client's WebSo
 from __future__ import annotations
 
 import ast
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = {
@@ -95,9 +96,8 @@ def test_importing_core_loads_no_other_area() -> None:
         " not m.startswith('wabus.core'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = processes.run([sys.executable, "-c", code], timeout=600)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
 

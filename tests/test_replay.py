@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import processes
 from wabus.cli import main
 from wabus.cli._replay import replay, sample_capture
 from wabus.core import Jid, Node, Server
@@ -154,12 +154,9 @@ def test_capture_format(tmp_path: Path) -> None:
 
 
 def test_replay_runs_as_a_program() -> None:
-    result = subprocess.run(
+    result = processes.run(
         [sys.executable, "-m", "wabus.cli", "replay", "--sample", "--kinds", "connected"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"type":"connected"') == 3

@@ -10,17 +10,17 @@ failure. Each peer runs in its own process group, ended on teardown whatever hap
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from tests import processes
 
 JS = Path(__file__).resolve().parent / "js"
 _MARKERS = ("libsignal", "baileys")
@@ -37,13 +37,10 @@ def node_executable() -> str:
     if node is None or npm is None:
         _unavailable("Node.js and npm are needed for the Signal interop tests")
     if not all((JS / "node_modules" / name / "package.json").exists() for name in _MARKERS):
-        result = subprocess.run(
+        result = processes.run(
             [npm, "install", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts"],
             cwd=JS,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+            timeout=1800,
         )
         if result.returncode != 0:
             _unavailable(f"npm install failed: {result.stderr.strip()[-500:]}")
@@ -91,21 +88,8 @@ class JsPeer:
 @pytest.fixture
 def js_peer() -> Iterator[JsPeer]:
     node = node_executable()
-    process = subprocess.Popen(
-        [node, "signal_peer.mjs"],
-        cwd=JS,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    try:
+    command = [node, "signal_peer.mjs"]
+    with processes.popen(
+        command, cwd=JS, stdin=processes.PIPE, stderr=processes.DEVNULL
+    ) as process:
         yield JsPeer(process)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()

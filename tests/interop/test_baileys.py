@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import anyio
 import pytest
 from anyio.abc import Process
 
+from tests import processes
 from tests.client.test_e2e import Echo, first_text, ready
 from tests.client.test_session import live, make_client
 from tests.interop.conftest import JS, node_executable
@@ -87,27 +87,16 @@ async def baileys(sim: Simulator, auth: Path, *, scan: bool = True) -> AsyncIter
     """Baileys pointed at `sim`, in its own process group (ended whatever happens); the
     simulated phone scans each QR code Baileys shows, as it shows it."""
     node = node_executable()
-    process = await anyio.open_process(
-        [node, "baileys_client.mjs", sim.url, sim.trusted_root.key.hex(), str(auth)],
-        cwd=JS,
-        env={**os.environ, "BAILEYS_LOG_LEVEL": "silent"},
-        stderr=None,
-        start_new_session=True,
-    )
-    peer = Baileys(process)
-    try:
+    command = [node, "baileys_client.mjs", sim.url, sim.trusted_root.key.hex(), str(auth)]
+    env = {**os.environ, "BAILEYS_LOG_LEVEL": "silent"}
+    async with processes.open_process(command, cwd=JS, env=env, stderr=None) as process:
+        peer = Baileys(process)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(peer.read)
             if scan:
                 tasks.start_soon(_scan_each_code, sim, peer)
             yield peer
             tasks.cancel_scope.cancel()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with anyio.CancelScope(shield=True):
-            await process.wait()
-            await process.aclose()
 
 
 async def _scan_each_code(sim: Simulator, peer: Baileys) -> None:

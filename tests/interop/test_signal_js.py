@@ -9,11 +9,11 @@ and sender keys (Baileys' sender steps its iteration by 2: wabus takes the gaps)
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests import processes
 from tests.interop.conftest import JS, JsPeer, PeerError, b64, node_executable, unb64
 from wabus.protocol import (
     DuplicateMessage,
@@ -36,7 +36,7 @@ JS_ADDRESS = ProtocolAddress("15550002222", 0)  # how wabus names the JavaScript
 WABUS_ADDRESS = "15550001111_1.3"  # how the JavaScript device names wabus (a LID device)
 GROUP = "120363000000000001@g.us"
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(600)  # a guard against hangs: npm install, node start-up
 
 
 def _js_bundle(peer: JsPeer, *, one_time: bool = True) -> PreKeyBundle:
@@ -347,8 +347,7 @@ def test_baileys_refuses_a_jump_over_2000_and_so_does_wabus(js_peer: JsPeer) -> 
 def test_the_known_answer_vectors_are_what_the_peers_write() -> None:
     """``tests/vectors/signal_libsignal_node.json`` is exactly what ``make_vectors.mjs`` writes."""
     node = node_executable()
-    result = subprocess.run(
-        [node, "make_vectors.mjs"], cwd=JS, capture_output=True, text=True, timeout=60, check=True
-    )
+    result = processes.run([node, "make_vectors.mjs"], cwd=JS, timeout=600)
+    assert result.returncode == 0, result.stderr
     committed = Path(__file__).resolve().parents[1] / "vectors" / "signal_libsignal_node.json"
     assert result.stdout == committed.read_text()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -13,6 +12,8 @@ import pytest
 from google.protobuf import __version__ as protobuf_version
 from packaging.requirements import Requirement
 from packaging.version import Version
+
+from tests import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTO_SRC = ROOT / "proto/src"
@@ -49,7 +50,7 @@ def test_there_are_sources() -> None:
 
 def test_committed_code_matches_a_fresh_generation(tmp_path: Path) -> None:
     """The same command as `make proto`, into a temporary directory, compared byte for byte."""
-    result = subprocess.run(
+    result = processes.run(
         [
             sys.executable,
             "-m",
@@ -59,9 +60,7 @@ def test_committed_code_matches_a_fresh_generation(tmp_path: Path) -> None:
             f"--pyi_out={tmp_path}",
             *(str(path) for path in SOURCES),
         ],
-        capture_output=True,
-        text=True,
-        check=False,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     fresh = _generated(tmp_path / "wabus/proto")

@@ -42,8 +42,8 @@ class Result:
 
 async def _client(url: str, token: str, events: int, ready: asyncio.Event, out: Result) -> None:
     client = GatewayTestClient(url, token)
-    await client.connect(timeout=60)
-    await client.subscribe("messages.upsert", timeout=60)
+    await client.connect(timeout=1800)  # guards against a hang; a loaded machine is slow
+    await client.subscribe("messages.upsert", timeout=1800)
     ready.set()
     try:
         while out.received < events:
@@ -60,7 +60,8 @@ async def _client(url: str, token: str, events: int, ready: asyncio.Event, out: 
 
 
 async def main(url: str, token: str, clients: int, events: int) -> None:
-    async with asyncio.timeout(600):  # never outlive a test that went wrong
+    async with asyncio.timeout(3600):  # never outlive a test that went wrong (see the tests'
+        # process groups too: they are killed when the test ends)
         await _run(url, token, clients, events)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,6 +19,7 @@ import pytest
 from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
 
+from tests import processes
 from tests.handlers.gateway.conftest import TOKEN
 from wabus.core import CoreEventBus
 from wabus.core.testing import sample_session
@@ -43,13 +43,8 @@ def _node() -> str:
     if node is None or npm is None:
         _unavailable("Node.js and npm are needed for the JavaScript client test")
     if not (JS / "node_modules" / "socket.io-client" / "package.json").exists():
-        result = subprocess.run(
-            [npm, "install", "--no-package-lock", "--no-audit", "--no-fund"],
-            cwd=JS,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        result = processes.run(
+            [npm, "install", "--no-package-lock", "--no-audit", "--no-fund"], cwd=JS, timeout=1800
         )
         if result.returncode != 0:
             _unavailable(f"npm install failed: {result.stderr.strip()[-500:]}")
@@ -72,15 +67,14 @@ async def _records(process: Process, until: str | None = None) -> list[dict[str,
     return records
 
 
-@pytest.mark.timeout(120)
 async def test_the_javascript_client_receives_connection_updates_and_messages(
     served: Served,
 ) -> None:
     node = _node()
     bus, gateway = served
     command = [node, "gateway_client.mjs", gateway.url, TOKEN, "3"]
-    async with await anyio.open_process(command, cwd=JS) as process:
-        with anyio.fail_after(30):
+    async with processes.open_process(command, cwd=JS) as process:
+        with anyio.fail_after(600):
             start = await _records(process, until="subscribed")
             for event in sample_session():
                 await bus.publish(event)
@@ -109,13 +103,12 @@ async def test_the_javascript_client_receives_connection_updates_and_messages(
     assert events[4]["remoteJid"] == "15550000002@s.whatsapp.net"
 
 
-@pytest.mark.timeout(60)
 async def test_the_javascript_client_is_refused_a_wrong_token(served: Served) -> None:
     node = _node()
     _, gateway = served
     command = [node, "gateway_client.mjs", gateway.url, "not-the-token", "1"]
-    async with await anyio.open_process(command, cwd=JS) as process:
-        with anyio.fail_after(30):
+    async with processes.open_process(command, cwd=JS) as process:
+        with anyio.fail_after(600):
             records = await _records(process)
         await process.wait()
     assert process.returncode == 2

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import ExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from tests import processes
 from wabus.handlers.nats import StreamSettings
 
 NATS_URL = os.environ.get("WABUS_NATS_URL", "nats://127.0.0.1:4222")
@@ -143,18 +144,19 @@ class PrivateNats:
         self.store = store
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._children = ExitStack()
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        command = [self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-js"]
+        command += ["-sd", str(self.store)]
+        self.process = self._children.enter_context(
+            processes.popen(command, stdout=processes.DEVNULL, stderr=processes.DEVNULL, text=False)
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 600  # a guard against a hang, not a measure
         while not nats_answers(self.url, timeout=0.2):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nats-server did not start on {self.url}")
@@ -162,9 +164,9 @@ class PrivateNats:
 
     def kill(self) -> None:
         if self.process is not None:
-            self.process.kill()
-            self.process.wait()
+            self._children.close()  # SIGKILL to its process group, then reaped
             self.process = None
+            self._children = ExitStack()
 
 
 @pytest.fixture
