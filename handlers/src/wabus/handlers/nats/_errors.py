@@ -1,9 +1,10 @@
 """The NATS bridge's errors: one root, `BridgeError`, under `WabusError`.
 
 Errors about our own configuration or misuse (`InvalidSubjectToken`, `StreamMismatch`,
-`ConsumerMismatch`, `ConsumerRefused`, `HookNotInstalled`, `UnsupportedEventLoop`) are raised before anything is
-published or consumed. Errors about the engine (`BridgeConnectError`, `PublishIncomplete`)
-carry what a caller needs to act: the servers tried, the events not confirmed.
+`ConsumerMismatch`, `ConsumerRefused`, `HookNotInstalled`, `UnsupportedEventLoop`) are raised
+before anything is published or consumed. Errors about the engine (`BridgeConnectError`,
+`PublishIncomplete`) carry what a caller needs to act: the servers tried, the events not
+confirmed.
 """
 
 from __future__ import annotations
