@@ -10,9 +10,6 @@ acknowledging it.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import anyio
 import anyio.abc
 import pytest
 
+from tests import processes
 from tests.client.test_e2e import first_text, ready
 from tests.client.test_session import live, make_client
 from wabus.client import SqliteStore
@@ -45,27 +43,13 @@ def journal(path: Path) -> list[tuple[str, str, str]]:
     return entries
 
 
-async def start_child(store: Path, sim: Simulator, out: Path) -> anyio.abc.Process:
-    return await anyio.open_process(
-        [
-            sys.executable,
-            "-m",
-            "tests.client.crash_child",
-            str(store),
-            sim.url,
-            sim.trusted_root.key.hex(),
-            str(out),
-        ],
-        start_new_session=True,  # its own process group: killed whole, even if the test fails
-        stdout=None,
-        stderr=None,
-    )
+def child_command(store: Path, sim: Simulator, out: Path) -> list[str]:
+    root = sim.trusted_root.key.hex()
+    return [sys.executable, "-m", "tests.client.crash_child", str(store), sim.url, root, str(out)]
 
 
-def kill(process: anyio.abc.Process) -> None:
-    """SIGKILL the child's whole process group (it may have ended already)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+def handled_ids(out: Path) -> set[str]:
+    return {message_id for kind, message_id, _ in journal(out) if kind == "ok"}
 
 
 async def test_a_bot_killed_mid_stream_loses_nothing_and_decrypts_everything(
@@ -87,42 +71,33 @@ async def test_a_bot_killed_mid_stream_loses_nothing_and_decrypts_everything(
         await sim.wait_disconnected()
 
         sent: list[str] = []
-        children: list[anyio.abc.Process] = []
-        try:
-            async with anyio.create_task_group() as tasks:
+        command = child_command(store, sim, out)
+        async with anyio.create_task_group() as tasks:
 
-                async def stream() -> None:
-                    for n in range(MESSAGES):
-                        sent.append(await sim.send_message(ALICE, f"message {n}", to=me))
-                        if n % 10 == 9:
-                            await anyio.sleep(0)  # let the killer in between
+            async def stream() -> None:
+                for n in range(MESSAGES):
+                    sent.append(await sim.send_message(ALICE, f"message {n}", to=me))
+                    if n % 10 == 9:
+                        await anyio.sleep(0)  # let the killer in between
 
-                tasks.start_soon(stream)
-                for kill_number in range(KILLS):
-                    child = await start_child(store, sim, out)
-                    children.append(child)
+            tasks.start_soon(stream)
+            for kill_number in range(KILLS):
+                # Each life ends its process group on the way out, even if the test fails.
+                async with processes.open_process(command, stdout=None, stderr=None) as child:
                     # Kill it once it has handled more, whatever it is doing at that moment.
                     target = (kill_number + 1) * MESSAGES // (KILLS + 1)
                     with anyio.fail_after(120):
-                        while len({i for k, i, _ in journal(out) if k == "ok"}) < target:
+                        while len(handled_ids(out)) < target:
                             if child.returncode is not None:
                                 pytest.fail(f"the bot exited by itself ({child.returncode})")
                             await anyio.sleep(0.01)
-                    kill(child)
+                    processes.kill_group(child.pid)  # SIGKILL, mid-whatever
                     await child.wait()
-                # The last life: everything arrives.
-                child = await start_child(store, sim, out)
-                children.append(child)
+            # The last life: everything arrives.
+            async with processes.open_process(command, stdout=None, stderr=None):
                 with anyio.fail_after(120):
-                    while len(sent) < MESSAGES or not set(sent) <= {
-                        i for k, i, _ in journal(out) if k == "ok"
-                    }:
+                    while len(sent) < MESSAGES or not set(sent) <= handled_ids(out):
                         await anyio.sleep(0.02)
-                kill(child)
-        finally:
-            for child in children:
-                kill(child)
-                await child.wait()
 
     lines = journal(out)
     handled = {i: text for kind, i, text in lines if kind == "ok"}
