@@ -242,11 +242,12 @@ class Room:
     async def topic(self, new_topic: str | None = None) -> str:
         """The room's topic (the group's subject), as last seen when the event was projected.
 
-        Wechaty's ``topic(newTopic)`` also renames the room; wabus does not send yet, so
-        passing `new_topic` raises `NotImplementedError`.
+        Wechaty's ``topic(newTopic)`` also renames the room; the client has no group
+        management yet (setting a subject is part of the client-API work), so passing
+        `new_topic` raises `NotImplementedError`.
         """
         if new_topic is not None:
-            raise NotImplementedError("renaming a room needs sending, which wabus does not do")
+            raise NotImplementedError("renaming a room needs group management, not in wabus yet")
         return self.subject
 
     def __str__(self) -> str:
