@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from wabus.core import Jid, Node, Server
 from wabus.core.events import (
     Connected,
     Message,
+    MessageInfo,
     OfflineSyncCompleted,
     PairingQrCode,
     UndecryptableMessage,
@@ -21,6 +23,7 @@ from wabus.core.events import (
 from wabus.core.testing import EventRecorder
 from wabus.protocol import (
     QR_URL_PREFIX,
+    DecryptionFailed,
     LocalIdentity,
     SignedPreKeyRecord,
     bundle_from_node,
@@ -35,9 +38,17 @@ pytestmark = pytest.mark.anyio
 SERVER = Jid("", Server.USER)
 
 
+class NoEndToEnd:
+    """A `Decryptor` that reads nothing: the client then does no end-to-end work of its own
+    (no prekey upload), so a test can drive the server's key IQs by hand."""
+
+    def decrypt(self, enc: Node, info: MessageInfo) -> bytes:
+        raise DecryptionFailed("this client does not decrypt")
+
+
 @asynccontextmanager
-async def logged_in(sim: Simulator) -> AsyncIterator[tuple[Client, EventRecorder]]:
-    client = make_client(sim)
+async def logged_in(sim: Simulator, **options: Any) -> AsyncIterator[tuple[Client, EventRecorder]]:
+    client = make_client(sim, **options)
     async with live(sim, client) as (_, events):
         await events.wait_for(Connected)
         await sim.wait_connected()
@@ -60,7 +71,7 @@ async def test_prekeys_count_upload_digest_and_a_bundle_for_another_device() -> 
     identity = LocalIdentity.generate()
     signed = SignedPreKeyRecord.generate(identity.identity, 1)
     prekeys = generate_prekeys(1, 10)
-    async with Simulator() as sim, logged_in(sim) as (client, _):
+    async with Simulator() as sim, logged_in(sim, decryptor=NoEndToEnd()) as (client, _):
         count = await client.request(iq("encrypt", "get", Node("count")))
         assert count.require_child("count").attr("value") == "0"
         digest = await client.request(iq("encrypt", "get", Node("digest")))
