@@ -9,6 +9,8 @@
 - ``wabus bridge``: a bot's events published to NATS JetStream (``wabus.<account>.<kind>``).
 - ``wabus worker``: handlers (``--plugin NAME``, ``--handler module:attribute``) on events
   consumed from NATS JetStream; workers with the same ``--durable`` share the load.
+- ``wabus simulator``: the simulator alone on a loopback port, printing its URL and root key,
+  driven by commands on standard input (scan a QR code, play the scenario, send a message).
 
 Each subcommand is a module here with ``NAME``, ``HELP``, ``LOG_STREAM``, ``configure(parser)``
 and ``run(args, parser) -> int``; `COMMANDS` lists them, and `SUMMARIES` repeats their names
@@ -35,6 +37,7 @@ COMMANDS: Final = (
     "wabus.cli._gateway",
     "wabus.cli._bridge",
     "wabus.cli._worker",
+    "wabus.cli._simulator",
 )
 """The modules that implement the subcommands, in the order ``--help`` lists them."""
 
@@ -48,6 +51,10 @@ SUMMARIES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         ),
         "bridge": ("wabus.cli._bridge", "publish a bot's events to NATS JetStream"),
         "worker": ("wabus.cli._worker", "run handlers on events from NATS JetStream"),
+        "simulator": (
+            "wabus.cli._simulator",
+            "run the simulator alone, for clients in any language (prints its URL and root key)",
+        ),
     }
 )
 """Each subcommand's name -> (module, one-line help); a test keeps it equal to the modules'."""

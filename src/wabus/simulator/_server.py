@@ -170,6 +170,8 @@ class Simulator:
     `phone` and `phone_lid` are the simulated phone's account, whose companions pair here;
     `refs` is how many QR refs a pairing gets; `keep_sent` bounds how many of the nodes
     clients sent are kept for `sent` and `expect_sent`; `clock` gives the server's time.
+    `root` is the key that signs the server's certificate chain (fresh by default; give the
+    same one each time so that a client patched to trust it once keeps trusting it).
     """
 
     def __init__(
@@ -182,6 +184,7 @@ class Simulator:
         refs: int = 6,
         keep_sent: int = 10_000,
         clock: Callable[[], float] = time.time,
+        root: KeyPair | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -198,7 +201,7 @@ class Simulator:
         lost to a broken session would look: the companion cannot decrypt one and asks again
         with a retry receipt, which the sender answers with a fresh encryption (from the keys
         the receipt carries, if any)."""
-        self._root = KeyPair.generate()
+        self._root = KeyPair.generate() if root is None else root
         self._intermediate = KeyPair.generate()
         self._static = KeyPair.generate()
         self._chain = issue_chain(self._root, self._intermediate, self._static.public)
@@ -312,6 +315,12 @@ class Simulator:
     def decrypted(self) -> tuple[DecryptedMessage, ...]:
         """What companions sent to simulated devices, decrypted: the last `keep_sent` of it."""
         return tuple(self._decrypted)
+
+    @property
+    def decrypted_count(self) -> int:
+        """How many messages simulated devices have decrypted so far (`decrypted` keeps the
+        last `keep_sent` of them)."""
+        return self._decrypted_total
 
     async def expect_message(
         self, match: Callable[[DecryptedMessage], bool], *, timeout: float = 10.0
@@ -505,8 +514,9 @@ class Simulator:
                         return node
                 await self._wait_change()
 
-    def scan(self, code: str, *, account: Jid | None = None) -> None:
-        """Scan a pairing QR code, as the phone would: pairs the connection that showed it.
+    def scan(self, code: str, *, account: Jid | None = None) -> Jid:
+        """Scan a pairing QR code, as the phone would: pairs the connection that showed it,
+        and returns the JID the device gets (it is ready once `wait_ready` for it returns).
 
         Takes the text a client shows: ``ref,noise,identity,adv[,platform]``, with or without
         the `QR_PREFIX` current clients put in front. The device becomes a companion of
@@ -563,6 +573,7 @@ class Simulator:
         )
         assert self._task_group is not None
         self._task_group.start_soon(self._pair, link, pair_success)
+        return device.jid
 
     def _new_id(self) -> str:
         return f"sim-{next(self._ids)}"
