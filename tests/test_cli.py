@@ -62,6 +62,21 @@ def test_run_against_the_simulator_pairs_answers_ping_and_exits_zero() -> None:
     assert int(summary.group(2)) >= 20
 
 
+def test_run_with_a_phone_number_pairs_by_code_instead_of_qr_code() -> None:
+    result = processes.run(
+        [sys.executable, "-m", "wabus.cli", "run", "--phone", "--scan-delay", "0.1"], timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert _kinds(lines)[:3] == ["pairing_code", "pair_success", "connected"]
+    assert "\u2580" not in result.stdout  # no QR code drawn
+    [shown] = [line for line in lines if line.startswith("Pairing code: ")]
+    assert re.fullmatch(
+        r"Pairing code: \w{4}-\w{4} \(type it on the phone within 3 minutes\)", shown
+    )
+    assert "ping answered with pong, 0 handler errors" in lines[-1]
+
+
 def test_run_stops_cleanly_on_ctrl_c() -> None:
     command = [sys.executable, "-m", "wabus.cli", "run", "--scan-delay", "600", "--no-qr"]
     command += ["--timeout", "3600"]

@@ -290,3 +290,16 @@ async def test_baileys_and_a_wabus_bot_talk_to_each_other_directly_and_in_a_grou
         assert group_answer["chat"] == str(GROUP)
         assert group_answer["participant"] in (str(ALICE), str(ALICE_LID))
         assert not peer.of("error")
+
+
+async def test_baileys_pairs_by_code_typed_on_the_simulated_phone(tmp_path: Path) -> None:
+    async with Simulator() as sim, baileys(sim, tmp_path, scan=False) as peer:
+        await peer.wait_for(lambda r: r["kind"] == "qr", timeout=OPEN_GUARD)
+        await peer.command(op="pair-code", phone=sim.phone.user)
+        shown = await peer.wait_for(lambda r: r["kind"] == "pair-code", timeout=OPEN_GUARD)
+        await sim.enter_pair_code(shown["code"])
+        opened = await peer.wait_for(is_open, timeout=OPEN_GUARD)
+        [device] = sim.paired_devices
+        assert opened["me"] == str(device)
+        assert device.to_non_ad() == sim.phone
+        assert not peer.of("error")

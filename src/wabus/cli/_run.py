@@ -2,7 +2,8 @@
 
 With ``--simulator`` (the default) the command starts the simulator on a loopback port and an
 example bot with a live `Client` pointed at it: the bot shows the pairing QR code in the
-terminal, the simulated phone scans it, the client pairs, reconnects and logs in, and the
+terminal (or, with ``--phone``, a pairing code), the simulated phone scans it (or types the
+code), the client pairs, reconnects and logs in, and the
 simulator plays its scenario. The bot prints every event as it arrives and answers "ping"
 with "pong" through the live connection, end-to-end encrypted: the simulated contact
 encrypts the ping with Signal and decrypts the pong. At the end of the scenario (or on
@@ -28,7 +29,7 @@ import structlog
 from wabus.cli._options import non_negative_seconds, positive_seconds
 from wabus.client import Client, MemoryStore
 from wabus.core import BaseEvent, Bot, EventHandler
-from wabus.core.events import Message, PairingQrCode
+from wabus.core.events import Message, PairingCode, PairingQrCode
 from wabus.core.testing import ScriptedSource, sample_session
 from wabus.handlers import summarise
 from wabus.simulator import AutoScanner, DecryptedMessage, Simulator
@@ -37,6 +38,7 @@ __all__ = [
     "HELP",
     "LOG_STREAM",
     "NAME",
+    "PairCodeTerminal",
     "PingPong",
     "PrintingBot",
     "QrTerminal",
@@ -84,6 +86,18 @@ class PingPong(EventHandler):
         self._log.info("answered ping with pong", chat=str(chat), id=message_id)
 
 
+class PairCodeTerminal(EventHandler):
+    """Shows each pairing code, to type on the phone (Linked devices, Link with phone number)."""
+
+    def __init__(self, write: Callable[[str], object] = sys.stdout.write) -> None:
+        self._write = write
+
+    def on_pairing_code(self, event: PairingCode) -> None:
+        code = f"{event.code[:4]}-{event.code[4:]}"
+        minutes = event.timeout.total_seconds() / 60
+        self._write(f"Pairing code: {code} (type it on the phone within {minutes:g} minutes)\n")
+
+
 class QrTerminal(EventHandler):
     """Draws each pairing QR code in the terminal, for a phone (or the simulator) to scan."""
 
@@ -117,6 +131,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="how long the QR code is shown before the simulated phone scans it (default 1)",
     )
     parser.add_argument("--no-qr", action="store_true", help="do not draw the QR code")
+    parser.add_argument(
+        "--phone",
+        nargs="?",
+        const="",
+        metavar="NUMBER",
+        help="link by pairing code instead of QR code: the code is shown, and the simulated"
+        " phone types it (NUMBER defaults to the simulator's phone)",
+    )
     parser.add_argument(
         "--timeout",
         type=positive_seconds,
@@ -168,8 +190,13 @@ async def _session(args: argparse.Namespace, printer: PrintingBot, outcome: _Out
     log = structlog.get_logger("wabus.run")
     async with Simulator() as sim:
         log.info("simulator listening", url=sim.url)
+        phone = None if args.phone is None else args.phone or sim.phone.user
         client = Client(
-            MemoryStore(), url=sim.url, trusted_roots=[sim.trusted_root], push_name="wabus example"
+            MemoryStore(),
+            url=sim.url,
+            trusted_roots=[sim.trusted_root],
+            push_name="wabus example",
+            phone_number=phone,
         )
 
         def on_error(error: Exception, handler: object, event: BaseEvent) -> None:
@@ -183,7 +210,9 @@ async def _session(args: argparse.Namespace, printer: PrintingBot, outcome: _Out
             .with_handler(AutoScanner(sim, delay=args.scan_delay))
             .on_handler_error(on_error)
         )
-        if not args.no_qr:
+        if phone is not None:
+            builder.with_handler(PairCodeTerminal())
+        elif not args.no_qr:
             builder.with_handler(QrTerminal())
         async with builder.build():
             await sim.wait_connected(timeout=args.timeout)

@@ -77,7 +77,7 @@ import secrets
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import anyio
@@ -85,6 +85,7 @@ import anyio.abc
 import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from wabus.client import _pair_code
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._media import MediaClient
@@ -102,6 +103,8 @@ from wabus.core.events import (
     KeepAliveTimeout,
     LoggedOut,
     Message,
+    Notification,
+    PairingCode,
     PairingQrCode,
     PairSuccess,
     Receipt,
@@ -111,6 +114,8 @@ from wabus.core.events import (
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import (
     MAX_FRAME_SIZE,
+    PAIR_CODE_LIFETIME,
+    PAIR_CODE_NOTIFICATION,
     WHATSAPP_ROOT,
     AdvVerifier,
     CertificateInvalid,
@@ -123,6 +128,8 @@ from wabus.protocol import (
     HistoryDownloader,
     MediaType,
     Outcome,
+    PairCodeCompanion,
+    PairCodeError,
     ReplyReceived,
     Router,
     SessionEnded,
@@ -134,6 +141,7 @@ from wabus.protocol import (
     login_payload,
     malformed_stanza,
     peek_history_notification,
+    phone_number_jid,
     registration_payload,
 )
 
@@ -152,6 +160,7 @@ WHATSAPP_URL: Final = "wss://web.whatsapp.com/ws/chat"
 
 SERVER: Final = Jid("", Server.USER)
 _log = structlog.get_logger("wabus.client")
+_TAKEN_NOTIFICATIONS: Final = frozenset({"encrypt", PAIR_CODE_NOTIFICATION})
 _DEFAULT_VERSION: Final = ClientVersion()
 
 
@@ -160,6 +169,18 @@ class _EndConnection(Exception):  # a control-flow signal inside a session
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
+
+
+async def _first(*events: anyio.Event) -> None:
+    """Wait until any of `events` is set."""
+    async with anyio.create_task_group() as group:
+
+        async def wait(event: anyio.Event) -> None:
+            await event.wait()
+            group.cancel_scope.cancel()
+
+        for event in events:
+            group.start_soon(wait, event)
 
 
 def _utc_now() -> datetime:
@@ -244,6 +265,11 @@ class _Session:
     after_commit: list[Node] = field(default_factory=list)
     """Stanzas that may leave only once the state they name is stored (retry receipts with a
     new prekey), sent by the committer after its next commit."""
+    offered: bool = False
+    """Whether the server offered pairing (sent QR refs) on this connection."""
+    pair_code: PairCodeCompanion | None = None
+    """A pair-code login under way on this connection."""
+    code_started: anyio.Event = field(default_factory=anyio.Event)
 
     def push(self) -> int:
         """Move what the connection queued into the WebSocket's outbox (no await: frames keep
@@ -261,7 +287,8 @@ class Client:
     and which certificate roots to trust (WhatsApp's by default; the simulator's for tests).
     `max_backlog` bounds how many read stanzas may wait for handlers before the client stops
     reading the socket (see the module doc: slow handlers hold the server back, they never
-    cost the connection or an event).
+    cost the connection or an event). With `phone_number` a new device links by pairing code
+    instead of QR code (see `pair_phone`), on every connection that pairs.
     """
 
     def __init__(
@@ -282,8 +309,10 @@ class Client:
         max_backlog: int = DEFAULT_MAX_BACKLOG,
         decryptor: Decryptor | None = None,
         history_downloader: HistoryDownloader | None = None,
+        phone_number: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        self._phone = phone_number_jid(phone_number) if phone_number is not None else None
         self._store = store
         self.url = url
         self._roots = tuple(trusted_roots)
@@ -310,6 +339,8 @@ class Client:
         self._stopping = False
         self._connections = 0
         self._scope: anyio.CancelScope | None = None
+        self._bus: CoreEventBus | None = None
+        self._offered: anyio.Event | None = None  # set when a connection offers pairing
 
     # Public API ------------------------------------------------------------------------
 
@@ -469,6 +500,7 @@ class Client:
             await anyio.to_thread.run_sync(self._store.save, state)
         self._state = state
         self._stopping = False
+        self._bus, self._offered = bus, anyio.Event()
         try:
             await self._run(bus)
         finally:
@@ -595,6 +627,8 @@ class Client:
                 tasks.cancel_scope.cancel()
         finally:
             self._session = None
+            if session.offered:
+                self._offered = anyio.Event()  # for the next connection's pairing
             conn.close()
             for _, slot in session.waiters.values():  # requests in flight fail now
                 slot.clear()
@@ -676,8 +710,8 @@ class Client:
             return False
         if any(self._history_by_reference(e) is not None for e in received.events):
             return False  # a history blob to download: the full path starts it
-        if node.tag == "notification" and node.opt_attr("type") == "encrypt":
-            return False  # a prekey count: the full path refills
+        if node.tag == "notification" and node.opt_attr("type") in _TAKEN_NOTIFICATIONS:
+            return False  # a prekey count (the full path refills), the phone's pair code
         try:
             deliveries.send_nowait(
                 (received.node if received.needs_ack else None, list(received.events))
@@ -764,7 +798,20 @@ class Client:
         for_handlers: list[BaseEvent | _Later] = []
         codes = [e for e in events if isinstance(e, PairingQrCode)]
         if codes:
-            tasks.start_soon(self._pace_qr_codes, bus, session, codes)
+            session.offered = True
+            if self._offered is not None:
+                self._offered.set()
+            if self._phone is not None:
+                tasks.start_soon(self._pair_by_code, bus, session, self._phone)
+            else:
+                tasks.start_soon(self._pace_qr_codes, bus, session, codes)
+        if (
+            node.tag == "notification"
+            and node.opt_attr("type") == PAIR_CODE_NOTIFICATION
+            and session.pair_code is not None
+        ):
+            tasks.start_soon(self._finish_code, session, session.pair_code, node)
+            events = [e for e in events if not isinstance(e, Notification)]  # consumed here
         for event in events:
             if isinstance(event, PairingQrCode):
                 continue
@@ -1046,13 +1093,107 @@ class Client:
         self, bus: CoreEventBus, session: _Session, codes: list[PairingQrCode]
     ) -> None:
         for code in codes:
+            if session.code_started.is_set():
+                break  # pairing by code now: no more QR codes
             await bus.publish(code)
             with anyio.move_on_after(code.timeout.total_seconds()):
-                await session.paired_now.wait()
+                await _first(session.paired_now, session.code_started)
             if session.paired_now.is_set():
                 return
+        if session.code_started.is_set():
+            await self._await_code_pairing(session)
+            return
         _log.info("pairing QR codes ran out")
         await session.ws.close("pairing QR codes ran out")
+
+    # Pair-code login ---------------------------------------------------------------------
+
+    async def pair_phone(
+        self, number: str, *, code: str | None = None, timeout: float | None = None
+    ) -> str:
+        """Link this (new) device to the account of phone `number` by pairing code, instead
+        of QR code; returns the eight-character code, which is also published as a
+        `PairingCode` event. Typed on that phone (Linked devices, Link with phone number),
+        it pairs the device as a scan would, and the client logs in.
+
+        Call it while the client runs and has not paired yet: from a `PairingQrCode` handler,
+        or any time after starting it (it waits up to `timeout`, by default the request
+        timeout, for a connection that offers pairing). No more QR codes are shown for that
+        connection. `number` is in international form (country code first, digits; ``+``,
+        spaces and dashes are ignored); `code` chooses the code (8 characters of
+        `wabus.protocol.PAIR_CODE_ALPHABET`), a random one by default. Raises `PairCodeError`
+        for a number or code that cannot be used, or when the server refuses,
+        `ClientError` when the device is already paired, `NotConnected` when no connection
+        offers pairing in time (and `RequestTimeout` when the server does not answer).
+        """
+        phone = phone_number_jid(number)
+        state = self._state
+        if state is not None and state.paired:
+            raise ClientError("this device is already paired; pair codes are for new devices")
+        wait = self._request_timeout if timeout is None else timeout
+        try:
+            with anyio.fail_after(wait):
+                session = await self._pairing_session()
+        except TimeoutError:
+            raise NotConnected(f"no connection offered pairing within {wait:g}s") from None
+        return await self._start_code(session, phone, code)
+
+    async def _pairing_session(self) -> _Session:
+        while True:
+            session, offered = self._session, self._offered
+            if session is not None and session.offered:
+                return session
+            if offered is None:
+                raise NotConnected("the client is not running")
+            # Set only while the connection that offered is the open one (a fresh event
+            # replaces it when that connection ends), so this never spins.
+            await offered.wait()
+
+    async def _start_code(self, session: _Session, phone: Jid, code: str | None) -> str:
+        if session.code_started.is_set():
+            raise ClientError("a pairing code was already requested on this connection")
+        state = self._state
+        assert state is not None
+        session.code_started.set()
+        companion = await _pair_code.request_code(
+            self.request,
+            phone,
+            noise_public=state.keys.noise.public,
+            identity=state.keys.identity,
+            code=code,
+        )
+        session.pair_code = companion
+        timeout = timedelta(seconds=PAIR_CODE_LIFETIME)
+        if self._bus is not None:
+            await self._bus.publish(PairingCode(code=companion.code, timeout=timeout))
+        return companion.code
+
+    async def _pair_by_code(self, bus: CoreEventBus, session: _Session, phone: Jid) -> None:
+        """Pair this connection by code (``Client(phone_number=...)``), not by QR code."""
+        try:
+            await self._start_code(session, phone, None)
+        except (PairCodeError, ClientError) as err:
+            _log.error("pairing code refused", error=str(err))
+            await session.ws.close(f"pairing code refused: {err}")
+            return
+        await self._await_code_pairing(session)
+
+    async def _await_code_pairing(self, session: _Session) -> None:
+        with anyio.move_on_after(PAIR_CODE_LIFETIME):
+            await session.paired_now.wait()
+        if not session.paired_now.is_set():
+            _log.info("the pairing code expired")
+            await session.ws.close("the pairing code expired")
+
+    async def _finish_code(
+        self, session: _Session, companion: PairCodeCompanion, notification: Node
+    ) -> None:
+        verifier = session.conn.pairing
+        assert verifier is not None
+        try:
+            await _pair_code.finish(self.request, companion, verifier, notification)
+        except (PairCodeError, ClientError) as err:
+            _log.warning("pair-code login failed", error=str(err))
 
     async def _writer(self, session: _Session) -> None:
         """Write queued acks whenever the reader lets it run (so a burst shares a write)."""

@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import secrets
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
@@ -55,16 +56,20 @@ import structlog
 
 from wabus.client import ConnectionClosed, WebSocket, accept_websocket
 from wabus.core import EventHandler, Jid, Node, Server, WabusError
-from wabus.core.events import PairingQrCode
+from wabus.core.events import PairingCode, PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.proto.scan import scan_fields
 from wabus.protocol import (
     ACKED_TAGS,
+    PAIR_CODE_NOTIFICATION,
     QR_URL_PREFIX,
     Connection,
     HandshakeComplete,
     KeyPair,
+    PairCodeError,
+    PairCodeHello,
+    PairCodePrimary,
     ReplyReceived,
     StanzaReceived,
     TrustedRoot,
@@ -74,8 +79,8 @@ from wabus.protocol import (
     sign_device_identity,
     verify_device_signature,
 )
-from wabus.simulator._accounts import Device, Directory, Group
-from wabus.simulator._iq import IqContext, answer_iq
+from wabus.simulator._accounts import Account, Device, Directory, Group
+from wabus.simulator._iq import IqContext, answer_iq, result, server_error
 from wabus.simulator._media import MediaStore
 from wabus.simulator._peers import Peers
 from wabus.simulator._scenario import (
@@ -148,6 +153,9 @@ class _Link:
     device: Device | None = None
     refs: tuple[str, ...] = ()
     scanned: Device | None = None
+    pair_code: PairCodePrimary | None = None
+    """The phone's side of a pair-code login this client asked for (until it finishes)."""
+    code_entered: bool = False
     waiters: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
     sent_ackable: Counter[tuple[str, str]] = field(default_factory=Counter)
     """How many stanzas of each (class, id) were sent that the client must acknowledge."""
@@ -548,13 +556,20 @@ class Simulator:
             raise SimulatorError("the QR code's Noise key is not the pairing client's")
         if identity_key != link.payload.devicePairingData.eIdent:
             raise SimulatorError("the QR code's identity key is not the one the client registered")
-        device = owner.new_companion(_FIRST_COMPANION)
-        device.noise, device.identity, device.key_index = noise_key, identity_key, 1
-        device.platform = platform[0] if platform else ""
-        link.scanned = device
         secret = bytes(32) if self.tamper_next_pairing else adv_secret
         self.tamper_next_pairing = False
-        proof = sign_device_identity(owner.account_key, identity_key, secret, key_index=1)
+        return self._pair_link(link, owner, secret, platform[0] if platform else "")
+
+    def _pair_link(self, link: _Link, owner: Account, adv_secret: bytes, platform: str) -> Jid:
+        """Make the pairing client `link` a companion of `owner`: the phone's proof, keyed
+        with the ADV secret both sides share, goes out in ``<pair-success>``."""
+        assert link.payload is not None
+        identity_key = link.payload.devicePairingData.eIdent
+        device = owner.new_companion(_FIRST_COMPANION)
+        device.noise, device.identity, device.key_index = link.client_static, identity_key, 1
+        device.platform = platform
+        link.scanned = device
+        proof = sign_device_identity(owner.account_key, identity_key, adv_secret, key_index=1)
         pair_success = Node(
             "iq",
             {"from": SERVER, "type": "set", "xmlns": "md"},
@@ -574,6 +589,70 @@ class Simulator:
         assert self._task_group is not None
         self._task_group.start_soon(self._pair, link, pair_success)
         return device.jid
+
+    async def enter_pair_code(self, code: str) -> None:
+        """Type a pairing code on the phone, as its owner would after a client showed it
+        (see `wabus.protocol.PairCodeCompanion`): the phone's half of the exchange goes to
+        the client that asked for a code; a right code ends in ``<pair-success>`` as a scan
+        does, a wrong one in the client's finish being refused."""
+        link = next((k for k in self._links if k.pair_code and not k.code_entered), None)
+        if link is None or link.pair_code is None:
+            raise SimulatorError("no client is waiting for a pairing code to be entered")
+        try:  # PBKDF2: off the event loop
+            notification = await anyio.to_thread.run_sync(link.pair_code.enter, code)
+        except PairCodeError as err:
+            raise SimulatorError(str(err)) from None
+        link.code_entered = True
+        attrs = {**notification.attrs, "id": self._new_id(), "t": str(self.now())}
+        await self._send(link, Node(notification.tag, attrs, notification.content))
+
+    def _pair_code_request(self, link: _Link, iq: Node) -> Node:
+        """Answer a client's ``link_code_companion_reg`` IQ (hello or finish)."""
+        reg = iq.child(PAIR_CODE_NOTIFICATION)
+        assert reg is not None
+        stage = reg.opt_attr("stage")
+        if link.payload is None or link.device is not None or not link.refs:
+            return server_error(iq, 405, "not-allowed")  # only while pairing
+        try:
+            if stage == "companion_hello":
+                return self._pair_code_hello(link, iq)
+            if stage == "companion_finish":
+                return self._pair_code_finish(link, iq)
+        except PairCodeError as err:
+            _log.info("pair code refused", stage=stage, reason=str(err))
+            link.pair_code, link.code_entered = None, False
+            return server_error(iq, 400, "bad-request")
+        return server_error(iq, 400, "bad-request")
+
+    def _pair_code_hello(self, link: _Link, iq: Node) -> Node:
+        hello = PairCodeHello.parse(iq)
+        owner = self.directory.account(hello.phone)
+        if owner is None:
+            return server_error(iq, 404, "item-not-found")
+        if hello.noise_public != link.client_static:
+            return server_error(iq, 401, "not-authorized")
+        ref = f"2@{secrets.token_urlsafe(24)}".encode()
+        link.pair_code = PairCodePrimary(hello, ref, owner.account_key)
+        link.code_entered = False
+        reply = Node(PAIR_CODE_NOTIFICATION, None, [Node("link_code_pairing_ref", None, ref)])
+        return result(iq, reply)
+
+    def _pair_code_finish(self, link: _Link, iq: Node) -> Node:
+        primary = link.pair_code
+        if primary is None or not link.code_entered:
+            return server_error(iq, 400, "bad-request")
+        identity, adv_secret = primary.finish(iq)
+        assert link.payload is not None
+        if identity != link.payload.devicePairingData.eIdent:
+            raise PairCodeError("the finish's identity key is not the one the client registered")
+        owner = self.directory.account(primary.hello.phone)
+        assert owner is not None
+        link.pair_code, link.code_entered = None, False
+        secret = bytes(32) if self.tamper_next_pairing else adv_secret
+        self.tamper_next_pairing = False
+        # The pair-success goes out from a task: after this result, which is queued first.
+        self._pair_link(link, owner, secret, primary.hello.platform_id)
+        return result(iq)
 
     def _new_id(self) -> str:
         return f"sim-{next(self._ids)}"
@@ -745,6 +824,11 @@ class Simulator:
             if kind in ("get", "set"):
                 if node.child("ping") is not None or node.opt_attr("xmlns") == "urn:xmpp:ping":
                     return  # answered by the connection, unless pings are ignored
+                if node.child(PAIR_CODE_NOTIFICATION) is not None:
+                    self._queue(link, self._pair_code_request(link, node))
+                    link.push()
+                    self._notify()
+                    return
                 self._queue(link, answer_iq(self._context(link), node))
                 link.push()
                 self._notify()  # an IQ may have changed the server's state (keys, privacy)
@@ -1100,12 +1184,14 @@ def _offline(node: Node) -> Node:
 
 
 class AutoScanner(EventHandler):
-    """A simulated phone that scans the pairing QR code it is shown, after `delay` seconds.
+    """A simulated phone that scans the pairing QR code it is shown, or types the pairing
+    code, after `delay` seconds.
 
     Add it to a bot running against the simulator (``.with_handler(AutoScanner(sim))``) so
-    pairing completes by itself; or scan by hand with `Simulator.scan`. Each pairing connection
-    is scanned once (its later, rotated codes are ignored). `account` is whose phone scans
-    (the simulator's own account by default; see `Simulator.scan`).
+    pairing completes by itself; or scan by hand with `Simulator.scan` (`enter_pair_code`).
+    Each pairing connection is scanned once (its later, rotated codes are ignored). `account`
+    is whose phone scans a QR code (the simulator's own account by default; see
+    `Simulator.scan`); a pairing code goes to the account the client named.
     """
 
     def __init__(
@@ -1116,6 +1202,8 @@ class AutoScanner(EventHandler):
         self._account = account
         self.scans = 0
         """How many pairings it scanned."""
+        self.codes_entered = 0
+        """How many pairing codes it typed."""
 
     async def on_pairing_qr_code(self, event: PairingQrCode) -> None:
         await anyio.sleep(self._delay)
@@ -1124,3 +1212,11 @@ class AutoScanner(EventHandler):
         except SimulatorError:
             return  # already scanned, or the connection is gone: nothing to do
         self.scans += 1
+
+    async def on_pairing_code(self, event: PairingCode) -> None:
+        await anyio.sleep(self._delay)
+        try:
+            await self._simulator.enter_pair_code(event.code)
+        except SimulatorError:
+            return  # no pairing waits for it: nothing to do
+        self.codes_entered += 1

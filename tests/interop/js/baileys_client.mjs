@@ -7,8 +7,8 @@
 // Usage: node baileys_client.mjs <websocket url> <root public key hex> <auth folder>
 //
 // It writes one JSON object per line on stdout for what happens (kind: "qr", "connection",
-// "message", "sent", "error", ...) and obeys JSON lines on stdin ({"op": "send", "to": jid,
-// "text": "..."}, {"op": "quit"}). When the server closes the connection, it reconnects as a
+// "message", "sent", "pair-code", "error", ...) and obeys JSON lines on stdin ({"op": "send",
+// "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "quit"}). When the server closes the connection, it reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
 
@@ -115,6 +115,9 @@ commands.on("line", async (line) => {
     if (command.op === "send") {
       const sent = await socket.sendMessage(command.to, { text: command.text });
       say({ kind: "sent", id: sent?.key?.id ?? null, to: command.to });
+    } else if (command.op === "pair-code") {
+      const code = await socket.requestPairingCode(command.phone, command.code);
+      say({ kind: "pair-code", code });
     } else if (command.op === "quit") {
       stopped = true;
       socket?.end(undefined);

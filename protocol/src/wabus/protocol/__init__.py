@@ -24,7 +24,9 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
 - Pairing and login: `DeviceKeys`, `AdvVerifier` (checks a pair-success), `PairedDevice`,
   `sign_device_identity` and `verify_device_signature` (the phone's and server's sides),
-  `registration_payload` and `login_payload` (the handshake's ``ClientPayload``).
+  `registration_payload` and `login_payload` (the handshake's ``ClientPayload``). Pair-code
+  login: `PairCodeCompanion` (our side), `PairCodePrimary` and `PairCodeHello` (the phone's),
+  `new_pair_code`, `phone_number_jid`, `wrap_key` / `unwrap_key`, `PairCodeError`.
 - Signal (end-to-end encryption, sans-IO): `SignalCipher` over a `SignalStore`
   (`MemorySignalStore`), whose steps return `SignalChanges` to apply in one transaction; the
   pure transitions under it (`initiate_session`, `encrypt_message`, `decrypt_message`,
@@ -136,6 +138,19 @@ from wabus.protocol._noise import (
     NoiseTransport,
     ServerHandshake,
     SymmetricState,
+)
+from wabus.protocol._pair_code import (
+    PAIR_CODE_ALPHABET,
+    PAIR_CODE_LIFETIME,
+    PAIR_CODE_NOTIFICATION,
+    PairCodeCompanion,
+    PairCodeError,
+    PairCodeHello,
+    PairCodePrimary,
+    new_pair_code,
+    phone_number_jid,
+    unwrap_key,
+    wrap_key,
 )
 from wabus.protocol._pairing import (
     AdvVerifier,
@@ -257,6 +272,9 @@ __all__ = [
     "MAX_SKIPPED_KEYS",
     "MEDIA_KEY_SIZE",
     "NOISE_PATTERN",
+    "PAIR_CODE_ALPHABET",
+    "PAIR_CODE_LIFETIME",
+    "PAIR_CODE_NOTIFICATION",
     "QR_URL_PREFIX",
     "SESSION_ENDING_TAGS",
     "TABLES",
@@ -321,6 +339,10 @@ __all__ = [
     "NoiseStateError",
     "NoiseTransport",
     "Outcome",
+    "PairCodeCompanion",
+    "PairCodeError",
+    "PairCodeHello",
+    "PairCodePrimary",
     "PairedDevice",
     "PairingKeys",
     "PairingVerificationFailed",
@@ -395,9 +417,11 @@ __all__ = [
     "login_payload",
     "malformed_stanza",
     "media_conn_request",
+    "new_pair_code",
     "pad",
     "parse_media_conn",
     "peek_history_notification",
+    "phone_number_jid",
     "prekeys_nodes",
     "process_sender_key_distribution",
     "read_enc",
@@ -407,6 +431,8 @@ __all__ = [
     "unpack",
     "unpad",
     "unpad_for_version",
+    "unwrap_key",
     "verify_device_signature",
+    "wrap_key",
     "xeddsa_verify",
 ]

@@ -29,6 +29,10 @@ connection's role gives the next `State`::
                                       +--success--> LOGGED_IN        (restart, 515) ----+
     any open state --failure / stream:error / xmlstreamend--> CLOSED
 
+While PAIRING, the server may also send the phone's half of a pair-code login (a
+``link_code_companion_reg`` notification), which the client acknowledges; the state stays
+PAIRING.
+
 An input the table has no row for is a protocol violation: `RemoteProtocolError` when the
 peer sent it (a server that sends a message before ``<success>``), `LocalProtocolError` when
 we did (a message sent before logging in). Either moves the connection to CLOSED. Bytes that
@@ -131,6 +135,7 @@ class Input(enum.Enum):
     HANDSHAKE_DONE = "handshake done"
     RECEIVED_PAIR_DEVICE = "received pair-device"
     RECEIVED_PAIR_SUCCESS = "received pair-success"
+    RECEIVED_PAIR_CODE = "received the phone's pair-code notification"
     RECEIVED_SUCCESS = "received success"
     RECEIVED_END = "received a session end"
     RECEIVED_IQ = "received iq"
@@ -138,6 +143,7 @@ class Input(enum.Enum):
     RECEIVED_TRAFFIC = "received traffic"
     SENT_PAIR_DEVICE = "sent pair-device"
     SENT_PAIR_SUCCESS = "sent pair-success"
+    SENT_PAIR_CODE = "sent the phone's pair-code notification"
     SENT_SUCCESS = "sent success"
     SENT_END = "sent a session end"
     SENT_IQ = "sent iq"
@@ -161,6 +167,8 @@ _CLIENT_TABLE: Final[Mapping[tuple[State, Input], State]] = {
     (_S.HANDSHAKE, _I.HANDSHAKE_DONE): _S.CONNECTED,
     **_rows(_S.CONNECTED, _S.PAIRING, on=_I.RECEIVED_PAIR_DEVICE, to=_S.PAIRING),
     (_S.PAIRING, _I.RECEIVED_PAIR_SUCCESS): _S.PAIRED,
+    **_rows(_S.PAIRING, on=_I.RECEIVED_PAIR_CODE),
+    **_rows(_S.PAIRING, _S.PAIRED, on=_I.SENT_PAIR_CODE),  # its ack, which may come late
     (_S.CONNECTED, _I.RECEIVED_SUCCESS): _S.LOGGED_IN,
     (_S.LOGGED_IN, _I.RECEIVED_SUCCESS): _S.LOGGED_IN,
     **_rows(*_OPEN, on=_I.RECEIVED_END, to=_S.CLOSED),
@@ -178,6 +186,9 @@ _SERVER_TABLE: Final[Mapping[tuple[State, Input], State]] = {
     (_S.HANDSHAKE, _I.HANDSHAKE_DONE): _S.CONNECTED,
     **_rows(_S.CONNECTED, _S.PAIRING, on=_I.SENT_PAIR_DEVICE, to=_S.PAIRING),
     (_S.PAIRING, _I.SENT_PAIR_SUCCESS): _S.PAIRED,
+    **_rows(_S.PAIRING, on=_I.SENT_PAIR_CODE),
+    # Its ack may come after the pair-success (Baileys acks once it has answered).
+    **_rows(_S.PAIRING, _S.PAIRED, on=_I.RECEIVED_PAIR_CODE),
     (_S.CONNECTED, _I.SENT_SUCCESS): _S.LOGGED_IN,
     **_rows(*_OPEN, on=_I.SENT_END, to=_S.CLOSED),
     **_rows(*_OPEN, on=_I.SENT_IQ),
@@ -215,6 +226,10 @@ def classify(node: Node, *, received: bool) -> Input:
         return _I.RECEIVED_END if received else _I.SENT_END
     if tag == "ib":
         return _I.RECEIVED_INFO if received else _I.SENT_INFO
+    if node.opt_attr("type") == "link_code_companion_reg" and (
+        tag == "notification" or (tag == "ack" and node.opt_attr("class") == "notification")
+    ):  # the phone's half of a pair-code login, and its ack
+        return _I.RECEIVED_PAIR_CODE if received else _I.SENT_PAIR_CODE
     return _I.RECEIVED_TRAFFIC if received else _I.SENT_TRAFFIC
 
 

@@ -156,6 +156,13 @@ class AdvVerifier:
         self._secret = adv_secret
         self.result: PairedDevice | None = None
 
+    def use_secret(self, adv_secret: bytes) -> None:
+        """Verify with this ADV secret from now on: the one a pair-code login derives, in
+        place of the random one a QR code carries."""
+        if len(adv_secret) != 32:
+            raise ValueError(f"an ADV secret has 32 bytes, got {len(adv_secret)}")
+        self._secret = adv_secret
+
     def verify(self, device_identity: bytes, device: Jid, lid: Jid | None) -> None:
         """Check the phone's proof (HMAC, account signature); raise `PairingVerificationFailed`."""
         try:
