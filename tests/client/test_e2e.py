@@ -4,6 +4,7 @@ session that survives a restart of the process's client."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from wabus.core import EventHandler, Jid, Node
 from wabus.core.events import Connected, Message, UndecryptableMessage
 from wabus.core.testing import EventRecorder
 from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.protocol import KeyPair, SignedPreKeyRecord, rotate_signed_prekey_node
 from wabus.simulator import Simulator
 from wabus.simulator._scenario import ALICE, BOB, GROUP
 
@@ -232,3 +234,61 @@ async def test_sessions_survive_a_restart_with_the_sqlite_store(tmp_path: Path) 
         # could read it (no failure, and no retry asked for).
         assert events.of_type(UndecryptableMessage) == []
         assert not [n for n in sim.sent if n.tag == "receipt" and n.opt_attr("type") == "retry"]
+
+
+def is_rotate(node: Node) -> bool:
+    return node.tag == "iq" and node.child("rotate") is not None
+
+
+async def test_the_signed_prekey_is_replaced_when_it_is_a_week_old() -> None:
+    now = [datetime(2026, 12, 1, tzinfo=UTC)]
+    async with Simulator() as sim:
+        ours = make_client(sim, clock=lambda: now[0])
+        theirs = make_client(sim)
+        async with (
+            live(sim, ours) as (_, our_events),
+            live(sim, theirs, account=ALICE) as (_, their_events),
+        ):
+            await ready(sim, ours, our_events)
+            await ready(sim, theirs, their_events)
+            assert ours.state is not None and ours.state.pn is not None
+            device = sim.directory.device(ours.state.pn)
+            assert device is not None and device.keys is not None
+            first = device.keys.signed_prekey_id
+
+            # Six days on, a login keeps it; eight days on, a login replaces it.
+            for days, rotated in ((6, False), (8, True)):
+                now[0] = datetime(2026, 12, 1 + days, tzinfo=UTC)
+                start, seen = sim.sent_count, len(our_events)
+                await sim.drop_connection(to=ours.state.pn)
+                await our_events.wait_for(Connected, timeout=15, start=seen)
+                await sim.wait_ready(ours.state.pn, timeout=15)
+                # The prekey count asked at each login comes before any rotation.
+                await sim.expect_sent(
+                    lambda n: n.tag == "iq" and n.child("count") is not None, start=start
+                )
+                if rotated:
+                    await sim.expect_sent(is_rotate, start=start, timeout=15)
+            assert sum(is_rotate(n) for n in sim.sent) == 1
+            assert device.keys.signed_prekey_id == first + 1
+
+            # A new session with us is built on the new key, and works.
+            await theirs.send_message(sim.phone, WAMessage(conversation="new key"))
+            await first_text(our_events, "new key")
+
+
+async def test_the_server_refuses_a_signed_prekey_whose_signature_does_not_verify() -> None:
+    async with Simulator() as sim:
+        client = make_client(sim)
+        async with live(sim, client) as (_, events):
+            await ready(sim, client, events)
+            assert client.state is not None and client.state.pn is not None
+            device = sim.directory.device(client.state.pn)
+            assert device is not None and device.keys is not None
+            published = device.keys.signed_prekey_id
+            forged = SignedPreKeyRecord.generate(KeyPair.generate(), 99)  # another key signed it
+            reply = await client.request(rotate_signed_prekey_node(forged))
+            error = reply.child("error")
+            assert reply.opt_attr("type") == "error" and error is not None
+            assert error.opt_attr("code") == "406"
+            assert device.keys.signed_prekey_id == published

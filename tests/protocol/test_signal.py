@@ -62,8 +62,10 @@ from wabus.protocol import (
     prekeys_nodes,
     process_sender_key_distribution,
     read_enc,
+    rotate_signed_prekey_node,
     unpad,
     unpad_for_version,
+    xeddsa_verify,
 )
 from wabus.protocol._signal_wire import hkdf
 
@@ -571,3 +573,30 @@ def test_simultaneous_initiation_converges() -> None:
         kind, body = _send(bob, ALICE, b"b%d" % n)
         assert _receive(alice, BOB, kind, body) == b"b%d" % n
     assert kind == "msg"
+
+
+def test_a_rotated_signed_prekey_is_the_next_signed_and_current_one() -> None:
+    store = MemorySignalStore()
+    cipher = SignalCipher(store)
+    first = store.current_signed_prekey()
+    assert first is not None
+    record, changes = cipher.rotate_signed_prekey(1_800_000_000)
+    assert changes.signed_prekey == record
+    assert record.key_id == first.key_id + 1 and record.created == 1_800_000_000
+    identity = store.local_identity().identity.public
+    assert xeddsa_verify(identity, b"\x05" + record.key_pair.public, record.signature)
+    assert store.current_signed_prekey() == record
+    assert store.get_signed_prekey(first.key_id) == first  # kept for pkmsgs in flight
+    assert SignedPreKeyRecord.from_bytes(record.to_bytes()) == record  # its age is kept
+    node = rotate_signed_prekey_node(record)
+    skey = node.require_child("rotate").require_child("skey")
+    assert skey.require_child("id").content == record.key_id.to_bytes(3, "big")
+    assert skey.require_child("signature").content == record.signature
+
+
+def test_signed_prekey_ids_wrap_around() -> None:
+    identity = LocalIdentity.generate()
+    last = SignedPreKeyRecord.generate(identity.identity, 0xFFFFFF)
+    store = MemorySignalStore(identity=identity, signed_prekey=last)
+    record, _ = SignalCipher(store).rotate_signed_prekey(1)
+    assert record.key_id == 1

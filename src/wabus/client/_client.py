@@ -160,6 +160,8 @@ WHATSAPP_URL: Final = "wss://web.whatsapp.com/ws/chat"
 
 SERVER: Final = Jid("", Server.USER)
 _log = structlog.get_logger("wabus.client")
+SIGNED_PREKEY_LIFETIME: Final = 7 * 86400.0
+"""How long a signed prekey is published before a new one replaces it (a week)."""
 _TAKEN_NOTIFICATIONS: Final = frozenset({"encrypt", PAIR_CODE_NOTIFICATION})
 _DEFAULT_VERSION: Final = ClientVersion()
 
@@ -288,7 +290,8 @@ class Client:
     `max_backlog` bounds how many read stanzas may wait for handlers before the client stops
     reading the socket (see the module doc: slow handlers hold the server back, they never
     cost the connection or an event). With `phone_number` a new device links by pairing code
-    instead of QR code (see `pair_phone`), on every connection that pairs.
+    instead of QR code (see `pair_phone`), on every connection that pairs. At each login the
+    signed prekey is replaced once it is `signed_prekey_lifetime` seconds old.
     """
 
     def __init__(
@@ -310,6 +313,7 @@ class Client:
         decryptor: Decryptor | None = None,
         history_downloader: HistoryDownloader | None = None,
         phone_number: str | None = None,
+        signed_prekey_lifetime: float = SIGNED_PREKEY_LIFETIME,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._phone = phone_number_jid(phone_number) if phone_number is not None else None
@@ -322,6 +326,8 @@ class Client:
         self.keepalive_interval = keepalive_interval
         self.keepalive_timeout = keepalive_timeout
         self.keepalive_misses = keepalive_misses
+        self.signed_prekey_lifetime = signed_prekey_lifetime
+        """Seconds after which the signed prekey is replaced (checked at each login)."""
         self._delays = reconnect_delays or (1.0,)
         self._request_timeout = request_timeout
         self._max_frame = max_frame_size
@@ -538,6 +544,7 @@ class Client:
         e2e = self._e2e
         if e2e is None or e2e.identity.identity.public != state.keys.identity.public:
             e2e = self._e2e = E2E(self._store.signal_state(state))
+            e2e.stamp_signed_prekey(int(self._clock().timestamp()))
         return e2e
 
     def _router(self, state: DeviceState) -> tuple[Router, AdvVerifier]:
@@ -925,8 +932,12 @@ class Client:
         e2e = self._e2e
         if e2e is None or self._session is not session:
             return
+        now = int(self._clock().timestamp())  # the login's time
         try:
             await e2e.ensure_prekeys(self.request, server_count=server_count)
+            if server_count is None:  # at login: a signed prekey due for rotation
+                lifetime = self.signed_prekey_lifetime
+                await e2e.rotate_signed_prekey(self.request, now=now, lifetime=lifetime)
         except (ClientError, WireError, ConnectionClosed) as err:
             _log.warning("could not upload prekeys", error=str(err))
 

@@ -33,7 +33,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import anyio
@@ -49,6 +49,7 @@ from wabus.protocol import (
     LocalIdentity,
     ProtocolAddress,
     SenderKeyName,
+    SignalChanges,
     SignalCipher,
     SignalError,
     SignedPreKeyRecord,
@@ -60,6 +61,7 @@ from wabus.protocol import (
     inbox_key,
     pad,
     prekeys_nodes,
+    rotate_signed_prekey_node,
 )
 
 __all__ = ["E2E", "E2EError", "SendResult"]
@@ -183,6 +185,33 @@ class E2E:
             raise E2EError(f"the server refused our prekeys: {reply.child('error')}")
         _log.info("prekeys uploaded", count=len(records), server_had=server_count)
         return len(records)
+
+    def stamp_signed_prekey(self, now: int) -> None:
+        """Give a signed prekey of unknown age (the one made at pairing, or one kept before
+        ages were) the age of `now`: it counts from the first time the client holds it.
+        Staged; stored by the next commit."""
+        current = self.staged.current_signed_prekey()
+        if current is not None and not current.created:
+            self.staged.apply(SignalChanges(signed_prekey=replace(current, created=now)))
+
+    async def rotate_signed_prekey(self, request: Request, *, now: int, lifetime: float) -> bool:
+        """Publish a new signed prekey when the current one is `lifetime` seconds old (at
+        `now`, Unix seconds); returns whether it did.
+
+        The new key is stored (and made current) before the server hears of it, as prekeys
+        are; the old ones stay, for pkmsgs built on them that are still on their way.
+        """
+        self.stamp_signed_prekey(now)
+        current = self.staged.current_signed_prekey()
+        if current is not None and now - current.created < lifetime:
+            return False
+        record, _ = self.cipher.rotate_signed_prekey(now)
+        await self.commit()  # ours before it is anybody's
+        reply = await request(rotate_signed_prekey_node(record))
+        if reply.opt_attr("type") == "error":
+            raise E2EError(f"the server refused our signed prekey: {reply.child('error')}")
+        _log.info("signed prekey rotated", key_id=record.key_id)
+        return True
 
     # Devices and sessions ----------------------------------------------------------------
 

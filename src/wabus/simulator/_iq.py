@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from wabus.core import Jid, Node, Server
+from wabus.protocol import xeddsa_verify
 from wabus.simulator._accounts import Account, Device, Directory, Group, PublishedKeys
 
 __all__ = ["IqContext", "IqError", "answer_iq", "result", "server_error"]
@@ -135,6 +136,7 @@ def _upload_prekeys(ctx: IqContext, request: Node) -> Node:
         signed_prekey=_bytes_child(signed, "value", 32),
         signed_prekey_signature=_bytes_child(signed, "signature", 64),
     )
+    _check_signed(keys.identity, keys.signed_prekey, keys.signed_prekey_signature)
     if device.keys is not None and device.keys.identity == keys.identity:
         keys.prekeys.update(device.keys.prekeys)  # an upload adds to what is there
     listed = request.child("list")
@@ -150,10 +152,19 @@ def _rotate(ctx: IqContext, request: Node) -> Node:
     signed = rotate.child("skey")
     if device.keys is None or signed is None:
         raise IqError(406, "not-acceptable")
+    value = _bytes_child(signed, "value", 32)
+    signature = _bytes_child(signed, "signature", 64)
+    _check_signed(device.keys.identity, value, signature)
     device.keys.signed_prekey_id = _key_id(signed)
-    device.keys.signed_prekey = _bytes_child(signed, "value", 32)
-    device.keys.signed_prekey_signature = _bytes_child(signed, "signature", 64)
+    device.keys.signed_prekey, device.keys.signed_prekey_signature = value, signature
     return result(request)
+
+
+def _check_signed(identity: bytes, signed_prekey: bytes, signature: bytes) -> None:
+    """A signed prekey's signature must verify under the identity it is published with
+    (peers that skip the check, as libsignal-node does, would otherwise trust it blindly)."""
+    if not xeddsa_verify(identity, _DJB + signed_prekey, signature):
+        raise IqError(406, "not-acceptable")
 
 
 def _digest(ctx: IqContext, request: Node) -> Node:

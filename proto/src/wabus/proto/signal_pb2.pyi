@@ -175,16 +175,18 @@ class PreKeyRecordStructure(_message.Message):
     def __init__(self, version: _Optional[int] = ..., id: _Optional[int] = ..., keyPair: _Optional[_Union[SignalKeyPairStructure, _Mapping]] = ...) -> None: ...
 
 class SignedPreKeyRecordStructure(_message.Message):
-    __slots__ = ("version", "id", "keyPair", "signature")
+    __slots__ = ("version", "id", "keyPair", "signature", "timestamp")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     KEYPAIR_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     version: int
     id: int
     keyPair: SignalKeyPairStructure
     signature: bytes
-    def __init__(self, version: _Optional[int] = ..., id: _Optional[int] = ..., keyPair: _Optional[_Union[SignalKeyPairStructure, _Mapping]] = ..., signature: _Optional[bytes] = ...) -> None: ...
+    timestamp: int
+    def __init__(self, version: _Optional[int] = ..., id: _Optional[int] = ..., keyPair: _Optional[_Union[SignalKeyPairStructure, _Mapping]] = ..., signature: _Optional[bytes] = ..., timestamp: _Optional[int] = ...) -> None: ...
 
 class LocalIdentityStructure(_message.Message):
     __slots__ = ("version", "identity", "registrationId")

@@ -198,6 +198,7 @@ from wabus.protocol._signal_framing import (
     pad,
     prekeys_nodes,
     read_enc,
+    rotate_signed_prekey_node,
     unpad,
     unpad_for_version,
 )
@@ -426,6 +427,7 @@ __all__ = [
     "process_sender_key_distribution",
     "read_enc",
     "registration_payload",
+    "rotate_signed_prekey_node",
     "session_end",
     "sign_device_identity",
     "unpack",

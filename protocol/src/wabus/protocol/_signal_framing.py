@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal, cast, final
 
-from wabus.core import Node
+from wabus.core import Jid, Node, Server
 from wabus.protocol._keys import KEY_SIZE, SIGNATURE_SIZE
 from wabus.protocol._signal_errors import InvalidMessage
 from wabus.protocol._signal_keys import (
@@ -42,6 +42,7 @@ __all__ = [
     "pad",
     "prekeys_nodes",
     "read_enc",
+    "rotate_signed_prekey_node",
     "unpad",
     "unpad_for_version",
 ]
@@ -199,13 +200,26 @@ def prekeys_nodes(
                 for record in prekeys
             ],
         ),
-        Node(
-            "skey",
-            None,
-            [
-                Node("id", None, signed.key_id.to_bytes(3, "big")),
-                Node("value", None, signed.key_pair.public),
-                Node("signature", None, signed.signature),
-            ],
-        ),
+        _skey(signed),
     ]
+
+
+def _skey(signed: SignedPreKeyRecord) -> Node:
+    return Node(
+        "skey",
+        None,
+        [
+            Node("id", None, signed.key_id.to_bytes(3, "big")),
+            Node("value", None, signed.key_pair.public),
+            Node("signature", None, signed.signature),
+        ],
+    )
+
+
+def rotate_signed_prekey_node(signed: SignedPreKeyRecord) -> Node:
+    """The ``<iq xmlns=encrypt type=set><rotate><skey>…`` that publishes a new signed prekey."""
+    return Node(
+        "iq",
+        {"to": Jid("", Server.USER), "xmlns": "encrypt", "type": "set"},
+        [Node("rotate", None, [_skey(signed)])],
+    )

@@ -180,15 +180,17 @@ class SignedPreKeyRecord:
     """The key pair."""
     signature: bytes
     """XEdDSA(identity private, 0x05 || public key)."""
+    created: int = 0
+    """When it was made, in Unix seconds (0 when unknown: one from before this was kept)."""
 
     def __post_init__(self) -> None:
         _check_id(self.key_id, "signed prekey")
 
     @classmethod
-    def generate(cls, identity: KeyPair, key_id: int) -> SignedPreKeyRecord:
-        """A fresh signed prekey, signed by `identity`."""
+    def generate(cls, identity: KeyPair, key_id: int, *, created: int = 0) -> SignedPreKeyRecord:
+        """A fresh signed prekey, signed by `identity`, made at `created` (Unix seconds)."""
         pair = KeyPair(private=os.urandom(KEY_SIZE))
-        return cls(key_id, pair, identity.sign(djb(pair.public)))
+        return cls(key_id, pair, identity.sign(djb(pair.public)), created)
 
     @classmethod
     def from_device_keys(cls, keys: DeviceKeys) -> SignedPreKeyRecord:
@@ -202,6 +204,7 @@ class SignedPreKeyRecord:
             id=self.key_id,
             keyPair=key_pair_to_proto(self.key_pair),
             signature=self.signature,
+            timestamp=self.created * 1000,
         ).SerializeToString()
 
     @classmethod
@@ -209,7 +212,8 @@ class SignedPreKeyRecord:
         """Read `to_bytes` back; `InvalidRecord` if it cannot."""
         proto = parse_record(signal_pb2.SignedPreKeyRecordStructure, data, "signed prekey")
         _check_stored_id(proto.id, "signed prekey")
-        return cls(proto.id, key_pair_from_proto(proto.keyPair, "signed prekey"), proto.signature)
+        pair = key_pair_from_proto(proto.keyPair, "signed prekey")
+        return cls(proto.id, pair, proto.signature, proto.timestamp // 1000)
 
 
 @final

@@ -539,6 +539,17 @@ class SignalCipher:
 
     # Prekeys ------------------------------------------------------------------------------
 
+    def rotate_signed_prekey(self, now: int) -> tuple[SignedPreKeyRecord, SignalChanges]:
+        """A new signed prekey made at `now` (Unix seconds), with the next id, and the
+        changes that store it as the current one (older ones are kept: pkmsgs built on them
+        may still be on their way)."""
+        current = self._store.current_signed_prekey()
+        key_id = (current.key_id % MAX_PREKEY_ID) + 1 if current is not None else 1
+        record = SignedPreKeyRecord.generate(
+            self._store.local_identity().identity, key_id, created=now
+        )
+        return record, self._done(SignalChanges(signed_prekey=record))
+
     def new_prekeys(self, count: int) -> tuple[tuple[PreKeyRecord, ...], SignalChanges]:
         """`count` fresh one-time prekeys (to upload) and the changes that store them."""
         start = self._store.next_prekey_id()
