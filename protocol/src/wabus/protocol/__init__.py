@@ -17,8 +17,9 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - History sync: `decrypt_history_blob`, `inflate_history`, `peek_history_notification`,
   `history_sync_event`.
 - Media: `MediaType` (each kind's keys and ``mms-type``), `encrypt_media`, `decrypt_media`
-  (`EncryptedMedia`, `MediaError`), the ``media_conn`` IQ (`media_conn_request`,
-  `parse_media_conn`, `MediaConn`, `MediaHost`) and `download_url`.
+  (`EncryptedMedia`, `MediaError`), a piece at a time (`MediaEncryptor`, `MediaDecryptor`),
+  the ``media_conn`` IQ (`media_conn_request`, `parse_media_conn`, `MediaConn`, `MediaHost`),
+  `download_url` and `upload_url`.
 - Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
   XEdDSA: `KeyPair`, `xeddsa_verify`; the server's certificates: `CertificateVerifier`,
   `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
@@ -120,6 +121,8 @@ from wabus.protocol._media import (
     MEDIA_KEY_SIZE,
     EncryptedMedia,
     MediaConn,
+    MediaDecryptor,
+    MediaEncryptor,
     MediaError,
     MediaHost,
     MediaType,
@@ -128,6 +131,7 @@ from wabus.protocol._media import (
     encrypt_media,
     media_conn_request,
     parse_media_conn,
+    upload_url,
 )
 from wabus.protocol._noise import (
     NOISE_PATTERN,
@@ -329,6 +333,8 @@ __all__ = [
     "LocalWireError",
     "MalformedNode",
     "MediaConn",
+    "MediaDecryptor",
+    "MediaEncryptor",
     "MediaError",
     "MediaHost",
     "MediaType",
@@ -434,6 +440,7 @@ __all__ = [
     "unpad",
     "unpad_for_version",
     "unwrap_key",
+    "upload_url",
     "verify_device_signature",
     "wrap_key",
     "xeddsa_verify",

@@ -13,7 +13,9 @@ the end-to-end encrypted message that refers to it:
 
 Where the files are: ``<iq xmlns="w:m" type="set"><media_conn/></iq>`` answers with the hosts,
 an upload token (``auth``) and how long the answer holds (``ttl``), parsed by
-`parse_media_conn`. A download is a GET of `download_url` on one of the hosts.
+`parse_media_conn`. A download is a GET of `download_url` on one of the hosts, an upload a
+POST to `upload_url`. `MediaEncryptor` and `MediaDecryptor` do the work a piece at a time,
+for files too big to hold twice.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import hmac
 import os
 from dataclasses import dataclass
 from enum import Enum
-from typing import Final
+from typing import Final, final
+from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -38,6 +41,8 @@ __all__ = [
     "MEDIA_KEY_SIZE",
     "EncryptedMedia",
     "MediaConn",
+    "MediaDecryptor",
+    "MediaEncryptor",
     "MediaError",
     "MediaHost",
     "MediaType",
@@ -46,6 +51,7 @@ __all__ = [
     "encrypt_media",
     "media_conn_request",
     "parse_media_conn",
+    "upload_url",
 ]
 
 MEDIA_KEY_SIZE: Final = 32
@@ -140,6 +146,127 @@ def encrypt_media(
     )
 
 
+@final
+class MediaEncryptor:
+    """`encrypt_media` a piece at a time, for files too big to hold twice: feed the plaintext
+    to `update` (which returns stored-file bytes as they are ready), end with `finalize` (the
+    last block and the MAC); `result` then has the message's fields. A new random media key
+    unless one is given."""
+
+    def __init__(self, kind: MediaType, media_key: bytes | None = None) -> None:
+        self.media_key: Final = media_key if media_key is not None else os.urandom(MEDIA_KEY_SIZE)
+        iv, cipher_key, mac_key = _keys(self.media_key, kind)
+        self._padder = PKCS7(128).padder()
+        self._cipher = Cipher(algorithms.AES(cipher_key), modes.CBC(iv)).encryptor()
+        self._mac = hmac.new(mac_key, iv, hashlib.sha256)
+        self._plain_hash = hashlib.sha256()
+        self._enc_hash = hashlib.sha256()
+        self._length = 0
+        self._result: EncryptedMedia | None = None
+
+    def _out(self, ciphertext: bytes) -> bytes:
+        self._mac.update(ciphertext)
+        self._enc_hash.update(ciphertext)
+        return ciphertext
+
+    def update(self, plaintext: bytes) -> bytes:
+        """Encrypt more of the file; returns the stored-file bytes ready so far."""
+        if self._result is not None:
+            raise MediaError("the encryptor is finalized")
+        self._plain_hash.update(plaintext)
+        self._length += len(plaintext)
+        return self._out(self._cipher.update(self._padder.update(plaintext)))
+
+    def finalize(self) -> bytes:
+        """The end of the stored file: the last block and the 10-byte MAC."""
+        if self._result is not None:
+            raise MediaError("the encryptor is finalized")
+        tail = self._out(self._cipher.update(self._padder.finalize()) + self._cipher.finalize())
+        mac = self._mac.digest()[:_MAC_SIZE]
+        self._enc_hash.update(mac)
+        self._result = EncryptedMedia(
+            data=b"",
+            media_key=self.media_key,
+            file_sha256=self._plain_hash.digest(),
+            file_enc_sha256=self._enc_hash.digest(),
+            file_length=self._length,
+        )
+        return tail + mac
+
+    @property
+    def result(self) -> EncryptedMedia:
+        """The message's fields (`data` is empty: the file went out piece by piece)."""
+        if self._result is None:
+            raise MediaError("the encryptor is not finalized yet")
+        return self._result
+
+
+@final
+class MediaDecryptor:
+    """`decrypt_media` a piece at a time: feed the stored file to `update`, which returns
+    plaintext as it is ready; `finalize` returns the rest and checks the MAC, the padding and
+    both hashes (when given), raising `MediaError` naming the first that fails.
+
+    Until `finalize` returns, what `update` gave is not checked: keep it aside (a temporary
+    file) and use it only once the whole file checked out.
+    """
+
+    def __init__(
+        self,
+        media_key: bytes,
+        kind: MediaType,
+        *,
+        file_enc_sha256: bytes | None = None,
+        file_sha256: bytes | None = None,
+    ) -> None:
+        iv, cipher_key, mac_key = _keys(media_key, kind)
+        self._cipher = Cipher(algorithms.AES(cipher_key), modes.CBC(iv)).decryptor()
+        self._unpadder = PKCS7(128).unpadder()
+        self._mac = hmac.new(mac_key, iv, hashlib.sha256)
+        self._plain_hash = hashlib.sha256()
+        self._enc_hash = hashlib.sha256()
+        self._expected = (file_enc_sha256, file_sha256)
+        self._held = b""  # the last bytes seen: they may be the MAC
+        self._length = 0
+        self._done = False
+
+    def update(self, data: bytes) -> bytes:
+        """Decrypt more of the stored file; returns the (unchecked) plaintext ready so far."""
+        if self._done:
+            raise MediaError("the decryptor is finalized")
+        self._enc_hash.update(data)
+        self._length += len(data)
+        held = self._held + data
+        body, self._held = held[:-_MAC_SIZE], held[-_MAC_SIZE:]
+        if len(held) <= _MAC_SIZE:
+            body, self._held = b"", held
+        self._mac.update(body)
+        plaintext = self._unpadder.update(self._cipher.update(body))
+        self._plain_hash.update(plaintext)
+        return plaintext
+
+    def finalize(self) -> bytes:
+        """The last of the plaintext, once everything checks out."""
+        if self._done:
+            raise MediaError("the decryptor is finalized")
+        self._done = True
+        enc_expected, plain_expected = self._expected
+        if enc_expected and not hmac.compare_digest(self._enc_hash.digest(), enc_expected):
+            raise MediaError("the encrypted file's SHA-256 does not match")
+        if self._length < _MAC_SIZE + 16 or (self._length - _MAC_SIZE) % 16:
+            raise MediaError(f"{self._length} bytes is not AES-CBC ciphertext plus a MAC")
+        if not hmac.compare_digest(self._held, self._mac.digest()[:_MAC_SIZE]):
+            raise MediaError("the MAC does not match (wrong key or corrupt file)")
+        try:
+            tail = self._unpadder.update(self._cipher.finalize()) + self._unpadder.finalize()
+        except ValueError as err:
+            raise MediaError("bad padding") from err
+        self._plain_hash.update(tail)
+        if plain_expected and not hmac.compare_digest(self._plain_hash.digest(), plain_expected):
+            raise MediaError("the decrypted file's SHA-256 does not match")
+        return tail
+
+
 def decrypt_media(
     data: bytes,
     media_key: bytes,
@@ -217,6 +344,27 @@ def parse_media_conn(reply: Node) -> MediaConn:
         ttl=conn.opt_int_attr("ttl", minimum=0, maximum=30 * 86_400) or 0,
         hosts=tuple(hosts),
     )
+
+
+_UPLOAD_PATH: Final = {
+    MediaType.IMAGE: "/mms/image",
+    MediaType.STICKER: "/mms/image",
+    MediaType.VIDEO: "/mms/video",
+    MediaType.AUDIO: "/mms/audio",
+    MediaType.DOCUMENT: "/mms/document",
+    MediaType.HISTORY: "/mms/md-msg-hist",
+    MediaType.APP_STATE: "/mms/md-app-state",
+}
+
+
+def upload_url(
+    host: str, kind: MediaType, file_enc_sha256: bytes, auth: str, *, scheme: str = "https"
+) -> str:
+    """Where to POST an encrypted file of this kind: the per-type path, then the file's
+    SHA-256 as its token, and the ``auth`` token of ``media_conn``."""
+    token = base64.urlsafe_b64encode(file_enc_sha256).decode()
+    query = urlencode({"auth": auth, "token": token})
+    return f"{scheme}://{host}{_UPLOAD_PATH[kind]}/{token}?{query}"
 
 
 def download_url(
