@@ -8,14 +8,37 @@
   sessions, prekeys and sender keys. `send_message` returns a `SendResult`.
 - `MediaClient`: the media servers (``media_conn``, downloads checked and decrypted);
   `DownloadFailed` when no host gives a file.
+- Message bodies for `send_message` (`wabus.client._content`): `text` (mentions, a
+  `LinkPreview`), `reply`, `reaction`, `remove_reaction`, `edit`, `revoke`, `forward`,
+  `location`, `contact_card` (`vcard`), `poll`, `poll_vote`; `MessageRef` names the message
+  one points at; `ContentError` for what WhatsApp cannot carry. `Polls` reads the votes cast in
+  known polls (`PollVoteResult`).
 - `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
   also used by the simulator.
 """
 
 from wabus.client._client import WHATSAPP_URL, Client, new_message_id
+from wabus.client._content import (
+    ContentError,
+    LinkPreview,
+    MessageRef,
+    contact_card,
+    edit,
+    forward,
+    location,
+    poll,
+    poll_vote,
+    reaction,
+    remove_reaction,
+    reply,
+    revoke,
+    text,
+    vcard,
+)
 from wabus.client._e2e import SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._media import DownloadFailed, MediaClient
+from wabus.client._polls import Polls, PollVoteResult
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
     DeviceState,
@@ -37,12 +60,17 @@ __all__ = [
     "Client",
     "ClientError",
     "ConnectionClosed",
+    "ContentError",
     "DeviceState",
     "DownloadFailed",
+    "LinkPreview",
     "MediaClient",
     "MemorySignalState",
     "MemoryStore",
+    "MessageRef",
     "NotConnected",
+    "PollVoteResult",
+    "Polls",
     "RequestTimeout",
     "SendFailed",
     "SendResult",
@@ -55,5 +83,17 @@ __all__ = [
     "WebSocket",
     "accept_websocket",
     "connect_websocket",
+    "contact_card",
+    "edit",
+    "forward",
+    "location",
     "new_message_id",
+    "poll",
+    "poll_vote",
+    "reaction",
+    "remove_reaction",
+    "reply",
+    "revoke",
+    "text",
+    "vcard",
 ]

@@ -424,7 +424,7 @@ class Client:
         to: Jid,
         message: WAMessage,
         *,
-        message_type: str = "text",
+        message_type: str | None = None,
         timeout: float | None = None,
     ) -> SendResult:
         """Send a message (any ``wa.Message`` body) to a user or a group, end-to-end

@@ -54,6 +54,7 @@ from wabus.protocol import (
     SignalError,
     SignedPreKeyRecord,
     StagedSignalStore,
+    StanzaShape,
     WireError,
     bundle_from_node,
     device_sent,
@@ -62,6 +63,7 @@ from wabus.protocol import (
     pad,
     prekeys_nodes,
     rotate_signed_prekey_node,
+    stanza_shape,
 )
 
 __all__ = ["E2E", "E2EError", "SendResult"]
@@ -307,9 +309,15 @@ class E2E:
         own: Jid,
         own_lid: Jid | None,
         device_identity: bytes | None,
-        message_type: str = "text",
+        message_type: str | None = None,
     ) -> SendResult:
-        """The stanza of `message` to `to` (a user or a group), encrypted for every device."""
+        """The stanza of `message` to `to` (a user or a group), encrypted for every device.
+
+        The stanza's ``type``, ``edit``, ``mediatype`` and ``<meta>`` come from the body
+        (`stanza_shape`); `message_type` overrides the ``type``."""
+        shape = stanza_shape(message, to)
+        if message_type is not None:
+            shape = replace(shape, type=message_type)
         if to.is_group:
             return await self._encrypt_group(
                 request,
@@ -318,7 +326,7 @@ class E2E:
                 message_id=message_id,
                 own=own,
                 device_identity=device_identity,
-                message_type=message_type,
+                shape=shape,
             )
         chat = to.to_non_ad()
         own_user = (own_lid if chat.is_lid and own_lid is not None else own).to_non_ad()
@@ -340,7 +348,15 @@ class E2E:
         await self.commit()  # the ratchet steps are durable before the message leaves
         self._remember(message_id, chat, message)
         stanza = fan_out(
-            message_id, chat, encs, message_type=message_type, device_identity=device_identity
+            message_id,
+            chat,
+            encs,
+            message_type=shape.type,
+            device_identity=device_identity,
+            media_type=shape.media_type,
+            attrs=shape.attrs,
+            enc_attrs=shape.enc_attrs,
+            nodes=shape.nodes,
         )
         return SendResult(message_id, tuple(e.device for e in encs), stanza)
 
@@ -372,7 +388,7 @@ class E2E:
         message_id: str,
         own: Jid,
         device_identity: bytes | None,
-        message_type: str,
+        shape: StanzaShape,
     ) -> SendResult:
         members = await self.participants(request, group)
         lists = await self.devices(request, [*members, own.to_non_ad()])
@@ -401,10 +417,13 @@ class E2E:
             message_id,
             group,
             encs,
-            message_type=message_type,
+            message_type=shape.type,
             group_enc=DeviceEnc(group, skmsg.kind, skmsg.body),
             device_identity=device_identity,
-            attrs={"addressing_mode": "pn"},
+            media_type=shape.media_type,
+            attrs={"addressing_mode": "pn", **shape.attrs},
+            enc_attrs=shape.enc_attrs,
+            nodes=shape.nodes,
         )
         return SendResult(message_id, tuple(dict.fromkeys(devices)), stanza)
 
@@ -490,15 +509,26 @@ class E2E:
             body = message
         encrypted = self.cipher.encrypt(address, pad(body.SerializeToString()))
         await self.commit()
+        shape = stanza_shape(message, chat)
         attrs: dict[str, str | Jid] = {
             "id": message_id,
             "to": device,
-            "type": "text",
+            "type": shape.type,
             "device_fanout": "false",
+            **shape.attrs,
         }
         if chat.is_group:
-            attrs = {"id": message_id, "to": chat, "participant": device, "type": "text"}
-        enc = Node("enc", {"v": "2", "type": encrypted.kind, "count": str(count)}, encrypted.body)
+            attrs = {
+                "id": message_id,
+                "to": chat,
+                "participant": device,
+                "type": shape.type,
+                **shape.attrs,
+            }
+        enc_attrs = {"v": "2", "type": encrypted.kind, "count": str(count), **shape.enc_attrs}
+        if shape.media_type:
+            enc_attrs["mediatype"] = shape.media_type
+        enc = Node("enc", enc_attrs, encrypted.body)
         children = [enc]
         if encrypted.kind == "pkmsg" and device_identity is not None:
             children.append(Node("device-identity", None, device_identity))

@@ -1080,6 +1080,7 @@ class Simulator:
             "id": node.attr("id"),
             "t": str(self.now()),
             "type": node.opt_attr("type") or "text",
+            **_relayed(node),
         }
         if to.is_group:
             group = self.directory.groups.get(to)
@@ -1128,6 +1129,7 @@ class Simulator:
             "id": node.attr("id"),
             "t": str(self.now()),
             "type": node.opt_attr("type") or "text",
+            **_relayed(node),
         }
         if group is not None:
             attrs.update({"from": group, "participant": origin})
@@ -1169,6 +1171,12 @@ class _quietly:
 
     def __exit__(self, kind: object, error: object, traceback: object) -> bool:
         return isinstance(error, ConnectionClosed | WireError)
+
+
+def _relayed(node: Node) -> dict[str, str]:
+    """The attributes of a companion's ``<message>`` that the server passes on as they are
+    (``edit``: an edit or a revoke)."""
+    return {"edit": node.attr("edit")} if node.has_attr("edit") else {}
 
 
 def _stamped(node: Node, now: int) -> Node:

@@ -38,6 +38,9 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `PreKeySignalMessage`, `SenderKeyMessage`, `SenderKeyDistributionMessage`), WhatsApp's framing
   (`pad`, `unpad`, `enc_node`, `read_enc`, `bundle_from_node`, `prekeys_nodes`) and the
   `SignalError` family.
+- Outgoing messages: `stanza_shape` (the ``type``, ``edit``, ``mediatype`` and ``<meta>`` a
+  body's stanza needs, a `StanzaShape`); poll votes: `encrypt_poll_vote`,
+  `decrypt_poll_vote`, `poll_option_hash`, `option_names` (`PollVoteError`).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -142,6 +145,15 @@ from wabus.protocol._noise import (
     NoiseTransport,
     ServerHandshake,
     SymmetricState,
+)
+from wabus.protocol._outgoing import (
+    PollVoteError,
+    StanzaShape,
+    decrypt_poll_vote,
+    encrypt_poll_vote,
+    option_names,
+    poll_option_hash,
+    stanza_shape,
 )
 from wabus.protocol._pair_code import (
     PAIR_CODE_ALPHABET,
@@ -355,6 +367,7 @@ __all__ = [
     "PairingVerificationFailed",
     "PairingVerifier",
     "PendingPreKey",
+    "PollVoteError",
     "PreKeyBundle",
     "PreKeyRecord",
     "PreKeySignalMessage",
@@ -387,6 +400,7 @@ __all__ = [
     "SignedPreKeyRecord",
     "StagedSignalStore",
     "StanzaReceived",
+    "StanzaShape",
     "State",
     "SymmetricState",
     "Tag",
@@ -404,6 +418,7 @@ __all__ = [
     "decrypt_history_blob",
     "decrypt_media",
     "decrypt_message",
+    "decrypt_poll_vote",
     "decrypt_prekey_message",
     "device_sent",
     "download_url",
@@ -412,6 +427,7 @@ __all__ = [
     "encode_node",
     "encrypt_media",
     "encrypt_message",
+    "encrypt_poll_vote",
     "fan_out",
     "generate_prekeys",
     "group_decrypt",
@@ -425,10 +441,12 @@ __all__ = [
     "malformed_stanza",
     "media_conn_request",
     "new_pair_code",
+    "option_names",
     "pad",
     "parse_media_conn",
     "peek_history_notification",
     "phone_number_jid",
+    "poll_option_hash",
     "prekeys_nodes",
     "process_sender_key_distribution",
     "read_enc",
@@ -436,6 +454,7 @@ __all__ = [
     "rotate_signed_prekey_node",
     "session_end",
     "sign_device_identity",
+    "stanza_shape",
     "unpack",
     "unpad",
     "unpad_for_version",

@@ -309,9 +309,13 @@ def fan_out(
     device_identity: bytes | None = None,
     media_type: str | None = None,
     attrs: Mapping[str, str | Jid] | None = None,
+    enc_attrs: Mapping[str, str] | None = None,
+    nodes: Sequence[Node] = (),
 ) -> Node:
-    """The ``<message>`` stanza of one message for every device (see the module doc)."""
+    """The ``<message>`` stanza of one message for every device (see the module doc):
+    `enc_attrs` go on every ``<enc>``, `nodes` after the encryptions."""
     extra = {"mediatype": media_type} if media_type else {}
+    extra.update(enc_attrs or {})
     children: list[Node] = []
     if group_enc is not None:
         children.append(Node("enc", {"v": "2", "type": "skmsg", **extra}, group_enc.body))
@@ -332,6 +336,7 @@ def fan_out(
         )
     if device_identity is not None and any(e.kind == "pkmsg" for e in encs):
         children.append(Node("device-identity", None, device_identity))
+    children.extend(nodes)
     node_attrs: dict[str, str | Jid] = {"id": message_id, "to": to, "type": message_type}
     node_attrs.update(attrs or {})
     return Node("message", node_attrs, children)
