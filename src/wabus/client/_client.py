@@ -85,7 +85,7 @@ import anyio.abc
 import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from wabus.client import _pair_code
+from wabus.client import _pair_code, _presence
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._media import MediaClient
@@ -120,6 +120,7 @@ from wabus.protocol import (
     AdvVerifier,
     CertificateInvalid,
     CertificateVerifier,
+    ChatState,
     ClientVersion,
     Connection,
     ConnectionEvent,
@@ -130,6 +131,7 @@ from wabus.protocol import (
     Outcome,
     PairCodeCompanion,
     PairCodeError,
+    PresenceKind,
     ReplyReceived,
     Router,
     SessionEnded,
@@ -1251,3 +1253,25 @@ class Client:
             if misses:
                 misses = 0
                 await bus.publish(KeepAliveRestored())
+
+    # Actions (thin: each delegates to its module) --------------------------------------
+
+    async def mark_read(self, messages: Iterable[Message]) -> int:
+        """Mark `messages` read: one ``read`` receipt per chat and author, naming all of
+        its ids (our own messages are left out). Returns how many receipts were sent."""
+        now = int(self._clock().timestamp())
+        return await _presence.mark_read(self.send_node, messages, now=now)
+
+    async def send_presence(self, kind: PresenceKind | str = PresenceKind.AVAILABLE) -> None:
+        """Tell our contacts we are online (``available``) or offline (``unavailable``)."""
+        state = self._state
+        name = (state.push_name if state is not None else "") or self._push_name
+        await _presence.send_presence(self.send_node, kind, name)
+
+    async def send_chat_presence(self, chat: Jid, state: ChatState | str) -> None:
+        """Say we are ``composing``, ``recording`` (a voice note) or ``paused`` in `chat`."""
+        await _presence.send_chat_presence(self.send_node, self._state, chat, state)
+
+    async def subscribe_presence(self, jid: Jid) -> None:
+        """Ask to be told when `jid` comes online or goes offline (`Presence` events)."""
+        await _presence.subscribe_presence(self.send_node, jid)

@@ -83,6 +83,7 @@ from wabus.simulator._accounts import Account, Device, Directory, Group
 from wabus.simulator._iq import IqContext, answer_iq, result, server_error
 from wabus.simulator._media import MediaStore
 from wabus.simulator._peers import Peers
+from wabus.simulator._presence import PresenceBoard
 from wabus.simulator._scenario import (
     ALICE,
     BOB,
@@ -231,6 +232,8 @@ class Simulator:
         loopback once the simulator runs (see `wabus.simulator._media`)."""
         self.peers = Peers()
         """The simulated devices' Signal sides (see `wabus.simulator._peers`)."""
+        self.presence = PresenceBoard(self.directory)
+        """Who is online and who subscribed (see `wabus.simulator._presence`)."""
         self._decrypted: deque[DecryptedMessage] = deque(maxlen=keep_sent)
         self._decrypted_total = 0
         # (device, id) → the original of a message sealed for it (for a retry), the latest
@@ -842,6 +845,8 @@ class Simulator:
             self._queue(link, Node("ack", self._ack_attrs(node)))
             link.push()
             await self._deliver(link, node)
+        elif tag in ("presence", "chatstate") and link.device is not None:
+            await self._route_presence(link.device, node)
         elif tag == "receipt" and node.has_attr("id"):
             # A receipt for a message is also its acknowledgement (Baileys sends a delivery
             # receipt instead of an ack for a message it decrypted).
@@ -862,6 +867,30 @@ class Simulator:
             self._queue(link, Node("ack", attrs))
             link.push()
             await self._route_receipt(link, node)
+
+    async def _route_presence(self, sender: Device, node: Node) -> None:
+        """A companion's presence, subscription or chat state, to whom it concerns (see
+        `wabus.simulator._presence`); never queued for a device that is not connected."""
+        if node.tag == "chatstate":
+            deliveries = self.presence.chat_state(sender, node)
+        elif node.opt_attr("type") == "subscribe":
+            to = node.opt_jid("to")
+            deliveries = self.presence.subscribe(sender, to) if to is not None else []
+        elif node.opt_attr("type") in ("available", "unavailable", None):
+            available = node.opt_attr("type") != "unavailable"
+            deliveries = self.presence.update(sender.account, available, self.now())
+        else:
+            deliveries = []
+        for device, stanza in deliveries:
+            await self._deliver_live(device, stanza)
+
+    async def _deliver_live(self, device: Device, node: Node) -> None:
+        """Send `node` to `device` if it is connected (presence is not kept for later)."""
+        for link in self._links:
+            if link.device is device and link.logged_in:
+                with _quietly():
+                    await self._send(link, node)
+                return
 
     async def _route_receipt(self, link: _Link, node: Node) -> None:
         """A companion's receipt goes where the message came from: to the companions of the

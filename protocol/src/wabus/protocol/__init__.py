@@ -41,6 +41,8 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Outgoing messages: `stanza_shape` (the ``type``, ``edit``, ``mediatype`` and ``<meta>`` a
   body's stanza needs, a `StanzaShape`); poll votes: `encrypt_poll_vote`,
   `decrypt_poll_vote`, `poll_option_hash`, `option_names` (`PollVoteError`).
+- Reading and being there: `read_receipts`, `presence_update` (`PresenceKind`),
+  `chat_presence` (`ChatState`), `presence_subscription`.
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -178,6 +180,14 @@ from wabus.protocol._pairing import (
     sign_device_identity,
     verify_device_signature,
 )
+from wabus.protocol._presence import (
+    ChatState,
+    PresenceKind,
+    chat_presence,
+    presence_subscription,
+    presence_update,
+    read_receipts,
+)
 from wabus.protocol._requests import DIRTY_XMLNS, clean_dirty_bits
 from wabus.protocol._router import (
     COMPANION_PLATFORM,
@@ -301,6 +311,7 @@ __all__ = [
     "AlreadyHandled",
     "CertificateInvalid",
     "CertificateVerifier",
+    "ChatState",
     "ClientHandshake",
     "ClientVersion",
     "Connection",
@@ -371,6 +382,7 @@ __all__ = [
     "PreKeyBundle",
     "PreKeyRecord",
     "PreKeySignalMessage",
+    "PresenceKind",
     "ProtocolAddress",
     "ProtocolError",
     "ReceivingChain",
@@ -411,6 +423,7 @@ __all__ = [
     "UntrustedIdentity",
     "WireError",
     "bundle_from_node",
+    "chat_presence",
     "classify",
     "clean_dirty_bits",
     "create_sender_key",
@@ -448,8 +461,11 @@ __all__ = [
     "phone_number_jid",
     "poll_option_hash",
     "prekeys_nodes",
+    "presence_subscription",
+    "presence_update",
     "process_sender_key_distribution",
     "read_enc",
+    "read_receipts",
     "registration_payload",
     "rotate_signed_prekey_node",
     "session_end",
