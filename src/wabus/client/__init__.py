@@ -13,11 +13,17 @@
   `location`, `contact_card` (`vcard`), `poll`, `poll_vote`; `MessageRef` names the message
   one points at; `ContentError` for what WhatsApp cannot carry. `Polls` reads the votes cast in
   known polls (`PollVoteResult`).
+- Actions: `Client.mark_read`, `send_presence`, `send_chat_presence`, `subscribe_presence`;
+  `Client.groups` (`Groups`: create, info, participants, settings, invites, requests) and
+  `Client.contacts` (`Contacts`: `OnWhatsApp`, `UserStatus`, LIDs, `ProfilePicture`,
+  blocking). A refusal is a `ServerRefused` (`GroupError`, `ContactError`) with the server's
+  code.
 - `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
   also used by the simulator.
 """
 
 from wabus.client._client import WHATSAPP_URL, Client, new_message_id
+from wabus.client._contacts import Contacts, OnWhatsApp, ProfilePicture, UserStatus
 from wabus.client._content import (
     ContentError,
     LinkPreview,
@@ -36,7 +42,16 @@ from wabus.client._content import (
     vcard,
 )
 from wabus.client._e2e import SendResult
-from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
+from wabus.client._errors import (
+    ClientError,
+    ContactError,
+    GroupError,
+    NotConnected,
+    RequestTimeout,
+    SendFailed,
+    ServerRefused,
+)
+from wabus.client._groups import Groups
 from wabus.client._media import DownloadFailed, MediaClient
 from wabus.client._polls import Polls, PollVoteResult
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
@@ -60,26 +75,34 @@ __all__ = [
     "Client",
     "ClientError",
     "ConnectionClosed",
+    "ContactError",
+    "Contacts",
     "ContentError",
     "DeviceState",
     "DownloadFailed",
+    "GroupError",
+    "Groups",
     "LinkPreview",
     "MediaClient",
     "MemorySignalState",
     "MemoryStore",
     "MessageRef",
     "NotConnected",
+    "OnWhatsApp",
     "PollVoteResult",
     "Polls",
+    "ProfilePicture",
     "RequestTimeout",
     "SendFailed",
     "SendResult",
+    "ServerRefused",
     "SignalState",
     "SqliteSignalState",
     "SqliteStore",
     "Store",
     "StoreError",
     "StoreLocked",
+    "UserStatus",
     "WebSocket",
     "accept_websocket",
     "connect_websocket",

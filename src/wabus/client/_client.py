@@ -86,8 +86,10 @@ import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from wabus.client import _pair_code, _presence
+from wabus.client._contacts import Contacts
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
+from wabus.client._groups import Groups
 from wabus.client._media import MediaClient
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
@@ -1275,3 +1277,13 @@ class Client:
     async def subscribe_presence(self, jid: Jid) -> None:
         """Ask to be told when `jid` comes online or goes offline (`Presence` events)."""
         await _presence.subscribe_presence(self.send_node, jid)
+
+    @property
+    def groups(self) -> Groups:
+        """Group management: create, info, participants, settings, invites (`Groups`)."""
+        return Groups(self.request)
+
+    @property
+    def contacts(self) -> Contacts:
+        """Contacts and users: on WhatsApp, status, LIDs, pictures, blocking (`Contacts`)."""
+        return Contacts(self.request)

@@ -154,6 +154,8 @@ class Account:
     blocklist: list[Jid] = field(default_factory=list)
     privacy: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIVACY))
     status: str = ""
+    picture: tuple[str, str] | None = None
+    """The profile picture's (id, URL), if the account has one."""
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:
@@ -194,8 +196,16 @@ class Group:
     participants: dict[Jid, str] = field(default_factory=dict)
     """Member → ``""``, ``"admin"`` or ``"superadmin"``."""
     description: str = ""
+    description_id: str = ""
     announce: bool = False
     locked: bool = False
+    join_approval: bool = False
+    """Joining through the invite link waits for an admin's approval."""
+    invite_code: str = ""
+    requests: dict[Jid, int] = field(default_factory=dict)
+    """Who asked to join (user JID → when), while `join_approval` is on."""
+    subject_owner: Jid | None = None
+    subject_time: int = 0
 
 
 @dataclass

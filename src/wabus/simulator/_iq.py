@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 from wabus.core import Jid, Node, Server
 from wabus.protocol import xeddsa_verify
-from wabus.simulator._accounts import Account, Device, Directory, Group, PublishedKeys
+from wabus.simulator._accounts import Account, Device, PublishedKeys
+from wabus.simulator._groups import GROUP_HANDLERS
+from wabus.simulator._replies import IqContext, IqError, result, server_error
 
 __all__ = ["IqContext", "IqError", "answer_iq", "result", "server_error"]
 
@@ -36,60 +37,6 @@ _MEDIA_CONN_TTL: Final = 21_600  # seconds, as the real servers answer
 # A few server props clients read (config codes as Baileys names them), with a stable hash.
 _PROPS: Final = {"10518": "false", "9666": "false", "14303": "false"}
 _PROPS_HASH: Final = hashlib.sha1(repr(sorted(_PROPS.items())).encode()).hexdigest()[:8]  # noqa: S324
-
-
-class IqError(Exception):
-    """A handler's refusal: the reply becomes ``<iq type=error><error code text/></iq>``."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(f"{code} {text}")
-        self.code = code
-        self.text = text
-
-
-@dataclass
-class IqContext:
-    """What a handler may read and change: the server's state and the asking device."""
-
-    directory: Directory
-    device: Device | None
-    """The logged-in (or pairing) device that sent the IQ; None before it is known."""
-    now: Callable[[], int]
-    """The server's clock, in Unix seconds."""
-    media_host: str = ""
-    """The media host's ``host:port`` (what ``media_conn`` names)."""
-    media_auth: str = ""
-    """The upload token ``media_conn`` hands out."""
-
-    @property
-    def account(self) -> Account:
-        if self.device is None:
-            raise IqError(401, "not-authorized")
-        return self.device.account
-
-
-def result(request: Node, *children: Node, **attrs: str | Jid) -> Node:
-    """The ``<iq type=result>`` answering `request`, from the server (or `attrs['from']`)."""
-    base: dict[str, str | Jid] = {
-        "from": request.attrs.get("to") or SERVER,
-        "type": "result",
-        "id": request.opt_attr("id") or "",
-    }
-    base.update(attrs)
-    return Node("iq", base, list(children) or None)
-
-
-def server_error(request: Node, code: int, text: str) -> Node:
-    """The ``<iq type=error>`` answering `request`."""
-    return Node(
-        "iq",
-        {
-            "from": request.attrs.get("to") or SERVER,
-            "type": "error",
-            "id": request.opt_attr("id") or "",
-        },
-        [Node("error", {"code": str(code), "text": text})],
-    )
 
 
 _Handler = Callable[[IqContext, Node], Node]
@@ -332,6 +279,27 @@ def _app_state(ctx: IqContext, request: Node) -> Node:
     return result(request, Node("sync", None, collections))
 
 
+def _picture(ctx: IqContext, request: Node) -> Node:
+    ctx.account  # noqa: B018 - only a logged-in device may ask
+    target = request.jid("target")
+    owner = ctx.directory.account(target)
+    picture = owner.picture if owner is not None else None
+    if owner is None or picture is None:
+        raise IqError(404, "item-not-found")
+    if any(ctx.account.is_user(blocked) for blocked in owner.blocklist):
+        raise IqError(401, "not-authorized")  # who is blocked sees no picture
+    picture_id, url = picture
+    kind = request.require_child("picture").opt_attr("type") or "preview"
+    return result(
+        request,
+        Node(
+            "picture",
+            {"id": picture_id, "type": kind, "url": url, "direct_path": url.partition("//")[2]},
+        ),
+        **{"from": target.to_non_ad()},
+    )
+
+
 # usync -------------------------------------------------------------------------------------
 
 
@@ -400,54 +368,6 @@ def _usync_user(ctx: IqContext, user: Node, protocols: list[str]) -> Node:
     return Node("user", {"jid": out_jid}, children)
 
 
-# Groups ------------------------------------------------------------------------------------
-
-
-def _participating(ctx: IqContext, request: Node) -> Node:
-    account = ctx.account
-    groups = [
-        _group_node(group)
-        for group in ctx.directory.groups.values()
-        if any(account.is_user(member) for member in group.participants)
-    ]
-    return result(request, Node("groups", None, groups))
-
-
-def _group_info(ctx: IqContext, request: Node) -> Node:
-    group = ctx.directory.groups.get(request.jid("to"))
-    if group is None:
-        raise IqError(404, "item-not-found")
-    if not any(ctx.account.is_user(member) for member in group.participants):
-        raise IqError(403, "forbidden")
-    return result(request, _group_node(group), **{"from": group.jid})
-
-
-def _group_node(group: Group) -> Node:
-    participants = [
-        Node("participant", {"jid": member, "type": kind} if kind else {"jid": member})
-        for member, kind in group.participants.items()
-    ]
-    children = list(participants)
-    if group.description:
-        children.append(Node("description", {"id": "1"}, [Node("body", None, group.description)]))
-    if group.announce:
-        children.append(Node("announcement"))
-    if group.locked:
-        children.append(Node("locked"))
-    return Node(
-        "group",
-        {
-            "id": group.jid.user,
-            "subject": group.subject,
-            "s_t": str(group.created),
-            "creation": str(group.created),
-            "creator": group.creator,
-            "size": str(len(group.participants)),
-        },
-        children,
-    )
-
-
 # The table ---------------------------------------------------------------------------------
 
 # (xmlns, type, first child's tag or None for "any") → handler; the first match wins.
@@ -467,10 +387,10 @@ _TABLE: Final[list[tuple[str, str, str | None, _Handler]]] = [
     ("privacy", "get", "privacy", _privacy),
     ("privacy", "set", None, _set_privacy),
     ("usync", "get", "usync", _usync),
+    ("w:profile:picture", "get", "picture", _picture),
     ("w:sync:app:state", "set", "sync", _app_state),
     ("urn:xmpp:whatsapp:dirty", "set", "clean", _empty),
-    ("w:g2", "get", "participating", _participating),
-    ("w:g2", "get", "query", _group_info),
+    *GROUP_HANDLERS,
 ]
 
 

@@ -832,9 +832,12 @@ class Simulator:
                     link.push()
                     self._notify()
                     return
-                self._queue(link, answer_iq(self._context(link), node))
+                context = self._context(link)
+                self._queue(link, answer_iq(context, node))
                 link.push()
                 self._notify()  # an IQ may have changed the server's state (keys, privacy)
+                for device, notice in context.notices:  # what the change tells others
+                    await self._deliver_to(device, notice)
         elif tag == "ack":
             key = (node.opt_attr("class") or "", node.opt_attr("id") or "")
             link.acked[key] += 1

@@ -43,6 +43,9 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `decrypt_poll_vote`, `poll_option_hash`, `option_names` (`PollVoteError`).
 - Reading and being there: `read_receipts`, `presence_update` (`PresenceKind`),
   `chat_presence` (`ChatState`), `presence_subscription`.
+- Groups and contacts: `group_iq` and its actions (`create_node`, `participant_nodes`),
+  `parse_group` (`GroupMetadata`), `parse_participant_results` (`ParticipantResult`),
+  `usync_query`, `iq_error` (`GroupAnswerError` for a bad answer).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -111,6 +114,19 @@ from wabus.protocol._frame import (
     FrameDecoder,
     FrameEncoder,
     encode_frame,
+)
+from wabus.protocol._groups import (
+    GROUPS,
+    GroupAnswerError,
+    GroupMetadata,
+    ParticipantResult,
+    create_node,
+    group_iq,
+    iq_error,
+    parse_group,
+    parse_participant_results,
+    participant_nodes,
+    usync_query,
 )
 from wabus.protocol._history import (
     HISTORY_KEYS_INFO,
@@ -289,6 +305,7 @@ __all__ = [
     "DIRTY_XMLNS",
     "EDGE_ROUTING_PREFIX",
     "FLAG_COMPRESSED",
+    "GROUPS",
     "HISTORY_KEYS_INFO",
     "MAX_ARCHIVED_SESSIONS",
     "MAX_FORWARD",
@@ -331,6 +348,8 @@ __all__ = [
     "FrameDecoder",
     "FrameEncoder",
     "FrameTooLarge",
+    "GroupAnswerError",
+    "GroupMetadata",
     "HandshakeComplete",
     "HandshakeFailed",
     "HistoryBlobError",
@@ -377,6 +396,7 @@ __all__ = [
     "PairingKeys",
     "PairingVerificationFailed",
     "PairingVerifier",
+    "ParticipantResult",
     "PendingPreKey",
     "PollVoteError",
     "PreKeyBundle",
@@ -426,6 +446,7 @@ __all__ = [
     "chat_presence",
     "classify",
     "clean_dirty_bits",
+    "create_node",
     "create_sender_key",
     "decode_node",
     "decrypt_history_blob",
@@ -445,10 +466,12 @@ __all__ = [
     "generate_prekeys",
     "group_decrypt",
     "group_encrypt",
+    "group_iq",
     "history_sync_event",
     "inbox_key",
     "inflate_history",
     "initiate_session",
+    "iq_error",
     "issue_chain",
     "login_payload",
     "malformed_stanza",
@@ -456,7 +479,10 @@ __all__ = [
     "new_pair_code",
     "option_names",
     "pad",
+    "parse_group",
     "parse_media_conn",
+    "parse_participant_results",
+    "participant_nodes",
     "peek_history_notification",
     "phone_number_jid",
     "poll_option_hash",
@@ -476,6 +502,7 @@ __all__ = [
     "unpad_for_version",
     "unwrap_key",
     "upload_url",
+    "usync_query",
     "verify_device_signature",
     "wrap_key",
     "xeddsa_verify",
