@@ -8,7 +8,9 @@
 //
 // It writes one JSON object per line on stdout for what happens (kind: "qr", "connection",
 // "message", "sent", "pair-code", "error", ...) and obeys JSON lines on stdin ({"op": "send",
-// "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "quit"}). When the server closes the connection, it reconnects as a
+// "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "groupCreate",
+// "subject": "...", "participants": [jid]}, {"op": "groupSubject", "jid": group, "subject":
+// "..."}, {"op": "quit"}). When the server closes the connection, it reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
 
@@ -85,6 +87,17 @@ async function connect() {
         fromMe: Boolean(message.key.fromMe),
         participant: message.key.participant ?? null,
         text: textOf(message.message),
+        quoted: message.message?.extendedTextMessage?.contextInfo?.stanzaId ?? null,
+        reaction: message.message?.reactionMessage
+          ? { text: message.message.reactionMessage.text, id: message.message.reactionMessage.key?.id }
+          : null,
+        protocol: message.message?.protocolMessage
+          ? {
+              type: message.message.protocolMessage.type,
+              id: message.message.protocolMessage.key?.id ?? null,
+              edited: textOf(message.message.protocolMessage.editedMessage),
+            }
+          : null,
         stub: message.messageStubType ?? null,
         stubParameters: message.messageStubParameters ?? null,
       });
@@ -118,6 +131,12 @@ commands.on("line", async (line) => {
     } else if (command.op === "pair-code") {
       const code = await socket.requestPairingCode(command.phone, command.code);
       say({ kind: "pair-code", code });
+    } else if (command.op === "groupCreate") {
+      const group = await socket.groupCreate(command.subject, command.participants);
+      say({ kind: "group-created", id: group.id, subject: group.subject });
+    } else if (command.op === "groupSubject") {
+      await socket.groupUpdateSubject(command.jid, command.subject);
+      say({ kind: "group-subject", jid: command.jid });
     } else if (command.op === "quit") {
       stopped = true;
       socket?.end(undefined);
