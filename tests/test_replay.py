@@ -39,6 +39,7 @@ NOT_FROM_STANZAS = {
     "mark_chat_as_read_update": "app-state sync",
     "delete_chat_update": "app-state sync",
     "self_push_name_updated": "app-state sync (our own push name setting)",
+    "poll_vote": "a pollUpdateMessage opened with the poll's secret (wabus.client.PollVotes)",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,6 +17,7 @@ from wabus.client import (
     LinkPreview,
     MessageRef,
     Polls,
+    PollVotes,
     contact_card,
     edit,
     forward,
@@ -29,12 +31,12 @@ from wabus.client import (
     text,
     vcard,
 )
-from wabus.core import Jid, Node
-from wabus.core.events import EditAttribute, Message
-from wabus.core.testing import EventRecorder
+from wabus.core import Bot, Jid, Node
+from wabus.core.events import EditAttribute, Message, MessageInfo, MessageSource, PollVote
+from wabus.core.testing import EventRecorder, ScriptedSource
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.simulator import DecryptedMessage, Simulator
-from wabus.simulator._scenario import ALICE
+from wabus.simulator._scenario import ALICE, BOB, GROUP
 
 pytestmark = pytest.mark.anyio
 
@@ -247,3 +249,77 @@ def test_bad_input_names_the_field() -> None:
             build()
         assert caught.value.field == field
         assert isinstance(caught.value, ValueError)
+
+
+async def test_poll_votes_arrive_as_poll_vote_events() -> None:
+    async with Simulator() as sim:
+        ours, theirs = make_client(sim), make_client(sim)
+        our_votes, their_votes = PollVotes(), PollVotes()
+        async with (
+            live(sim, ours, our_votes) as (our_bot, our_events),
+            live(sim, theirs, their_votes, account=ALICE) as (their_bot, their_events),
+        ):
+            our_votes.bind(our_bot.bus)
+            their_votes.bind(their_bot.bus)
+            await ready(sim, ours, our_events)
+            await ready(sim, theirs, their_events)
+            body = poll("Where?", ["park", "pub"])
+            created = await ours.send_message(ALICE, body)
+            our_votes.polls.remember_sent(ALICE, created, body, own=me(ours))
+            received = await arrived(their_events, created.id)
+            secret = their_votes.polls.secret(me(ours), created.id)  # learnt as it arrived
+            assert secret is not None
+            for choice in (["pub"], []):  # a vote, then taken back
+                vote = poll_vote(received, choice, secret=secret, voter=ALICE)
+                await theirs.send_message(me(ours), vote)
+            seen = [
+                await our_events.wait_for(PollVote, timeout=15),
+                await our_events.wait_for(
+                    lambda e: isinstance(e, PollVote) and not e.selected, timeout=15
+                ),
+            ]
+
+    assert all(isinstance(v, PollVote) for v in seen)
+    first, second = seen
+    assert isinstance(first, PollVote) and isinstance(second, PollVote)
+    assert (first.poll_id, first.question, first.selected) == (created.id, "Where?", ("pub",))
+    assert first.info.source.sender.to_non_ad() == ALICE
+    assert second.selected == ()
+
+
+async def test_poll_votes_as_a_source_takes_the_bus_and_skips_bad_votes() -> None:
+    secret = bytes(range(32))
+    body = poll("Tea?", ["yes", "no"], secret=secret)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def message(sender: Jid, message_id: str, raw: bytes) -> Message:  # in the group
+        source = MessageSource(chat=GROUP, sender=sender, is_group=True)
+        return Message(info=MessageInfo(source=source, id=message_id, timestamp=when), raw=raw)
+
+    poll_message = message(ALICE, "POLL", body.SerializeToString())
+    ref = MessageRef(GROUP, "POLL", from_me=False, participant=ALICE)
+    good = poll_vote(ref, ["no"], secret=secret, voter=BOB, creator=ALICE)
+    forged = poll_vote(ref, ["yes"], secret=bytes(32), voter=BOB, creator=ALICE)
+    votes, recorder = PollVotes(), EventRecorder(PollVote)
+    script = ScriptedSource(
+        [
+            poll_message,
+            message(BOB, "V1", forged.SerializeToString()),
+            message(BOB, "V2", good.SerializeToString()),
+            message(BOB, "V3", b"\\xff not a protobuf"),
+        ]
+    )
+    bot = (
+        Bot.builder()
+        .with_source(script)
+        .with_source(votes)
+        .with_handler(votes)
+        .with_handler(recorder)
+        .build()
+    )
+    async with bot:
+        vote = await recorder.wait_for(PollVote, timeout=10)
+
+    assert isinstance(vote, PollVote)
+    assert (vote.info.id, vote.poll_id, vote.selected) == ("V2", "POLL", ("no",))
+    assert [v.info.id for v in recorder.of_type(PollVote)] == ["V2"]  # the forged one: dropped

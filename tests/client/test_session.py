@@ -55,6 +55,8 @@ NOT_FROM_A_SESSION = {
     "delete_chat_update",
     # Our own push name changes reach a companion through app-state sync, not a stanza.
     "self_push_name_updated",
+    # Opened from a vote message by wabus.client.PollVotes, which knows the poll's secret.
+    "poll_vote",
 }
 
 

@@ -12,7 +12,7 @@
   `LinkPreview`), `reply`, `reaction`, `remove_reaction`, `edit`, `revoke`, `forward`,
   `location`, `contact_card` (`vcard`), `poll`, `poll_vote`; `MessageRef` names the message
   one points at; `ContentError` for what WhatsApp cannot carry. `Polls` reads the votes cast in
-  known polls (`PollVoteResult`).
+  known polls (`PollVoteResult`); `PollVotes` publishes them as `PollVote` events.
 - Actions: `Client.mark_read`, `send_presence`, `send_chat_presence`, `subscribe_presence`;
   `Client.groups` (`Groups`: create, info, participants, settings, invites, requests) and
   `Client.contacts` (`Contacts`: `OnWhatsApp`, `UserStatus`, LIDs, `ProfilePicture`,
@@ -53,7 +53,7 @@ from wabus.client._errors import (
 )
 from wabus.client._groups import Groups
 from wabus.client._media import DownloadFailed, MediaClient
-from wabus.client._polls import Polls, PollVoteResult
+from wabus.client._polls import Polls, PollVoteResult, PollVotes
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
     DeviceState,
@@ -90,6 +90,7 @@ __all__ = [
     "NotConnected",
     "OnWhatsApp",
     "PollVoteResult",
+    "PollVotes",
     "Polls",
     "ProfilePicture",
     "RequestTimeout",

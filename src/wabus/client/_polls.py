@@ -11,6 +11,12 @@ can read it: `Polls` remembers the polls we sent (`remember_sent`) and the ones 
     ...
     async def on_message(self, event):          # in a handler
         vote = polls.read(event)                 # None unless it is a vote in a known poll
+
+Or let `PollVotes` do it and publish each vote as a `PollVote` event of the catalogue: it is a
+handler (it reads the messages) and a source (that is how it gets the bus to publish on)::
+
+    votes = PollVotes(polls)
+    Bot.builder().with_source(client).with_source(votes).with_handler(votes)
 """
 
 from __future__ import annotations
@@ -19,13 +25,19 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
+import anyio
+import structlog
+
 from wabus.client._e2e import SendResult
-from wabus.core import Jid
-from wabus.core.events import Message
+from wabus.core import CoreEventBus, EventHandler, Jid
+from wabus.core.events import Message, PollVote
+from wabus.core.payloads import PayloadDecodeError
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import PollVoteError, decrypt_poll_vote, option_names
 
-__all__ = ["PollVoteResult", "Polls"]
+__all__ = ["PollVoteResult", "PollVotes", "Polls"]
+
+_log = structlog.get_logger("wabus.client.polls")
 
 _CREATIONS: Final = ("pollCreationMessage", "pollCreationMessageV2", "pollCreationMessageV3")
 DEFAULT_KEEP: Final = 1024
@@ -131,3 +143,52 @@ class Polls:
         """The vote secret of a known poll (to vote in it with `poll_vote`)."""
         known = self._polls.get((chat.to_non_ad(), poll_id))
         return None if known is None else known.secret
+
+
+class PollVotes(EventHandler):
+    """Publishes a `PollVote` for every vote in a poll it knows (see the module doc).
+
+    Polls received are remembered as they arrive; polls we send must be given to
+    `polls.remember_sent`. Add it as a handler, and as a source or with `bind`, so that it
+    has the bus (a vote read before it has one waits for it). A vote that does not open with
+    its poll's secret is logged and dropped.
+    """
+
+    def __init__(self, polls: Polls | None = None) -> None:
+        self.polls = polls if polls is not None else Polls()
+        self._bus: CoreEventBus | None = None
+        self._bound = anyio.Event()
+
+    def bind(self, bus: CoreEventBus) -> None:
+        """Publish on `bus` (instead of adding this as a source)."""
+        self._bus = bus
+        self._bound.set()
+
+    async def run(self, bus: CoreEventBus) -> None:
+        """As a source: take the bus, then wait to be cancelled (the votes come in as
+        messages)."""
+        self.bind(bus)
+        await anyio.sleep_forever()
+
+    async def on_message(self, event: Message) -> None:
+        try:
+            if self.polls.remember(event):
+                return
+            vote = self.polls.read(event)
+        except PayloadDecodeError:
+            return  # not a body it could read: nobody's vote
+        except PollVoteError as err:
+            _log.warning("a poll vote did not open", id=event.info.id, error=str(err))
+            return
+        if vote is None:
+            return
+        await self._bound.wait()  # a vote that came before the bus did waits for it
+        assert self._bus is not None
+        await self._bus.publish(
+            PollVote(
+                info=event.info,
+                poll_id=vote.poll_id,
+                question=vote.question,
+                selected=vote.selected,
+            )
+        )

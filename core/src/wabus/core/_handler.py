@@ -77,6 +77,7 @@ from wabus.core.events import (
     PairSuccess,
     PictureUpdate,
     PinUpdate,
+    PollVote,
     Presence,
     PushNameUpdate,
     QrScannedWithoutMultidevice,
@@ -348,6 +349,10 @@ class EventHandler:
 
     def on_undecryptable_message(self, event: UndecryptableMessage) -> Awaitable[None] | None:
         """A message arrived but could not be decrypted (or its body was unavailable)."""
+        return None
+
+    def on_poll_vote(self, event: PollVote) -> Awaitable[None] | None:
+        """Someone voted in a poll (or changed or took back their vote)."""
         return None
 
     def on_newsletter_live_update(self, event: NewsletterLiveUpdate) -> Awaitable[None] | None:

@@ -74,6 +74,7 @@ from wabus.core.events._catalogue import (
     PairSuccess,
     PictureUpdate,
     PinUpdate,
+    PollVote,
     Presence,
     PresenceEvent,
     PushNameUpdate,
@@ -225,6 +226,7 @@ __all__ = [
     "ParticipantsChanged",
     "PictureUpdate",
     "PinUpdate",
+    "PollVote",
     "Presence",
     "PresenceEvent",
     "PushNameUpdate",
@@ -269,6 +271,7 @@ Event = Annotated[
     | Message
     | Receipt
     | UndecryptableMessage
+    | PollVote
     | NewsletterLiveUpdate
     | ChatPresence
     | Presence

@@ -343,6 +343,22 @@ class UndecryptableMessage(MessageEvent):
 
 
 @final
+class PollVote(MessageEvent):
+    """Someone voted in a poll (or changed or took back their vote), the vote opened with the
+    poll's secret. A vote names options by hash; `selected` has them by name."""
+
+    type: Literal["poll_vote"] = "poll_vote"
+    info: MessageInfo
+    """The vote's own message (who voted, in which chat, when)."""
+    poll_id: str
+    """The poll's message id."""
+    question: str = ""
+    """The poll's question."""
+    selected: tuple[str, ...] = ()
+    """The options the voter chose now, by name (empty: the vote was taken back)."""
+
+
+@final
 class NewsletterLiveUpdate(MessageEvent):
     """New reaction counts on messages of a newsletter we follow live."""
 
