@@ -11,7 +11,7 @@ import pytest
 
 from tests.client.test_e2e import first_text, ready
 from tests.client.test_session import live, make_client
-from wabus.client import Client, ContactError, GroupError
+from wabus.client import BusinessProfile, Client, ContactError, GroupError
 from wabus.core import BaseEvent, Jid
 from wabus.core.events import (
     DescriptionChanged,
@@ -258,6 +258,16 @@ async def test_contacts_on_whatsapp_status_lid_picture_and_blocking() -> None:
         found = await ours.contacts.is_on_whatsapp([f"+{ALICE.user}", "+1 999 000 1111"])
         statuses = await ours.contacts.status([ALICE, Jid("19990001111", ALICE.server)])
         lids = await ours.contacts.lids([ALICE, Jid("19990001111", ALICE.server)])
+        alice.business = {
+            "description": "Fresh bread",
+            "address": "1 Main St",
+            "website": "https://bakery.example",
+            "email": "hi@bakery.example",
+            "category": "Bakery",
+            "timezone": "Europe/London",
+        }
+        business = await ours.contacts.business_profile(ALICE)
+        personal = await ours.contacts.business_profile(BOB)
         picture = await ours.contacts.profile_picture(ALICE)
         none = await ours.contacts.profile_picture(BOB)
         await theirs.contacts.block(me(ours))
@@ -278,6 +288,16 @@ async def test_contacts_on_whatsapp_status_lid_picture_and_blocking() -> None:
     assert statuses[0].set_at is not None
     assert statuses[1].text is None
     assert lids == {ALICE: ALICE_LID}
+    assert business == BusinessProfile(
+        jid=ALICE,
+        description="Fresh bread",
+        address="1 Main St",
+        email="hi@bakery.example",
+        websites=("https://bakery.example",),
+        category="Bakery",
+        timezone="Europe/London",
+    )
+    assert personal is None
     assert picture is not None and picture.url == "https://mmg.example/alice.jpg"
     assert picture.id == "1700000000"
     assert none is None

@@ -16,14 +16,20 @@
 - Actions: `Client.mark_read`, `send_presence`, `send_chat_presence`, `subscribe_presence`;
   `Client.groups` (`Groups`: create, info, participants, settings, invites, requests) and
   `Client.contacts` (`Contacts`: `OnWhatsApp`, `UserStatus`, LIDs, `ProfilePicture`,
-  blocking). A refusal is a `ServerRefused` (`GroupError`, `ContactError`) with the server's
-  code.
+  `BusinessProfile`, blocking). A refusal is a `ServerRefused` (`GroupError`,
+  `ContactError`) with the server's code.
 - `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
   also used by the simulator.
 """
 
 from wabus.client._client import WHATSAPP_URL, Client, new_message_id
-from wabus.client._contacts import Contacts, OnWhatsApp, ProfilePicture, UserStatus
+from wabus.client._contacts import (
+    BusinessProfile,
+    Contacts,
+    OnWhatsApp,
+    ProfilePicture,
+    UserStatus,
+)
 from wabus.client._content import (
     ContentError,
     LinkPreview,
@@ -72,6 +78,7 @@ from wabus.client._websocket import (
 
 __all__ = [
     "WHATSAPP_URL",
+    "BusinessProfile",
     "Client",
     "ClientError",
     "ConnectionClosed",

@@ -3,6 +3,7 @@
 - `is_on_whatsapp(phones)`, `status(users)` and `lids(users)`: usync queries
   (``<contact>``, ``<status>``, ``<lid>`` protocols) in one round trip each, whatever the
   number of users;
+- `business_profile(jid)`: ``w:biz`` (None for an account that is not a business);
 - `profile_picture(jid)`: ``w:profile:picture`` (the URL, or None when there is none or it
   is not shared with us);
 - `blocklist()`, `block(jid)`, `unblock(jid)`: ``blocklist``. WhatsApp blocks by LID (with the
@@ -22,7 +23,7 @@ from wabus.client._errors import ContactError
 from wabus.core import Jid, Node, NodeError, Server
 from wabus.protocol import GroupAnswerError, iq_error, usync_query
 
-__all__ = ["Contacts", "OnWhatsApp", "ProfilePicture", "UserStatus"]
+__all__ = ["BusinessProfile", "Contacts", "OnWhatsApp", "ProfilePicture", "UserStatus"]
 
 Request = Callable[[Node], Awaitable[Node]]
 SERVER: Final = Jid("", Server.USER)
@@ -58,6 +59,19 @@ class ProfilePicture:
     direct_path: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BusinessProfile:
+    """A business account's public profile (``w:biz``)."""
+
+    jid: Jid
+    description: str = ""
+    address: str | None = None
+    email: str | None = None
+    websites: tuple[str, ...] = ()
+    category: str | None = None
+    timezone: str | None = None
+
+
 def _normal_phone(phone: str) -> str:
     digits = phone.strip().removeprefix("+").replace(" ", "").replace("-", "")
     if not digits.isdigit():
@@ -78,8 +92,10 @@ class Contacts:
             raise ContactError(*error, what=what)
         return reply
 
-    async def _usync(self, what: str, protocol: Node, users: list[Node]) -> list[Node]:
-        reply = await self._ask(what, usync_query([protocol], users))
+    async def _usync(
+        self, what: str, protocol: Node, users: list[Node], *, context: str = "interactive"
+    ) -> list[Node]:
+        reply = await self._ask(what, usync_query([protocol], users, context=context))
         usync = reply.child("usync")
         listed = usync.child("list") if usync is not None else None
         if listed is None:
@@ -135,7 +151,7 @@ class Contacts:
         if not nodes:
             return {}
         mapping: dict[Jid, Jid] = {}
-        for user in await self._usync("the LID query", Node("lid"), nodes):
+        for user in await self._usync("the LID query", Node("lid"), nodes, context="background"):
             lid = user.child("lid")
             try:
                 if lid is not None and lid.has_attr("val"):
@@ -169,6 +185,44 @@ class Contacts:
         return ProfilePicture(
             picture.attr("url"), picture.opt_attr("id") or "", picture.opt_attr("direct_path")
         )
+
+    async def business_profile(self, jid: Jid) -> BusinessProfile | None:
+        """A business's profile; None when `jid` is no business."""
+        query = Node(
+            "iq",
+            {"to": SERVER, "xmlns": "w:biz", "type": "get"},
+            [
+                Node(
+                    "business_profile",
+                    {"v": "244"},
+                    [Node("profile", {"jid": jid.to_non_ad()})],
+                )
+            ],
+        )
+        reply = await self._ask(f"{jid}'s business profile", query)
+        listed = reply.child("business_profile")
+        profile = listed.child("profile") if listed is not None else None
+        if profile is None:
+            return None
+
+        def text(tag: str, parent: Node = profile) -> str | None:
+            child = parent.child(tag)
+            return child.text if child is not None else None
+
+        try:
+            categories = profile.child("categories")
+            hours = profile.child("business_hours")
+            return BusinessProfile(
+                jid=profile.jid("jid"),
+                description=text("description") or "",
+                address=text("address"),
+                email=text("email"),
+                websites=tuple(w.text or "" for w in profile.children("website")),
+                category=text("category", categories) if categories is not None else None,
+                timezone=hours.opt_attr("timezone") if hours is not None else None,
+            )
+        except (NodeError, ValueError) as err:
+            raise GroupAnswerError(f"a bad business profile: {err}") from err
 
     async def blocklist(self) -> list[Jid]:
         """Everyone we blocked."""

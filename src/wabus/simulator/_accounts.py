@@ -156,6 +156,9 @@ class Account:
     status: str = ""
     picture: tuple[str, str] | None = None
     """The profile picture's (id, URL), if the account has one."""
+    business: dict[str, str] | None = None
+    """A business account's profile (``description``, ``address``, ``email``, ``website``,
+    ``category``, ``timezone``); None for a personal account."""
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:

@@ -300,6 +300,29 @@ def _picture(ctx: IqContext, request: Node) -> Node:
     )
 
 
+def _business(ctx: IqContext, request: Node) -> Node:
+    ctx.account  # noqa: B018 - only a logged-in device may ask
+    profiles = []
+    for asked in request.require_child("business_profile").children("profile"):
+        owner = ctx.directory.account(asked.jid("jid"))
+        if owner is None or owner.business is None:
+            continue  # not a business: the server leaves it out
+        fields = owner.business
+        children = [
+            Node(tag, None, fields[tag])
+            for tag in ("address", "description", "website", "email")
+            if fields.get(tag)
+        ]
+        if fields.get("category"):
+            children.append(
+                Node("categories", None, [Node("category", {"id": "1"}, fields["category"])])
+            )
+        if fields.get("timezone"):
+            children.append(Node("business_hours", {"timezone": fields["timezone"]}))
+        profiles.append(Node("profile", {"jid": owner.pn, "tag": "1"}, children))
+    return result(request, Node("business_profile", None, profiles))
+
+
 # usync -------------------------------------------------------------------------------------
 
 
@@ -388,6 +411,7 @@ _TABLE: Final[list[tuple[str, str, str | None, _Handler]]] = [
     ("privacy", "set", None, _set_privacy),
     ("usync", "get", "usync", _usync),
     ("w:profile:picture", "get", "picture", _picture),
+    ("w:biz", "get", "business_profile", _business),
     ("w:sync:app:state", "set", "sync", _app_state),
     ("urn:xmpp:whatsapp:dirty", "set", "clean", _empty),
     *GROUP_HANDLERS,
