@@ -1,0 +1,59 @@
+"""A bot that does more than answer: against the simulator, it marks what it reads, shows it is
+typing, replies quoting the question, reacts to it, opens a group for the people in the chat,
+and runs a poll there (the simulated contacts decrypt everything; the server sees none of it)."""
+
+import anyio
+
+from wabus.client import Client, MemoryStore, poll, reaction, reply
+from wabus.core import Bot, EventHandler, Jid, Server
+from wabus.core.events import Message
+from wabus.simulator import AutoScanner, Simulator
+
+ALICE = Jid("15550000002", Server.USER)
+BOB = Jid("15550000003", Server.USER)
+
+
+class LunchBot(EventHandler):
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def on_message(self, event: Message) -> None:
+        if event.info.source.is_from_me or event.text != "lunch?":
+            return
+        chat = event.info.source.chat
+        await self.client.mark_read([event])
+        await self.client.send_chat_presence(chat, "composing")
+        await self.client.send_message(chat, reply(event, "Let's ask everyone."))
+        await self.client.send_message(chat, reaction(event, "🍕"))
+        group = await self.client.groups.create("Lunch", [ALICE, BOB])
+        await self.client.send_message(group.jid, poll("Where?", ["pizza", "sushi", "salad"]))
+
+
+async def main() -> None:
+    async with Simulator() as sim:
+        client = Client(MemoryStore(), url=sim.url, trusted_roots=[sim.trusted_root])
+        bot = (
+            Bot.builder()
+            .with_source(client)
+            .with_handler(LunchBot(client))
+            .with_handler(AutoScanner(sim))
+            .build()
+        )
+        async with bot:
+            await sim.wait_ready()
+            await sim.send_message(ALICE, "lunch?", push_name="Alice")
+            answer = await sim.expect_message(lambda m: m.text == "Let's ask everyone.")
+            quoted = answer.message.extendedTextMessage.contextInfo.quotedMessage.conversation
+            print(f"Alice got a reply quoting {quoted!r}")
+            liked = await sim.expect_message(lambda m: m.message.HasField("reactionMessage"))
+            print(f"Alice got a reaction: {liked.message.reactionMessage.text}")
+            voted = await sim.expect_message(
+                lambda m: m.chat.is_group and m.message.HasField("pollCreationMessageV3")
+            )
+            options = [o.optionName for o in voted.message.pollCreationMessageV3.options]
+            print(f"the group {voted.chat.user} got a poll: {', '.join(options)}")
+            await client.stop()
+
+
+if __name__ == "__main__":
+    anyio.run(main)
