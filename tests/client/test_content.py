@@ -323,3 +323,14 @@ async def test_poll_votes_as_a_source_takes_the_bus_and_skips_bad_votes() -> Non
     assert isinstance(vote, PollVote)
     assert (vote.info.id, vote.poll_id, vote.selected) == ("V2", "POLL", ("no",))
     assert [v.info.id for v in recorder.of_type(PollVote)] == ["V2"]  # the forged one: dropped
+
+
+def test_a_message_whose_body_does_not_parse_cannot_be_quoted_or_forwarded() -> None:
+    source = MessageSource(chat=ALICE, sender=ALICE)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    broken = Message(info=MessageInfo(source=source, id="B1", timestamp=when), raw=b"\xff\xff")
+    with pytest.raises(ContentError) as quoting:
+        reply(broken, "hi")
+    with pytest.raises(ContentError) as forwarding:
+        forward(broken)
+    assert (quoting.value.field, forwarding.value.field) == ("to", "message")

@@ -32,6 +32,7 @@ from wabus.client._e2e import SendResult
 from wabus.client._errors import ClientError
 from wabus.core import Jid
 from wabus.core.events import Message
+from wabus.core.payloads import PayloadDecodeError
 from wabus.proto.common_pb2 import MessageKey
 from wabus.proto.e2e_pb2 import ContextInfo
 from wabus.proto.e2e_pb2 import Message as WAMessage
@@ -225,7 +226,7 @@ def reply(to: Message, content: WAMessage | str, *, mentions: Iterable[Jid] = ()
     source = to.info.source
     context.stanzaId = to.info.id
     context.participant = str(source.sender.to_non_ad())
-    context.quotedMessage.CopyFrom(_quotable(to.message))
+    context.quotedMessage.CopyFrom(_quotable(_body(to, "to")))
     context.mentionedJid.extend(str(j.to_non_ad()) for j in mentions)
     return message
 
@@ -287,6 +288,13 @@ def revoke(target: Target | SendResult, *, chat: Jid | None = None) -> WAMessage
     return WAMessage(protocolMessage=WAMessage.ProtocolMessage(key=ref.key(), type=_REVOKE))
 
 
+def _body(event: Message, what: str) -> WAMessage:
+    try:
+        return event.message
+    except PayloadDecodeError as err:
+        raise ContentError(what, f"the message's body does not parse ({err})") from err
+
+
 def forward(message: Message) -> WAMessage:
     """A received message's body, to send on as a forward (``isForwarded``, and the
     ``forwardingScore`` one higher unless it was our own)."""
@@ -294,9 +302,9 @@ def forward(message: Message) -> WAMessage:
         raise ContentError(
             "message", f"a forward takes a Message event, got {type(message).__name__}"
         )
-    body = _quotable(message.message)
+    original = _body(message, "message")
+    body = _quotable(original)
     previous = 0
-    original = message.message
     for name in _WITH_CONTEXT:
         if original.HasField(name):
             previous = getattr(original, name).contextInfo.forwardingScore

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
-from wabus.client._errors import NotConnected
+from wabus.client._errors import ClientError, NotConnected
 from wabus.client._store import DeviceState
 from wabus.core import Jid, Node
 from wabus.core.events import Message
@@ -40,7 +40,7 @@ async def mark_read(send: Send, messages: Iterable[Message], *, now: int) -> int
 async def send_presence(send: Send, kind: PresenceKind | str, name: str) -> None:
     """Tell the server we are online or offline (`name`: our push name)."""
     if not name:
-        raise NotConnected("no push name yet: the server shows presence with one")
+        raise ClientError("no push name to show: give the Client a push_name")
     await send(presence_update(kind, name))
 
 
