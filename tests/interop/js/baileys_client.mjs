@@ -10,7 +10,9 @@
 // "message", "sent", "pair-code", "error", ...) and obeys JSON lines on stdin ({"op": "send",
 // "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "groupCreate",
 // "subject": "...", "participants": [jid]}, {"op": "groupSubject", "jid": group, "subject":
-// "..."}, {"op": "quit"}). When the server closes the connection, it reconnects as a
+// "..."}, {"op": "sendContent", "to": jid, "content": {...sendMessage content...}, "quoted":
+// {key, message} or null}, {"op": "quit"}). When the server closes the connection, it
+// reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
 
@@ -131,6 +133,10 @@ commands.on("line", async (line) => {
     } else if (command.op === "pair-code") {
       const code = await socket.requestPairingCode(command.phone, command.code);
       say({ kind: "pair-code", code });
+    } else if (command.op === "sendContent") {
+      const options = command.quoted ? { quoted: command.quoted } : undefined;
+      const sent = await socket.sendMessage(command.to, command.content, options);
+      say({ kind: "sent", id: sent?.key?.id ?? null, to: command.to });
     } else if (command.op === "groupCreate") {
       const group = await socket.groupCreate(command.subject, command.participants);
       say({ kind: "group-created", id: group.id, subject: group.subject });
