@@ -434,6 +434,10 @@ class Client:
         """Send a message (any ``wa.Message`` body) to a user or a group, end-to-end
         encrypted for every device of the chat and for our own other devices.
 
+        The stanza's ``type``, ``edit`` and ``mediatype`` follow from the body (a reaction,
+        a poll, media, an edit or a revoke: `wabus.protocol.stanza_shape`); `message_type`
+        overrides the ``type``. The builders in `wabus.client` make the common bodies.
+
         Returns once the server acknowledged it, with the message id, the devices it was
         encrypted for and the server's acknowledgement. Raises `NotConnected` without a
         logged-in connection, `SendFailed` when it cannot be encrypted (no devices, no keys)
