@@ -137,3 +137,18 @@ def test_bad_presence_input_is_refused() -> None:
     assert presence_update("available", "a@b") == Node(
         "presence", {"name": "ab", "type": "available"}
     )
+
+
+async def test_a_read_receipt_in_a_group_reaches_the_author() -> None:
+    async with two_bots() as (_, ours, our_events, theirs, their_events):
+        said = await theirs.send_text(GROUP, "read me, group")
+        got = await arrived(our_events, said)
+        await ours.mark_read([got])
+        read = await their_events.wait_for(
+            lambda e: isinstance(e, Receipt) and e.receipt_type is ReceiptType.READ, timeout=15
+        )
+
+    assert isinstance(read, Receipt)
+    assert read.message_ids == (said,)
+    assert read.source.chat == GROUP
+    assert read.source.sender.to_non_ad() == me(ours)
