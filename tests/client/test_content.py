@@ -334,3 +334,21 @@ def test_a_message_whose_body_does_not_parse_cannot_be_quoted_or_forwarded() -> 
     with pytest.raises(ContentError) as forwarding:
         forward(broken)
     assert (quoting.value.field, forwarding.value.field) == ("to", "message")
+
+
+def test_a_private_reply_to_a_group_message_names_the_group() -> None:
+    source = MessageSource(chat=GROUP, sender=BOB.with_device(2), is_group=True)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    said = Message(
+        info=MessageInfo(source=source, id="G1", timestamp=when),
+        raw=WAMessage(conversation="in the group").SerializeToString(),
+    )
+    private = reply(said, "just to you", chat=BOB).extendedTextMessage.contextInfo
+    public = reply(said, "to all", chat=GROUP).extendedTextMessage.contextInfo
+    assert (private.remoteJid, private.participant, private.stanzaId) == (
+        str(GROUP),
+        str(BOB),
+        "G1",
+    )
+    assert not public.HasField("remoteJid")
+    assert public.quotedMessage.conversation == "in the group"

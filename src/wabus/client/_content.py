@@ -216,8 +216,16 @@ def _quotable(message: WAMessage) -> WAMessage:
     return inner
 
 
-def reply(to: Message, content: WAMessage | str, *, mentions: Iterable[Jid] = ()) -> WAMessage:
-    """`content` (a body, or a text) as a reply quoting the received message `to`."""
+def reply(
+    to: Message,
+    content: WAMessage | str,
+    *,
+    mentions: Iterable[Jid] = (),
+    chat: Jid | None = None,
+) -> WAMessage:
+    """`content` (a body, or a text) as a reply quoting the received message `to`. Give the
+    `chat` it goes to when that is not `to`'s own chat (a private reply to a group message):
+    the quote then names where the quoted message is."""
     if not isinstance(to, Message):
         raise ContentError("to", f"a reply quotes a Message event, got {type(to).__name__}")
     message = WAMessage()
@@ -227,6 +235,8 @@ def reply(to: Message, content: WAMessage | str, *, mentions: Iterable[Jid] = ()
     context.stanzaId = to.info.id
     context.participant = str(source.sender.to_non_ad())
     context.quotedMessage.CopyFrom(_quotable(_body(to, "to")))
+    if chat is not None and chat.to_non_ad() != source.chat.to_non_ad():
+        context.remoteJid = str(source.chat)
     context.mentionedJid.extend(str(j.to_non_ad()) for j in mentions)
     return message
 
