@@ -186,6 +186,7 @@ async def test_invite_links_leave_and_join() -> None:
         start = len(our_events)
         await theirs.groups.leave(group)
         left = await next_change(our_events, ParticipantsChanged, group, start)
+        preview = await theirs.groups.invite_info(code)
         start = len(our_events)
         joined = await theirs.groups.join(f"https://chat.whatsapp.com/{code}")
         came_back = await next_change(our_events, ParticipantsChanged, group, start)
@@ -201,6 +202,7 @@ async def test_invite_links_leave_and_join() -> None:
     assert isinstance(left.change, ParticipantsChanged)
     assert left.change.action is ParticipantAction.LEAVE
     assert joined == group
+    assert (preview.jid, preview.subject) == (group, "Open door")
     assert isinstance(came_back.change, ParticipantsChanged)
     assert came_back.change.action is ParticipantAction.ADD
     assert came_back.change.reason == "invite"

@@ -170,12 +170,16 @@ class Groups:
         reply = await self._ask(f"{group}'s invite", _group_jid(group), "set", Node("invite"))
         return _code(reply)
 
+    async def invite_info(self, code_or_link: str) -> GroupMetadata:
+        """What a group an invite leads to is, before joining it."""
+        code = _invite(code_or_link)
+        reply = await self._ask("the invite", GROUPS, "get", Node("invite", {"code": code}))
+        return parse_group(reply)
+
     async def join(self, code_or_link: str) -> Jid:
         """Join a group by its invite code or link; returns the group. With join approval on,
         this asks to join and the admins decide (`GroupError` 412 until then, no JID)."""
-        code = code_or_link.removeprefix(_INVITE_PREFIX).strip("/")
-        if not code:
-            raise ValueError("code_or_link: no invite code in it")
+        code = _invite(code_or_link)
         reply = await self._ask("the invite", GROUPS, "set", Node("invite", {"code": code}))
         group = reply.child("group")
         if group is None:
@@ -222,6 +226,13 @@ class Groups:
     async def reject(self, group: Jid, people: Iterable[Jid]) -> tuple[ParticipantResult, ...]:
         """Turn down people who asked to join."""
         return await self._decide(group, "reject", people)
+
+
+def _invite(code_or_link: str) -> str:
+    code = code_or_link.removeprefix(_INVITE_PREFIX).strip("/")
+    if not code:
+        raise ValueError("code_or_link: no invite code in it")
+    return code
 
 
 def _code(reply: Node) -> str:

@@ -329,6 +329,10 @@ def _approval_mode(ctx: IqContext, request: Node) -> Node:
 
 
 def _invite(ctx: IqContext, request: Node) -> Node:
+    if request.jid("to") == GROUPS:  # what an invite code leads to, before joining
+        ctx.account  # noqa: B018 - only a logged-in device may ask
+        found = _by_code(ctx, request.require_child("invite").attr("code"))
+        return result(request, group_node(found), **{"from": GROUPS})
     group = _admin_group(ctx, request)
     if request.opt_attr("type") == "set" or not group.invite_code:
         group.invite_code = secrets.token_urlsafe(16)
