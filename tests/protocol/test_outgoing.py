@@ -200,3 +200,15 @@ def test_a_tampered_vote_is_refused(tamper: int) -> None:
             creator=CREATOR,
             voter=USER,
         )
+
+
+@given(data=st.binary(max_size=300), group=st.booleans())
+def test_any_body_has_a_stanza_shape(data: bytes, group: bool) -> None:
+    try:
+        body = WAMessage.FromString(data)
+    except Exception:  # protobuf's DecodeError: not a body at all
+        return
+    shape = stanza_shape(body, GROUP if group else USER)
+    assert shape.type in ("text", "reaction", "poll", "media")
+    assert set(shape.attrs) <= {"edit"}
+    assert set(shape.enc_attrs) <= {"decrypt-fail"}
