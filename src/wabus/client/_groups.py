@@ -38,7 +38,7 @@ _INVITE_PREFIX: Final = "https://chat.whatsapp.com/"
 
 def _group_jid(jid: Jid) -> Jid:
     if not jid.is_group:
-        raise ValueError(f"{jid} is not a group")
+        raise ValueError(f"group: {jid} is not a group JID")
     return jid
 
 
