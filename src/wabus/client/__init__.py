@@ -6,8 +6,11 @@
 - `Store`, `SqliteStore`, `MemoryStore`, `DeviceState`: where the device's keys and identity
   live between runs; `SignalState` (`SqliteSignalState`, `MemorySignalState`): its end-to-end
   sessions, prekeys and sender keys. `send_message` returns a `SendResult`.
-- `MediaClient`: the media servers (``media_conn``, downloads checked and decrypted);
-  `DownloadFailed` when no host gives a file.
+- `MediaClient` (`Client.media`): the media servers (``media_conn``; `upload` streams a file
+  encrypted to them and returns an `UploadedMedia`; `download_to`/`iter_download` stream one
+  back, checked and decrypted); `DownloadFailed`, `UploadFailed`. Media bodies: `image`,
+  `video`, `audio` (voice notes too), `document`, `sticker`; `media_of` finds the media of a
+  received body.
 - Message bodies for `send_message` (`wabus.client._content`): `text` (mentions, a
   `LinkPreview`), `reply`, `reaction`, `remove_reaction`, `edit`, `revoke`, `forward`,
   `location`, `contact_card` (`vcard`), `poll`, `poll_vote`; `MessageRef` names the message
@@ -58,7 +61,18 @@ from wabus.client._errors import (
     ServerRefused,
 )
 from wabus.client._groups import Groups
-from wabus.client._media import DownloadFailed, MediaClient
+from wabus.client._media import (
+    DownloadFailed,
+    MediaClient,
+    UploadedMedia,
+    UploadFailed,
+    audio,
+    document,
+    image,
+    media_of,
+    sticker,
+    video,
+)
 from wabus.client._polls import Polls, PollVoteResult, PollVotes
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
@@ -110,14 +124,20 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreLocked",
+    "UploadFailed",
+    "UploadedMedia",
     "UserStatus",
     "WebSocket",
     "accept_websocket",
+    "audio",
     "connect_websocket",
     "contact_card",
+    "document",
     "edit",
     "forward",
+    "image",
     "location",
+    "media_of",
     "new_message_id",
     "poll",
     "poll_vote",
@@ -125,6 +145,8 @@ __all__ = [
     "remove_reaction",
     "reply",
     "revoke",
+    "sticker",
     "text",
     "vcard",
+    "video",
 ]
