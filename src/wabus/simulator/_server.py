@@ -34,7 +34,8 @@ an ``<enc>``. Everything a client sends is recorded for `expect_sent`.
 
 Tests and demos drive it through async methods: `send_message`, `send_node`, `run_scenario`,
 `send_failure`, `send_stream_error`, `drop_connection`, and `sync` (which returns once the client
-has handled everything sent before).
+has handled everything sent before). Benchmarks take a send apart: `seal` (the Signal
+encryption, ahead of time), `queue_nodes` and `flush`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import itertools
 import secrets
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Final, final
@@ -477,6 +478,32 @@ class Simulator:
         link.push()
         if flush:
             await link.ws.flush()
+
+    def seal(self, node: Node, *, to: Jid | None = None) -> Node:
+        """`node` as `send_node` would send it to the client `to` (the latest to log in by
+        default): a message with a ``<plaintext>`` body from a simulated sender comes back
+        encrypted for that device, now; anything else as it is.
+
+        With `queue_nodes` and `flush` this takes sending apart, so that a benchmark pays for
+        the encryption ahead of time and then measures only the receiver. Send sealed messages
+        in the order they were sealed (their ratchet counters follow it), and before sealing
+        more for the same device through another path."""
+        link = self._current(to)
+        assert link.device is not None
+        return self._seal(node, link.device)
+
+    def queue_nodes(self, nodes: Iterable[Node], *, to: Jid | None = None) -> None:
+        """Queue stanzas for the client `to` (the latest to log in by default), each encoded
+        and encrypted for the transport now, without writing them: the next `flush` (or any
+        other send to that client) writes them. Nothing is sealed here (see `seal`)."""
+        link = self._current(to)
+        for node in nodes:
+            self._queue(link, node)
+        link.push()
+
+    async def flush(self, *, to: Jid | None = None) -> None:
+        """Write what was queued for the client `to` (the latest to log in by default)."""
+        await self._current(to).ws.flush()
 
     async def drop_connection(self, *, to: Jid | None = None) -> None:
         """Cut a connection at once (no close frame, as a network failure would)."""
