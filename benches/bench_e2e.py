@@ -157,8 +157,11 @@ _LAYERS = [
     ("frame reassembly", ["_frame.py:receive_data", "_frame.py:next_frame"]),
     ("Noise decrypt (AES-GCM)", ["_noise.py:decrypt"]),
     ("node decode", ["_binary.py:decode_node"]),
-    ("ack: node encode", ["_binary.py:encode_node"]),
-    ("ack: encrypt, frame, WebSocket", ["_noise.py:encrypt", "_frame.py:encode", f"{_WS}:send"]),
+    ("ack: node encode", ["_binary.py:encode_node", "_binary.py:encode_ack"]),
+    (
+        "ack: encrypt, frame, WebSocket",
+        ["_noise.py:encrypt", "_frame.py:encode", "_websocket.py:binary_frame", f"{_WS}:send"],
+    ),
     ("socket writes (the send system call)", ["~:<method 'send' of '_socket.socket' objects>"]),
     ("route (stanza to events)", ["_router.py:route"]),
     ("publish and dispatch to the handler", ["_bus.py:publish"]),

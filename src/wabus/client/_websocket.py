@@ -5,11 +5,18 @@ opening handshake of an incoming stream (the simulator's side). A `WebSocket` th
 messages and yields received data as it comes: the Noise framing on top does its own
 reassembly, so message boundaries are not kept. Pings are answered as they arrive; a close from
 the peer, the end of the stream, or a protocol violation ends `receive` with `ConnectionClosed`.
+
+Binary messages are framed here rather than by wsproto (`binary_frame`): one unfragmented
+frame each, masked on the client's side, which is all wsproto would write for a connection with
+no extensions (none is ever offered or accepted). It is the hot path of every acknowledgement,
+and wsproto's general framing costs several times more. Everything else (the handshake,
+control frames, the close, and all parsing) is wsproto's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
 from dataclasses import dataclass
 from typing import Final, final
@@ -18,6 +25,7 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.abc
 from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState
 from wsproto.events import (
     AcceptConnection,
     BytesMessage,
@@ -35,6 +43,29 @@ __all__ = ["ConnectionClosed", "WebSocket", "accept_websocket", "connect_websock
 
 _CHUNK: Final = 65536
 _ORIGIN: Final = "https://web.whatsapp.com"
+_MASK_POOL: Final = 4096  # masking-key bytes drawn from the OS at a time (1024 keys)
+_OPEN: Final = ConnectionState.OPEN
+
+
+def binary_frame(data: bytes, mask: bytes | None = None) -> bytes:
+    """One final, unfragmented binary WebSocket frame (RFC 6455 §5.2) carrying `data`:
+    masked with the 4-byte `mask` (a client's frame) or not (a server's)."""
+    size = len(data)
+    if size < 126:
+        header = bytes((0x82, size | (0x80 if mask is not None else 0)))
+    elif size < 65536:
+        header = bytes((0x82, 126 | (0x80 if mask is not None else 0))) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x82, 127 | (0x80 if mask is not None else 0))) + size.to_bytes(8, "big")
+    if mask is None:
+        return header + data
+    if len(mask) != 4:
+        raise ValueError(f"a WebSocket masking key has 4 bytes, not {len(mask)}")
+    if not size:
+        return header + mask
+    keys = (mask * (size // 4 + 1))[:size]
+    masked = int.from_bytes(data, "big") ^ int.from_bytes(keys, "big")
+    return header + mask + masked.to_bytes(size, "big")
 
 
 class ConnectionClosed(Exception):
@@ -57,9 +88,14 @@ class WebSocket:
     So a burst of small messages (acks, say) costs one system call, not one each.
     """
 
-    def __init__(self, stream: anyio.abc.ByteStream, connection: WSConnection) -> None:
+    def __init__(
+        self, stream: anyio.abc.ByteStream, connection: WSConnection, *, plain: bool = False
+    ) -> None:
         self._stream = stream
         self._ws = connection
+        self._plain = plain  # no extensions were negotiated: binary frames are framed here
+        self._masks = b""  # a pool of fresh masking keys (client side)
+        self._mask_at = 0
         self._pending: list[bytes] = []
         self._closed: ConnectionClosed | None = None
         self._write_broken = False
@@ -70,10 +106,13 @@ class WebSocket:
         self._progress = anyio.Event()  # set (and replaced) after each write
 
     @classmethod
-    async def opened(cls, stream: anyio.abc.ByteStream, connection: WSConnection) -> WebSocket:
+    async def opened(
+        cls, stream: anyio.abc.ByteStream, connection: WSConnection, *, plain: bool = False
+    ) -> WebSocket:
         """A WebSocket whose opening handshake just finished on `connection`; the data that
-        arrived with the handshake is taken in, not lost."""
-        websocket = cls(stream, connection)
+        arrived with the handshake is taken in, not lost. `plain` says that no extension was
+        negotiated (so binary frames may be written without wsproto; see the module doc)."""
+        websocket = cls(stream, connection, plain=plain)
         await websocket._handle_events()
         return websocket
 
@@ -86,7 +125,19 @@ class WebSocket:
         """Queue `data` as one binary message; the next `flush` writes it, in queue order."""
         if self._closed is not None:
             raise self._closed
+        if self._plain and self._ws.state is _OPEN:
+            self._outbox.append(binary_frame(data, self._mask() if self._ws.client else None))
+            self._queued += 1
+            return
         self._queue(BytesMessage(data=data))
+
+    def _mask(self) -> bytes:
+        """A fresh masking key, from the OS's randomness (RFC 6455 §5.3), drawn in bulk."""
+        at = self._mask_at
+        if at >= len(self._masks):
+            self._masks, at = os.urandom(_MASK_POOL), 0
+        self._mask_at = at + 4
+        return self._masks[at : at + 4]
 
     def _queue(self, event: BytesMessage | CloseConnection | Pong) -> None:
         try:
@@ -260,7 +311,7 @@ async def connect_websocket(
                 ws.receive_data(data)
                 for event in ws.events():
                     if isinstance(event, AcceptConnection):
-                        return await WebSocket.opened(stream, ws)
+                        return await WebSocket.opened(stream, ws, plain=True)
                     if isinstance(event, RejectConnection | RejectData):
                         status = getattr(event, "status_code", "?")
                         raise ConnectionClosed(f"the server refused the WebSocket ({status})")
@@ -292,7 +343,7 @@ async def accept_websocket(stream: anyio.abc.ByteStream, *, timeout: float = 10.
                 for event in ws.events():
                     if isinstance(event, Request):
                         await stream.send(ws.send(AcceptConnection()))
-                        return await WebSocket.opened(stream, ws)
+                        return await WebSocket.opened(stream, ws, plain=True)
     except (
         TimeoutError,
         OSError,
