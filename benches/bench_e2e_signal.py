@@ -56,7 +56,6 @@ class _Counter(EventHandler):
         self.target = -1
         self.done = anyio.Event()
         self.warm_ups = 0
-        self.others: list[str | None] = []
 
     def expect(self, count: int) -> None:
         self.count, self.target, self.done = 0, count, anyio.Event()
@@ -69,8 +68,6 @@ class _Counter(EventHandler):
                 self.done.set()
         elif text == WARM_UP:
             self.warm_ups += 1
-        else:
-            self.others.append(text)
 
 
 async def _start_server() -> tuple[anyio.abc.Process, _Server, str, str]:
