@@ -541,40 +541,50 @@ def encode_node(node: Node) -> bytes:
     return b"".join(parts)
 
 
-_ACK_TAILS: dict[tuple[tuple[str, AttrValue], ...], bytes] = {}
-_ACK_TAILS_KEPT: Final = 4096
+_ACK_TEMPLATES: dict[tuple[str, tuple[tuple[str, AttrValue], ...]], tuple[bytes, bytes]] = {}
+_ACK_TEMPLATES_KEPT: Final = 4096
 
 
 def encode_ack(stanza_class: str, stanza_id: str, rest: tuple[tuple[str, AttrValue], ...]) -> bytes:
     """``encode_node(Node("ack", {"class": stanza_class, "id": stanza_id, **dict(rest)}))``,
     without building the node: the hot path of every received stanza.
 
-    Everything after the id (``to``, ``participant``, ``type``, …) repeats from stanza to
-    stanza of one chat, so its encoding is kept (for the last few thousand shapes seen).
+    Everything but the id (the class, then ``to``, ``participant``, ``type``, …) repeats from
+    stanza to stanza of one chat, so the ack's encoding is kept as a template around the id:
+    the bytes before it and after it (for the last few thousand shapes seen).
     """
-    tail = _ACK_TAILS.get(rest)
-    if tail is None:
-        out = bytearray()
-        for key, value in rest:
-            if not key:
-                raise UnencodableNode("<ack> has an empty attribute key")
-            _write_string(out, key)
-            if type(value) is str:
-                _write_string(out, value)
-            else:
-                _write_jid(out, value)
-        tail = bytes(out)
-        if len(_ACK_TAILS) >= _ACK_TAILS_KEPT:
-            _ACK_TAILS.clear()
-        _ACK_TAILS[rest] = tail
-    out = bytearray(b"\x00")
-    _write_list_header(out, 5 + 2 * len(rest), "<ack>")
-    out += _ACK_HEAD
-    _write_string(out, stanza_class)
-    out += _ID_KEY
+    template = _ACK_TEMPLATES.get((stanza_class, rest))
+    if template is None:
+        template = _ack_template(stanza_class, rest)
+        if len(_ACK_TEMPLATES) >= _ACK_TEMPLATES_KEPT:
+            _ACK_TEMPLATES.clear()
+        _ACK_TEMPLATES[stanza_class, rest] = template
+    head, tail = template
+    out = bytearray(head)
     _write_string(out, stanza_id)
     out += tail
     return bytes(out)
+
+
+def _ack_template(
+    stanza_class: str, rest: tuple[tuple[str, AttrValue], ...]
+) -> tuple[bytes, bytes]:
+    """The encoding of an ack of this shape before its id's value, and after it."""
+    head = bytearray(b"\x00")
+    _write_list_header(head, 5 + 2 * len(rest), "<ack>")
+    head += _ACK_HEAD
+    _write_string(head, stanza_class)
+    head += _ID_KEY
+    tail = bytearray()
+    for key, value in rest:
+        if not key:
+            raise UnencodableNode("<ack> has an empty attribute key")
+        _write_string(tail, key)
+        if type(value) is str:
+            _write_string(tail, value)
+        else:
+            _write_jid(tail, value)
+    return bytes(head), bytes(tail)
 
 
 def _write_list_header(out: bytearray, size: int, what: str) -> None:
