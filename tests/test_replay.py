@@ -40,6 +40,13 @@ NOT_FROM_STANZAS = {
     "delete_chat_update": "app-state sync",
     "self_push_name_updated": "app-state sync (our own push name setting)",
     "poll_vote": "a pollUpdateMessage opened with the poll's secret (wabus.client.PollVotes)",
+    "contact_update": "app-state sync",
+    "clear_chat_update": "app-state sync",
+    "delete_message_for_me_update": "app-state sync",
+    "label_edit_update": "app-state sync",
+    "label_association_update": "app-state sync",
+    "locale_update": "app-state sync",
+    "raw_app_state_action": "app-state sync",
 }
 
 

@@ -57,6 +57,14 @@ NOT_FROM_A_SESSION = {
     "self_push_name_updated",
     # Opened from a vote message by wabus.client.PollVotes, which knows the poll's secret.
     "poll_vote",
+    # The kinds added for app-state sync, which the client does not drive yet (issue 13 §2).
+    "contact_update",
+    "clear_chat_update",
+    "delete_message_for_me_update",
+    "label_edit_update",
+    "label_association_update",
+    "locale_update",
+    "raw_app_state_action",
 }
 
 

@@ -62,7 +62,7 @@ def test_the_union_is_sealed() -> None:
     abstract = library_classes - concrete
     assert union_members == concrete
     assert set(EVENT_TYPES) == concrete
-    assert len(EVENT_TYPES) == 49
+    assert len(EVENT_TYPES) == 56
     for base in abstract:  # category bases are not events of their own
         assert getattr(base, "kind") == ""  # noqa: B009
         assert base.__module__ == "wabus.core.events._catalogue"
@@ -348,3 +348,119 @@ def test_group_values_of_the_router_gaps() -> None:
     assert event_from_json(json.dumps(data)) == requests
     assert catalogue.DirtyType("newsletter_metadata") is catalogue.DirtyType.NEWSLETTER_METADATA
     assert not catalogue.DirtyType("future").is_known
+
+
+# The kinds added for app-state sync (issue 13): each one's kind, category and JSON.
+
+
+@pytest.mark.parametrize(
+    ("event", "kind", "category", "data"),
+    [
+        (
+            catalogue.ContactUpdate(jid=ALICE, timestamp=NOW, full_name="Alice A", first_name="Al"),
+            "contact_update",
+            catalogue.UserUpdateEvent,
+            {
+                "jid": "15550000002@s.whatsapp.net",
+                "timestamp": "2026-11-21T09:00:00Z",
+                "full_name": "Alice A",
+                "first_name": "Al",
+                "lid_jid": None,
+                "pn_jid": None,
+                "username": None,
+                "from_full_sync": False,
+            },
+        ),
+        (
+            catalogue.ClearChatUpdate(jid=ALICE, timestamp=NOW, delete_starred=True),
+            "clear_chat_update",
+            catalogue.ChatStateEvent,
+            {
+                "jid": "15550000002@s.whatsapp.net",
+                "timestamp": "2026-11-21T09:00:00Z",
+                "delete_starred": True,
+                "delete_media": False,
+                "from_full_sync": False,
+            },
+        ),
+        (
+            catalogue.DeleteMessageForMeUpdate(
+                chat_jid=ALICE, message_id="3EB0", from_me=True, timestamp=NOW
+            ),
+            "delete_message_for_me_update",
+            catalogue.ChatStateEvent,
+            {
+                "chat_jid": "15550000002@s.whatsapp.net",
+                "participant_jid": None,
+                "message_id": "3EB0",
+                "from_me": True,
+                "timestamp": "2026-11-21T09:00:00Z",
+                "delete_media": False,
+                "message_timestamp": None,
+                "from_full_sync": False,
+            },
+        ),
+        (
+            catalogue.LabelEditUpdate(label_id="5", name="VIP", color=3, timestamp=NOW),
+            "label_edit_update",
+            catalogue.ChatStateEvent,
+            {
+                "label_id": "5",
+                "timestamp": "2026-11-21T09:00:00Z",
+                "name": "VIP",
+                "color": 3,
+                "predefined_id": None,
+                "deleted": False,
+                "from_full_sync": False,
+            },
+        ),
+        (
+            catalogue.LabelAssociationUpdate(label_id="5", jid=ALICE, labeled=True, timestamp=NOW),
+            "label_association_update",
+            catalogue.ChatStateEvent,
+            {
+                "label_id": "5",
+                "jid": "15550000002@s.whatsapp.net",
+                "message_id": None,
+                "labeled": True,
+                "timestamp": "2026-11-21T09:00:00Z",
+                "from_full_sync": False,
+            },
+        ),
+        (
+            catalogue.LocaleUpdate(locale="pt_BR", timestamp=NOW, from_full_sync=True),
+            "locale_update",
+            catalogue.AccountEvent,
+            {"locale": "pt_BR", "timestamp": "2026-11-21T09:00:00Z", "from_full_sync": True},
+        ),
+        (
+            catalogue.RawAppStateAction(
+                collection="regular_low",
+                index=("lock", "15550000002@s.whatsapp.net"),
+                operation="set",
+                action_version=7,
+                value=b"\x08\x01",
+            ),
+            "raw_app_state_action",
+            catalogue.RawEvent,
+            {
+                "collection": "regular_low",
+                "index": ["lock", "15550000002@s.whatsapp.net"],
+                "operation": "set",
+                "action_version": 7,
+                "value": "CAE=",
+                "timestamp": None,
+                "from_full_sync": False,
+            },
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_app_state_kinds_and_their_facts(
+    event: BaseEvent, kind: str, category: type[BaseEvent], data: dict[str, object]
+) -> None:
+    assert event.kind == kind
+    assert isinstance(event, category)
+    assert EVENTS_BY_KIND[kind] is type(event)
+    assert json.loads(event.model_dump_json()) == {"type": kind, **data}
+    assert event_from_json(event.model_dump_json()) == event

@@ -43,6 +43,7 @@ def test_there_are_sources() -> None:
             "handshake",
             "history",
             "signal",
+            "syncd",
             "web",
         )
     )

@@ -43,13 +43,16 @@ from wabus.core.events import (
     BlocklistUpdate,
     BusinessStatusUpdate,
     ChatPresence,
+    ClearChatUpdate,
     ClientOutdated,
     Connected,
     ConnectFailure,
     ContactNumberChanged,
     ContactSyncRequested,
+    ContactUpdate,
     ContactUpdated,
     DeleteChatUpdate,
+    DeleteMessageForMeUpdate,
     DeviceListUpdate,
     DirtyNotice,
     DisappearingModeChanged,
@@ -62,6 +65,9 @@ from wabus.core.events import (
     JoinedGroup,
     KeepAliveRestored,
     KeepAliveTimeout,
+    LabelAssociationUpdate,
+    LabelEditUpdate,
+    LocaleUpdate,
     LoggedOut,
     MalformedStanza,
     MarkChatAsReadUpdate,
@@ -81,6 +87,7 @@ from wabus.core.events import (
     Presence,
     PushNameUpdate,
     QrScannedWithoutMultidevice,
+    RawAppStateAction,
     Receipt,
     SelfPushNameUpdated,
     StarUpdate,
@@ -391,6 +398,10 @@ class EventHandler:
         """Our own push name changed."""
         return None
 
+    def on_contact_update(self, event: ContactUpdate) -> Awaitable[None] | None:
+        """A contact in our address book was added or edited."""
+        return None
+
     def on_joined_group(self, event: JoinedGroup) -> Awaitable[None] | None:
         """We were added to a group, joined one, or created one."""
         return None
@@ -421,6 +432,24 @@ class EventHandler:
 
     def on_delete_chat_update(self, event: DeleteChatUpdate) -> Awaitable[None] | None:
         """A chat was deleted."""
+        return None
+
+    def on_clear_chat_update(self, event: ClearChatUpdate) -> Awaitable[None] | None:
+        """A chat's messages were cleared."""
+        return None
+
+    def on_delete_message_for_me_update(
+        self, event: DeleteMessageForMeUpdate
+    ) -> Awaitable[None] | None:
+        """A message was deleted for us only."""
+        return None
+
+    def on_label_edit_update(self, event: LabelEditUpdate) -> Awaitable[None] | None:
+        """A label was created, changed or deleted."""
+        return None
+
+    def on_label_association_update(self, event: LabelAssociationUpdate) -> Awaitable[None] | None:
+        """A label was put on or taken off a chat or message."""
         return None
 
     def on_history_sync(self, event: HistorySync) -> Awaitable[None] | None:
@@ -465,6 +494,10 @@ class EventHandler:
         """The server marked some of our state dirty; the client refetches and cleans it."""
         return None
 
+    def on_locale_update(self, event: LocaleUpdate) -> Awaitable[None] | None:
+        """Our account's language setting changed."""
+        return None
+
     def on_incoming_call(self, event: IncomingCall) -> Awaitable[None] | None:
         """A call stanza: an offer, or a later step of a call (accept, reject, terminate, …)."""
         return None
@@ -475,4 +508,8 @@ class EventHandler:
 
     def on_notification(self, event: Notification) -> Awaitable[None] | None:
         """A ``<notification>`` (or other stanza) of a kind the catalogue does not model yet."""
+        return None
+
+    def on_raw_app_state_action(self, event: RawAppStateAction) -> Awaitable[None] | None:
+        """An app-state mutation the catalogue does not model."""
         return None

@@ -26,6 +26,11 @@ copy of the schema. Each ``<name>.proto`` compiles to a ``<name>_pb2`` module wi
   ``SenderKeyMessage``, ``SenderKeyDistributionMessage``) and wabus's own versioned Signal
   storage records (``SessionRecordStructure``, ``SenderKeyRecordStructure``,
   ``PreKeyRecordStructure``, ``SignedPreKeyRecordStructure``, ``LocalIdentityStructure``).
+- `syncd_pb2`: app-state sync: ``SyncdSnapshot``, ``SyncdPatch``, ``SyncdMutations``,
+  ``SyncdMutation``, ``SyncdRecord`` (``SyncdIndex``, ``SyncdValue``, ``KeyId``),
+  ``SyncdVersion``, ``ExternalBlobReference``, ``ExitCode``, and a mutation's plaintext
+  ``SyncActionData`` with its ``SyncActionValue`` (the actions wabus decodes, nested). The
+  app-state sync keys themselves travel in ``e2e_pb2.Message.AppStateSyncKeyShare``.
 
 What proto2 means for a caller:
 
@@ -62,6 +67,7 @@ from wabus.proto import (
     history_pb2,
     scan,
     signal_pb2,
+    syncd_pb2,
     web_pb2,
 )
 
@@ -76,5 +82,6 @@ __all__ = [
     "history_pb2",
     "scan",
     "signal_pb2",
+    "syncd_pb2",
     "web_pb2",
 ]

@@ -36,14 +36,17 @@ from wabus.core.events._catalogue import (
     CallEvent,
     ChatPresence,
     ChatStateEvent,
+    ClearChatUpdate,
     ClientOutdated,
     Connected,
     ConnectFailure,
     ConnectionEvent,
     ContactNumberChanged,
     ContactSyncRequested,
+    ContactUpdate,
     ContactUpdated,
     DeleteChatUpdate,
+    DeleteMessageForMeUpdate,
     DeviceListUpdate,
     DirtyNotice,
     DisappearingModeChanged,
@@ -57,6 +60,9 @@ from wabus.core.events._catalogue import (
     JoinedGroup,
     KeepAliveRestored,
     KeepAliveTimeout,
+    LabelAssociationUpdate,
+    LabelEditUpdate,
+    LocaleUpdate,
     LoggedOut,
     MalformedStanza,
     MarkChatAsReadUpdate,
@@ -79,6 +85,7 @@ from wabus.core.events._catalogue import (
     PresenceEvent,
     PushNameUpdate,
     QrScannedWithoutMultidevice,
+    RawAppStateAction,
     RawEvent,
     Receipt,
     SelfPushNameUpdated,
@@ -163,6 +170,7 @@ __all__ = [
     "ChatPresenceMedia",
     "ChatPresenceState",
     "ChatStateEvent",
+    "ClearChatUpdate",
     "ClientOutdated",
     "ConnectFailure",
     "ConnectFailureReason",
@@ -170,9 +178,11 @@ __all__ = [
     "ConnectionEvent",
     "ContactNumberChanged",
     "ContactSyncRequested",
+    "ContactUpdate",
     "ContactUpdated",
     "DecryptFailMode",
     "DeleteChatUpdate",
+    "DeleteMessageForMeUpdate",
     "DescriptionChanged",
     "DeviceInfo",
     "DeviceListUpdate",
@@ -198,6 +208,9 @@ __all__ = [
     "KeepAliveRestored",
     "KeepAliveTimeout",
     "KeyIndexInfo",
+    "LabelAssociationUpdate",
+    "LabelEditUpdate",
+    "LocaleUpdate",
     "LoggedOut",
     "MalformedStanza",
     "MarkChatAsReadUpdate",
@@ -231,6 +244,7 @@ __all__ = [
     "PresenceEvent",
     "PushNameUpdate",
     "QrScannedWithoutMultidevice",
+    "RawAppStateAction",
     "RawEvent",
     "Receipt",
     "ReceiptType",
@@ -280,6 +294,7 @@ Event = Annotated[
     | PushNameUpdate
     | ContactUpdated
     | ContactNumberChanged
+    | ContactUpdate
     | SelfPushNameUpdated
     | JoinedGroup
     | GroupInfoUpdate
@@ -289,6 +304,10 @@ Event = Annotated[
     | StarUpdate
     | MarkChatAsReadUpdate
     | DeleteChatUpdate
+    | ClearChatUpdate
+    | DeleteMessageForMeUpdate
+    | LabelEditUpdate
+    | LabelAssociationUpdate
     | HistorySync
     | OfflineSyncPreview
     | OfflineSyncCompleted
@@ -299,9 +318,11 @@ Event = Annotated[
     | BlocklistUpdate
     | ContactSyncRequested
     | DirtyNotice
+    | LocaleUpdate
     | IncomingCall
     | Notification
-    | MalformedStanza,
+    | MalformedStanza
+    | RawAppStateAction,
     Field(discriminator="type"),
 ]
 """Any event: the discriminated union of every event class, keyed by ``type``."""

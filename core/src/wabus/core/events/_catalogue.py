@@ -473,6 +473,24 @@ class SelfPushNameUpdated(UserUpdateEvent):
     new_name: str
 
 
+@final
+class ContactUpdate(UserUpdateEvent):
+    """A contact in our address book was added or edited (on our phone or another device)."""
+
+    type: Literal["contact_update"] = "contact_update"
+    jid: Jid
+    """The contact."""
+    timestamp: Timestamp
+    full_name: str | None = None
+    first_name: str | None = None
+    lid_jid: Jid | None = None
+    """The contact's LID, when given."""
+    pn_jid: Jid | None = None
+    """The contact's phone-number JID, when given."""
+    username: str | None = None
+    from_full_sync: bool = False
+
+
 # Groups -----------------------------------------------------------------------------------
 
 
@@ -590,6 +608,70 @@ class DeleteChatUpdate(ChatStateEvent):
     jid: Jid
     timestamp: Timestamp
     delete_media: bool = False
+    from_full_sync: bool = False
+
+
+@final
+class ClearChatUpdate(ChatStateEvent):
+    """A chat's messages were cleared (the chat itself stays)."""
+
+    type: Literal["clear_chat_update"] = "clear_chat_update"
+    jid: Jid
+    timestamp: Timestamp
+    delete_starred: bool = False
+    """True when starred messages were cleared too."""
+    delete_media: bool = False
+    """True when the media files of the cleared messages were deleted too."""
+    from_full_sync: bool = False
+
+
+@final
+class DeleteMessageForMeUpdate(ChatStateEvent):
+    """A message was deleted for us only (on another of our devices)."""
+
+    type: Literal["delete_message_for_me_update"] = "delete_message_for_me_update"
+    chat_jid: Jid
+    participant_jid: Jid | None = None
+    """The sender, in groups."""
+    message_id: str
+    from_me: bool = False
+    timestamp: Timestamp
+    delete_media: bool = False
+    """True when the message's media file was deleted too."""
+    message_timestamp: Timestamp | None = None
+    """When the deleted message was sent, when given."""
+    from_full_sync: bool = False
+
+
+@final
+class LabelEditUpdate(ChatStateEvent):
+    """A label (a business chat label) was created, changed or deleted."""
+
+    type: Literal["label_edit_update"] = "label_edit_update"
+    label_id: str
+    timestamp: Timestamp
+    name: str | None = None
+    color: int | None = None
+    """The label's colour, an index into the app's palette."""
+    predefined_id: int | None = None
+    """The id of the predefined label it is, when it is one."""
+    deleted: bool = False
+    from_full_sync: bool = False
+
+
+@final
+class LabelAssociationUpdate(ChatStateEvent):
+    """A label was put on or taken off a chat, or a message of a chat."""
+
+    type: Literal["label_association_update"] = "label_association_update"
+    label_id: str
+    jid: Jid
+    """The chat."""
+    message_id: str | None = None
+    """The message, when the label is on a message rather than the chat."""
+    labeled: bool
+    """True when the label was put on, False when taken off."""
+    timestamp: Timestamp
     from_full_sync: bool = False
 
 
@@ -761,6 +843,17 @@ class DirtyNotice(AccountEvent):
     """The server's time for the mark, echoed back in the clean request."""
 
 
+@final
+class LocaleUpdate(AccountEvent):
+    """Our account's language setting changed (an app-state ``setting_locale``)."""
+
+    type: Literal["locale_update"] = "locale_update"
+    locale: str
+    """The locale, e.g. ``en_US``."""
+    timestamp: Timestamp
+    from_full_sync: bool = False
+
+
 # Calls ------------------------------------------------------------------------------------
 
 
@@ -814,3 +907,23 @@ class MalformedStanza(RawEvent):
     """The type name of the error that stopped its handling, e.g. ``NodeAttributeError``."""
     raw: Node | None = None
     """The stanza itself."""
+
+
+@final
+class RawAppStateAction(RawEvent):
+    """An app-state mutation the catalogue does not model (an action it has no kind for, or
+    a REMOVE of one it has): verified and decrypted, but not interpreted."""
+
+    type: Literal["raw_app_state_action"] = "raw_app_state_action"
+    collection: str
+    """The collection it came from, e.g. ``regular_low``."""
+    index: tuple[str, ...]
+    """The mutation's index, e.g. ``("lock", "123@s.whatsapp.net")``."""
+    operation: Literal["set", "remove"]
+    action_version: int | None = None
+    """The action's API version."""
+    value: Blob = b""
+    """The ``SyncActionValue`` protobuf."""
+    timestamp: Timestamp | None = None
+    """The action's own timestamp, when it had one."""
+    from_full_sync: bool = False
