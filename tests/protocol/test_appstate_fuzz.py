@@ -1,0 +1,204 @@
+"""Fuzzing app-state sync: whatever the bytes, an `AppStateError` or the right result.
+
+Random bytes and corrupted copies of valid patches and snapshots (a flipped byte, a cut, an
+extension) either raise an `AppStateError` or decode to exactly what the valid input decodes
+to: never another mutation, never an IndexError. Chains of patches delivered out of order stop
+at the first patch that is not the next version. The LTHash is independent of order, and the
+stored state reads back whatever it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from functools import cache
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wabus.core import Jid, Node, Server
+from wabus.core.events import BaseEvent
+from wabus.proto.syncd_pb2 import SyncdPatch
+from wabus.protocol import (
+    AppStateError,
+    AppStateVersionMismatch,
+    CollectionState,
+    LocalAppStateError,
+    PatchDecode,
+    SnapshotDecode,
+    archive_chat,
+    decode_patch,
+    decode_snapshot,
+    encode_mutation,
+    encode_snapshot,
+    lthash_update,
+    mark_chat_read,
+    mutation_event,
+    parse_sync_reply,
+    pin_chat,
+)
+
+KEY_ID = b"\x00\x00\x00\x00\x13\x02"
+KEY_DATA = bytes(range(1, 33))
+KEYS = {KEY_ID: KEY_DATA}.get
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _chat(n: int) -> Jid:
+    return Jid(f"1555{n:07d}", Server.USER)
+
+
+@cache
+def _base_and_patch() -> tuple[CollectionState, bytes]:
+    state = (
+        archive_chat(_chat(1), True, AT)
+        .encode(CollectionState("regular_low"), key_id=KEY_ID, key_data=KEY_DATA)
+        .state
+    )
+    patch = pin_chat(_chat(2), True, AT).encode(state, key_id=KEY_ID, key_data=KEY_DATA)
+    return state, patch.to_bytes()
+
+
+@cache
+def _snapshot() -> bytes:
+    records = [
+        encode_mutation(a.index, a.value, a.action_version, key_id=KEY_ID, key_data=KEY_DATA).record
+        for n in range(4)
+        for a in (pin_chat(_chat(n), True, AT), mark_chat_read(_chat(n), False, AT))
+    ]
+    return encode_snapshot("regular_low", 9, records, key_id=KEY_ID, key_data=KEY_DATA)
+
+
+def _facts(decoded: PatchDecode) -> tuple[object, ...]:
+    return (decoded.state, [(m.index, m.value.SerializeToString()) for m in decoded.mutations])
+
+
+def _snapshot_facts(decoded: SnapshotDecode) -> tuple[object, ...]:
+    return (decoded.state, [(m.index, m.value.SerializeToString()) for m in decoded.mutations()])
+
+
+corruptions = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 10_000), st.integers(1, 255)),
+    st.tuples(st.just("cut"), st.integers(0, 10_000), st.just(0)),
+    st.tuples(st.just("extend"), st.integers(0, 10_000), st.integers(0, 255)),
+)
+
+
+def _corrupt(data: bytes, how: tuple[str, int, int]) -> bytes:
+    kind, at, value = how
+    at %= len(data)
+    if kind == "flip":
+        return data[:at] + bytes([data[at] ^ value]) + data[at + 1 :]
+    if kind == "cut":
+        return data[:at]
+    return data + bytes([value]) * (at % 7 + 1)
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_as_a_patch_raise_only_app_state_errors(data: bytes) -> None:
+    state, _ = _base_and_patch()
+    with contextlib.suppress(AppStateError):
+        decode_patch(data, state, KEYS)
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_as_a_snapshot_raise_only_app_state_errors(data: bytes) -> None:
+    try:
+        decoded = decode_snapshot("regular", data, KEYS)
+    except AppStateError:
+        return
+    assert list(decoded.mutations()) == []  # only an empty snapshot could verify by chance
+
+
+@given(corruptions)
+def test_a_corrupted_patch_is_refused_or_means_the_same(how: tuple[str, int, int]) -> None:
+    state, data = _base_and_patch()
+    expected = _facts(decode_patch(data, state, KEYS))
+    corrupted = _corrupt(data, how)
+    try:
+        decoded = decode_patch(corrupted, state, KEYS)
+    except AppStateError:
+        return
+    except LocalAppStateError:
+        # The corruption made a reference to external mutations: the caller is told to
+        # download them first (and that download is where such a patch fails).
+        assert SyncdPatch.FromString(corrupted).HasField("externalMutations")
+        return
+    assert _facts(decoded) == expected
+
+
+@given(corruptions)
+def test_a_corrupted_snapshot_is_refused_or_means_the_same(how: tuple[str, int, int]) -> None:
+    data = _snapshot()
+    expected = _snapshot_facts(decode_snapshot("regular_low", data, KEYS))
+    try:
+        decoded = decode_snapshot("regular_low", _corrupt(data, how), KEYS)
+    except AppStateError:
+        return
+    assert _snapshot_facts(decoded) == expected
+
+
+@given(st.permutations(range(4)))
+def test_out_of_order_patches_stop_at_the_first_one_out_of_place(order: list[int]) -> None:
+    state = CollectionState("regular_low")
+    start = state
+    patches = []
+    for n in range(4):
+        encoded = pin_chat(_chat(n), n % 2 == 0, AT).encode(state, key_id=KEY_ID, key_data=KEY_DATA)
+        patch = encoded.patch
+        patch.version.version = encoded.state.version
+        patches.append(patch.SerializeToString())
+        state = encoded.state
+    current = start
+    events: list[BaseEvent] = []
+    for position, n in enumerate(order):
+        if n != position:
+            with pytest.raises(AppStateVersionMismatch) as caught:
+                decode_patch(patches[n], current, KEYS)
+            assert (caught.value.expected, caught.value.got) == (position + 1, n + 1)
+            break
+        result = decode_patch(patches[n], current, KEYS)
+        current = result.state
+        events.extend(mutation_event(m) for m in result.mutations)
+    assert len(events) == current.version
+    assert all(getattr(e, "jid", None) == _chat(i) for i, e in enumerate(events))
+
+
+@given(
+    st.lists(st.binary(min_size=32, max_size=32), max_size=12),
+    st.randoms(use_true_random=False),
+)
+def test_the_lthash_is_independent_of_order_and_subtraction_undoes_addition(
+    macs: list[bytes], rng: object
+) -> None:
+    shuffled = list(macs)
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    zero = bytes(128)
+    assert lthash_update(zero, add=macs) == lthash_update(zero, add=shuffled)
+    assert lthash_update(lthash_update(zero, add=macs), subtract=shuffled) == zero
+
+
+@given(st.binary(max_size=200))
+def test_a_stored_state_reads_back_or_is_refused(data: bytes) -> None:
+    try:
+        state = CollectionState.from_bytes(data)
+    except LocalAppStateError:
+        return
+    assert CollectionState.from_bytes(state.to_bytes()) == state
+
+
+@given(st.binary(max_size=120), st.sampled_from(["snapshot", "patch", "patches"]))
+def test_a_sync_reply_with_garbage_inside_raises_only_app_state_errors(
+    data: bytes, where: str
+) -> None:
+    inner = Node("patch", None, data) if where == "patches" else None
+    child = Node(where, None, [inner] if inner is not None else data)
+    reply = Node(
+        "iq", None, [Node("sync", None, [Node("collection", {"name": "regular"}, [child])])]
+    )
+    try:
+        (collection,) = parse_sync_reply(reply)
+    except AppStateError:
+        return
+    assert collection.name == "regular"
