@@ -25,13 +25,18 @@ from wabus.protocol import (
     AppStateVersionMismatch,
     CollectionState,
     LocalAppStateError,
+    MutationKeys,
     PatchDecode,
     SnapshotDecode,
+    ValueDecryptError,
+    ValueDecryptor,
     archive_chat,
     decode_patch,
     decode_snapshot,
+    decrypt_value,
     encode_mutation,
     encode_snapshot,
+    encrypt_value,
     lthash_update,
     mark_chat_read,
     mutation_event,
@@ -202,3 +207,20 @@ def test_a_sync_reply_with_garbage_inside_raises_only_app_state_errors(
     except AppStateError:
         return
     assert collection.name == "regular"
+
+
+@given(st.binary(max_size=100), st.binary(min_size=16, max_size=16))
+def test_the_value_decryptor_undoes_cbc_encryption(plaintext: bytes, iv: bytes) -> None:
+    keys = MutationKeys.expand(KEY_DATA)
+    encrypted = encrypt_value(keys, plaintext, iv)
+    assert ValueDecryptor(keys).decrypt(encrypted) == plaintext == decrypt_value(keys, encrypted)
+
+
+@given(st.binary(max_size=80))
+def test_the_value_decryptor_refuses_what_is_not_a_value(data: bytes) -> None:
+    keys = MutationKeys.expand(KEY_DATA)
+    try:
+        plaintext = ValueDecryptor(keys).decrypt(data)
+    except ValueDecryptError:
+        return
+    assert encrypt_value(keys, plaintext, data[:16]) == data  # it was one after all

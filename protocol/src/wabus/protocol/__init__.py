@@ -58,7 +58,8 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `app_state_sync_request`, `app_state_patch_request`, `parse_sync_reply`
   (`CollectionReply`); keys: `keys_from_share`, `newest_key`, `app_state_key_request`
   (`AppStateKey`); the primitives: `MutationKeys`, `Operation`, `index_mac`, `value_mac`,
-  `snapshot_mac`, `patch_mac`, `lthash_update`, `encrypt_value`, `decrypt_value`.
+  `snapshot_mac`, `patch_mac`, `lthash_update`, `encrypt_value`, `decrypt_value`
+  (`ValueDecryptor` for many values).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -103,6 +104,7 @@ from wabus.protocol._appstate_crypto import (
     MutationKeys,
     Operation,
     ValueDecryptError,
+    ValueDecryptor,
     decrypt_value,
     encrypt_value,
     index_mac,
@@ -539,6 +541,7 @@ __all__ = [
     "UnencodableNode",
     "UntrustedIdentity",
     "ValueDecryptError",
+    "ValueDecryptor",
     "WireError",
     "app_state_key_request",
     "app_state_patch_request",

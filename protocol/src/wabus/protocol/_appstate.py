@@ -60,7 +60,7 @@ from wabus.protocol._appstate_crypto import (
     MutationKeys,
     Operation,
     ValueDecryptError,
-    decrypt_value,
+    ValueDecryptor,
     encrypt_value,
     index_mac,
     lthash_update,
@@ -267,17 +267,23 @@ class _Keys:
 
     def __init__(self, lookup: KeyLookup, collection: str) -> None:
         self._lookup = lookup
-        self._cache: dict[bytes, MutationKeys] = {}
+        self._cache: dict[bytes, tuple[MutationKeys, ValueDecryptor]] = {}
         self.collection = collection
 
     def get(self, key_id: bytes, version: int | None) -> MutationKeys:
-        keys = self._cache.get(key_id)
-        if keys is None:
+        return self.with_decryptor(key_id, version)[0]
+
+    def with_decryptor(
+        self, key_id: bytes, version: int | None
+    ) -> tuple[MutationKeys, ValueDecryptor]:
+        found = self._cache.get(key_id)
+        if found is None:
             data = self._lookup(key_id)
             if data is None:
                 raise AppStateKeyMissing(self.collection, version, key_id)
-            keys = self._cache[key_id] = MutationKeys.expand(data)
-        return keys
+            keys = MutationKeys.expand(data)
+            found = self._cache[key_id] = (keys, ValueDecryptor(keys))
+        return found
 
 
 _M = TypeVar("_M", SyncdRecord, SyncdPatch, SyncdMutations, SyncdVersion, SyncActionData, KeyId)
@@ -295,9 +301,19 @@ def _parse(
 
 
 def _open_record(
-    keys: _Keys, operation: Operation, record: SyncdRecord, version: int, where: str
+    keys: _Keys,
+    operation: Operation,
+    record: SyncdRecord,
+    version: int,
+    where: str,
+    *,
+    check_value_mac: bool = True,
 ) -> tuple[bytes, bytes, SyncActionData]:
-    """Verify and decrypt one record: (index MAC, value MAC, SyncActionData)."""
+    """Verify and decrypt one record: (index MAC, value MAC, SyncActionData).
+
+    `check_value_mac` is False only on the second pass over a snapshot's bytes, whose value
+    MACs the first pass verified (the index MAC is still checked: it proves the key is the
+    same)."""
     collection = keys.collection
     if not record.HasField("keyId") or not record.HasField("index"):
         raise MalformedAppState(collection, version, f"{where} has no key id or index")
@@ -308,12 +324,12 @@ def _open_record(
     if len(the_index_mac) != MAC_SIZE:
         raise MalformedAppState(collection, version, f"{where}'s index MAC is not 32 bytes")
     key_id = record.keyId.id
-    mkeys = keys.get(key_id, version)
+    mkeys, decryptor = keys.with_decryptor(key_id, version)
     encrypted, the_value_mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
-    if value_mac(mkeys, operation, encrypted, key_id) != the_value_mac:
+    if check_value_mac and value_mac(mkeys, operation, encrypted, key_id) != the_value_mac:
         raise AppStateMacMismatch(collection, version, "value", f" in {where}")
     try:
-        plaintext = decrypt_value(mkeys, encrypted)
+        plaintext = decryptor.decrypt(encrypted)
     except ValueDecryptError as err:
         raise MalformedAppState(collection, version, f"{where}: {err}") from err
     data = _parse(SyncActionData, plaintext, collection, version, f"{where}'s value")
@@ -335,9 +351,18 @@ def _index_of(data: SyncActionData, collection: str, version: int, where: str) -
 
 
 def _mutation(
-    keys: _Keys, operation: Operation, record: SyncdRecord, version: int, where: str, full: bool
+    keys: _Keys,
+    operation: Operation,
+    record: SyncdRecord,
+    version: int,
+    where: str,
+    full: bool,
+    *,
+    check_value_mac: bool = True,
 ) -> DecodedMutation:
-    imac, vmac, data = _open_record(keys, operation, record, version, where)
+    imac, vmac, data = _open_record(
+        keys, operation, record, version, where, check_value_mac=check_value_mac
+    )
     return DecodedMutation(
         collection=keys.collection,
         version=version,
@@ -416,7 +441,9 @@ class SnapshotDecode:
                 continue
             where = f"record {number}"
             record = _parse(SyncdRecord, value, self.state.name, self.state.version, where)
-            yield _mutation(keys, Operation.SET, record, self.state.version, where, True)
+            yield _mutation(
+                keys, Operation.SET, record, self.state.version, where, True, check_value_mac=False
+            )
             number += 1
 
 
