@@ -30,6 +30,7 @@ from wabus.protocol import (
     SignedPreKeyRecord,
     generate_prekeys,
 )
+from wabus.simulator._appstate import AccountAppState
 
 __all__ = [
     "DEFAULT_PRIVACY",
@@ -159,6 +160,8 @@ class Account:
     business: dict[str, str] | None = None
     """A business account's profile (``description``, ``address``, ``email``, ``website``,
     ``category``, ``timezone``); None for a personal account."""
+    app_state: AccountAppState = field(default_factory=AccountAppState, repr=False)
+    """The account's app-state collections and the key its phone made."""
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:

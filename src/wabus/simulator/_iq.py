@@ -21,18 +21,12 @@ from wabus.protocol import xeddsa_verify
 from wabus.simulator._accounts import Account, Device, PublishedKeys
 from wabus.simulator._groups import GROUP_HANDLERS
 from wabus.simulator._replies import IqContext, IqError, result, server_error
+from wabus.simulator._appstate import server_sync_notice
 
 __all__ = ["IqContext", "IqError", "answer_iq", "result", "server_error"]
 
 SERVER: Final = Jid("", Server.USER)
 _DJB: Final = b"\x05"
-_APP_STATE_COLLECTIONS: Final = (
-    "critical_block",
-    "critical_unblock_low",
-    "regular_high",
-    "regular_low",
-    "regular",
-)
 _MEDIA_CONN_TTL: Final = 21_600  # seconds, as the real servers answer
 # A few server props clients read (config codes as Baileys names them), with a stable hash.
 _PROPS: Final = {"10518": "false", "9666": "false", "14303": "false"}
@@ -262,21 +256,20 @@ def _set_privacy(ctx: IqContext, request: Node) -> Node:
 
 
 def _app_state(ctx: IqContext, request: Node) -> Node:
-    ctx.account  # noqa: B018 - only a logged-in device may sync
-    collections: list[Node] = []
-    for collection in request.require_child("sync").children("collection"):
-        name = collection.attr("name")
-        if name not in _APP_STATE_COLLECTIONS:
-            collections.append(
-                Node(
-                    "collection",
-                    {"name": name, "type": "error"},
-                    [Node("error", {"code": "404", "text": "item-not-found"})],
-                )
-            )
-            continue
-        collections.append(Node("collection", {"name": name, "version": "0"}))
-    return result(request, Node("sync", None, collections))
+    account = ctx.account  # only a logged-in device may sync
+    before = {name: c.version for name, c in account.app_state.collections.items()}
+    answer = account.app_state.answer(request, ctx.store_media)
+    changed = [
+        (name, c.version)
+        for name, c in account.app_state.collections.items()
+        if c.version != before.get(name, 0)
+    ]
+    if changed:  # a companion's patch: its other devices are told to fetch
+        for device in account.devices.values():
+            if device.number != 0 and device is not ctx.device:
+                stanza_id = f"sync-{device.number}-{ctx.now()}-{changed[0][1]}"
+                ctx.notices.append((device, server_sync_notice(changed, stanza_id, ctx.now())))
+    return result(request, answer)
 
 
 def _picture(ctx: IqContext, request: Node) -> Node:

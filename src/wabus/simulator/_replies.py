@@ -9,6 +9,7 @@ from typing import Final
 
 from wabus.core import Jid, Node, Server
 from wabus.simulator._accounts import Account, Device, Directory
+from wabus.simulator._appstate import StoreMedia
 
 __all__ = ["IqContext", "IqError", "result", "server_error"]
 
@@ -37,9 +38,11 @@ class IqContext:
     """The media host's ``host:port`` (what ``media_conn`` names)."""
     media_auth: str = ""
     """The upload token ``media_conn`` hands out."""
+    store_media: StoreMedia | None = None
+    """Keeps a file on the media host (app-state snapshots are served from there)."""
     notices: list[tuple[Device, Node]] = field(default_factory=list)
-    """Stanzas a handler's change calls for (group notifications), for the server to send
-    to those devices once the reply has gone."""
+    """Stanzas a handler's change calls for (group notifications, ``server_sync`` after an
+    app-state patch), for the server to send to those devices once the reply has gone."""
 
     @property
     def account(self) -> Account:

@@ -996,6 +996,7 @@ class Simulator:
             self.now,
             media_host=self.media.hostname,
             media_auth=self.media.auth,
+            store_media=self.media.store,
         )
 
     def _seal(self, node: Node, device: Device) -> Node:
