@@ -154,6 +154,10 @@ class AccountAppState:
     """The id of the key the phone made and shares with its companions."""
     key_data: bytes = field(default_factory=lambda: os.urandom(32))
     collections: dict[str, ServerCollection] = field(default_factory=dict)
+    serve_snapshots: bool = True
+    """Whether a fetch from version 0 with ``return_snapshot`` gets a snapshot blob (when a
+    media host is there); off, it gets the patches (for a client, such as Baileys, that
+    downloads blobs from a fixed host the simulator cannot be)."""
 
     @property
     def keys(self) -> dict[bytes, bytes]:
@@ -207,7 +211,8 @@ class AccountAppState:
             return self._upload(name, version, uploaded)
         collection = self.collection(name)
         attrs: dict[str, str | Jid] = {"name": name, "version": str(collection.version)}
-        if asked.opt_attr("return_snapshot") == "true" and store_media and collection.version:
+        wants = asked.opt_attr("return_snapshot") == "true" and self.serve_snapshots
+        if wants and store_media and collection.version:
             reference = _store_snapshot(collection.snapshot(), store_media)
             return Node("collection", attrs, [Node("snapshot", None, reference)])
         pending = collection.patches_after(version)

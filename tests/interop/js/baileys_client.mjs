@@ -11,7 +11,8 @@
 // "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "groupCreate",
 // "subject": "...", "participants": [jid]}, {"op": "groupSubject", "jid": group, "subject":
 // "..."}, {"op": "sendContent", "to": jid, "content": {...sendMessage content...}, "quoted":
-// {key, message} or null}, {"op": "quit"}). When the server closes the connection, it
+// {key, message} or null}, {"op": "modify", "mod": {...}, "jid": jid} for chatModify, {"op": "quit"}). When the server
+// closes the connection, it
 // reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
@@ -143,6 +144,9 @@ commands.on("line", async (line) => {
     } else if (command.op === "groupSubject") {
       await socket.groupUpdateSubject(command.jid, command.subject);
       say({ kind: "group-subject", jid: command.jid });
+    } else if (command.op === "modify") {
+      await socket.chatModify(command.mod, command.jid);
+      say({ kind: "modified", jid: command.jid });
     } else if (command.op === "quit") {
       stopped = true;
       socket?.end(undefined);
