@@ -11,6 +11,7 @@ must be empty.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from wabus.core.events import (
     PinUpdate,
     StarUpdate,
 )
+from wabus.proto.syncd_pb2 import SyncdPatch
 from wabus.protocol import (
     AppStateAction,
     AppStateMacMismatch,
@@ -40,6 +42,7 @@ from wabus.protocol import (
     decode_snapshot,
     delete_chat,
     encode_mutation,
+    encode_patch,
     encode_snapshot,
     lthash_update,
     mark_chat_read,
@@ -163,9 +166,16 @@ def test_wabus_decodes_what_baileys_encodes(
             apiVersion=api,
             operation=0,
         )
-        decoded = decode_patch(unb64(reply["patch"]), state, {KEY_ID: KEY_DATA}.get)
+        data = unb64(reply["patch"])
+        decoded = decode_patch(data, state, {KEY_ID: KEY_DATA}.get)
         assert decoded.state == _from_js(name, reply["state"])
         (mutation,) = decoded.mutations
+        # With the IV Baileys drew, wabus encodes the very same bytes.
+        iv = SyncdPatch.FromString(data).mutations[0].record.value.blob[:16]
+        again = encode_patch(
+            state, index, mutation.value, api, key_id=KEY_ID, key_data=KEY_DATA, iv=iv
+        )
+        assert again.to_bytes() == data
         assert list(mutation.index) == index
         assert mutation.action_version == api
         event = mutation_event(mutation)
@@ -277,3 +287,20 @@ def test_random_keys_and_ivs_round_trip_through_baileys(peer: JsPeer) -> None:
         )
         assert reply["warnings"] == []
         assert _from_js("regular_low", reply["state"]) == encoded.state
+
+
+def test_the_vector_script_still_writes_the_committed_known_answers() -> None:
+    """``tests/vectors/appstate_baileys.json`` is what make_appstate_vectors.mjs writes: its
+    fixed part exactly (the patches differ by their random IVs, and must still decode)."""
+    node = node_executable()
+    result = processes.run([node, "make_appstate_vectors.mjs"], cwd=JS, timeout=120)
+    assert result.returncode == 0, result.stderr
+    fresh = json.loads(result.stdout)
+    committed = json.loads((JS.parent.parent / "vectors" / "appstate_baileys.json").read_text())
+    for part in ("source", "expansions", "lthashes", "keyId", "keyData"):
+        assert fresh[part] == committed[part], part
+    state = CollectionState("regular_low")
+    keys = {bytes.fromhex(fresh["keyId"]): bytes.fromhex(fresh["keyData"])}.get
+    for vector in fresh["patches"]:
+        state = decode_patch(bytes.fromhex(vector["patch"]), state, keys).state
+        assert state.lthash.hex() == vector["after"]["hash"]
