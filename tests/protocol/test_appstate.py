@@ -62,6 +62,7 @@ from wabus.protocol import (
     mutation_event,
     mute_chat,
     newest_key,
+    parse_server_sync,
     parse_sync_reply,
     patch_mac,
     pin_chat,
@@ -597,3 +598,19 @@ def test_keys_come_from_a_share_and_are_asked_for_by_id() -> None:
     assert [k.keyId for k in request.appStateSyncKeyRequest.keyIds] == [b"\x07", b"\x08"]
     with pytest.raises(ValueError, match="at least one"):
         app_state_key_request([])
+
+
+def test_a_server_sync_notice_names_the_collections_to_fetch() -> None:
+    notice = Node(
+        "notification",
+        {"type": "server_sync", "id": "1"},
+        [
+            Node("collection", {"name": "regular_low", "version": "7"}),
+            Node("collection", {"name": "regular"}),
+        ],
+    )
+    assert parse_server_sync(notice) == (("regular_low", 7), ("regular", None))
+    with pytest.raises(MalformedAppState):
+        parse_server_sync(Node("notification", {"type": "devices"}))
+    with pytest.raises(MalformedAppState):
+        parse_server_sync(Node("notification", {"type": "server_sync"}, [Node("collection")]))

@@ -56,10 +56,10 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `AppStateAction`, `encode_patch` an `EncodedPatch` (`encode_mutation` and
   `encode_snapshot` seal records and whole snapshots, as a phone does). The requests:
   `app_state_sync_request`, `app_state_patch_request`, `parse_sync_reply`
-  (`CollectionReply`); keys: `keys_from_share`, `newest_key`, `app_state_key_request`
-  (`AppStateKey`); the primitives: `MutationKeys`, `Operation`, `index_mac`, `value_mac`,
-  `snapshot_mac`, `patch_mac`, `lthash_update`, `encrypt_value`, `decrypt_value`
-  (`ValueDecryptor` for many values).
+  (`CollectionReply`), `parse_server_sync`; keys: `keys_from_share`, `newest_key`,
+  `app_state_key_request` (`AppStateKey`); the primitives: `MutationKeys`, `Operation`,
+  `index_mac`, `value_mac`, `snapshot_mac`, `patch_mac`, `lthash_update`, `encrypt_value`,
+  `decrypt_value` (`ValueDecryptor` for many values).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -118,6 +118,7 @@ from wabus.protocol._appstate_iq import (
     CollectionReply,
     app_state_patch_request,
     app_state_sync_request,
+    parse_server_sync,
     parse_sync_reply,
 )
 from wabus.protocol._appstate_keys import (
@@ -602,6 +603,7 @@ __all__ = [
     "parse_group",
     "parse_media_conn",
     "parse_participant_results",
+    "parse_server_sync",
     "parse_sync_reply",
     "participant_nodes",
     "patch_mac",

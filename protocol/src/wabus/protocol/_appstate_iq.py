@@ -17,6 +17,9 @@ bytes; a bare ``<patch>`` directly under the collection is accepted too), or an 
 `CollectionReply` values; the client downloads the snapshot, feeds everything to
 `decode_snapshot` / `decode_patch`, and asks again while `has_more_patches`.
 
+A ``<notification type=server_sync>`` names collections another device changed:
+`parse_server_sync` reads them, and the client fetches those.
+
 Sending a patch of ours uses the same IQ with the patch inside the collection, at the version
 the patch applies to (`app_state_patch_request`).
 """
@@ -38,6 +41,7 @@ __all__ = [
     "CollectionReply",
     "app_state_patch_request",
     "app_state_sync_request",
+    "parse_server_sync",
     "parse_sync_reply",
 ]
 
@@ -168,3 +172,18 @@ def parse_sync_reply(reply: Node) -> tuple[CollectionReply, ...]:
     if sync is None:
         raise MalformedAppState("?", None, f"the reply ({reply.opt_attr('type')}) has no <sync>")
     return tuple(_collection(node) for node in sync.children("collection"))
+
+
+def parse_server_sync(notification: Node) -> tuple[tuple[str, int | None], ...]:
+    """The collections a ``<notification type=server_sync>`` names, with the version each
+    reached when the server says: the collections to fetch. `MalformedAppState` when it is
+    not such a notification or a collection has no name or a bad version."""
+    if notification.tag != "notification" or notification.opt_attr("type") != "server_sync":
+        raise MalformedAppState("?", None, "not a server_sync notification")
+    found = []
+    for node in notification.children("collection"):
+        try:
+            found.append((node.attr("name"), node.opt_int_attr("version", minimum=0)))
+        except NodeError as err:
+            raise MalformedAppState("?", None, f"bad server_sync collection: {err}") from err
+    return tuple(found)
