@@ -34,9 +34,11 @@ from wabus.proto.syncd_pb2 import ExternalBlobReference, SyncActionValue, SyncdM
 from wabus.protocol import (
     APP_STATE_XMLNS,
     COLLECTIONS,
+    AppStateError,
     AppStateKey,
     AppStateKeyMissing,
     AppStateMacMismatch,
+    AppStateRefused,
     AppStateVersionMismatch,
     Collection,
     CollectionState,
@@ -49,6 +51,7 @@ from wabus.protocol import (
     app_state_key_request,
     app_state_patch_request,
     app_state_sync_request,
+    apply_sync_reply,
     archive_chat,
     decode_patch,
     decode_snapshot,
@@ -614,3 +617,60 @@ def test_a_server_sync_notice_names_the_collections_to_fetch() -> None:
         parse_server_sync(Node("notification", {"type": "devices"}))
     with pytest.raises(MalformedAppState):
         parse_server_sync(Node("notification", {"type": "server_sync"}, [Node("collection")]))
+
+
+def _reply_node(*collections: Node) -> Node:
+    return Node("iq", {"type": "result"}, [Node("sync", None, list(collections))])
+
+
+def test_a_sync_reply_applies_a_snapshot_then_its_patches() -> None:
+    snapshot = _snapshot(5)
+    base = decode_snapshot("regular_low", snapshot, KEYS).state
+    later = pin_chat(CHAT, True, AT).encode(base, key_id=KEY_ID, key_data=KEY_DATA)
+    patch = later.patch
+    patch.version.version = 41
+    reference = ExternalBlobReference(directPath="/snap", mediaKey=bytes(32))
+    node = Node(
+        "collection",
+        {"name": "regular_low", "version": "41", "has_more_patches": "true"},
+        [
+            Node("snapshot", None, reference.SerializeToString()),
+            Node("patches", None, [Node("patch", None, patch.SerializeToString())]),
+        ],
+    )
+    (reply,) = parse_sync_reply(_reply_node(node))
+    with pytest.raises(LocalAppStateError, match="download it"):
+        apply_sync_reply(CollectionState("regular_low"), reply, KEYS)
+    step = apply_sync_reply(CollectionState("regular_low"), reply, KEYS, snapshot=snapshot)
+    assert step.state == later.state and step.fetch_again
+    events = [mutation_event(m) for m in step.mutations]
+    assert len(events) == 6
+    assert all(isinstance(e, PinUpdate) for e in events)
+    assert [getattr(e, "from_full_sync", None) for e in events] == [True] * 5 + [False]
+
+
+def test_a_sync_reply_with_an_error_or_a_bad_patch_gives_nothing() -> None:
+    state, _ = _encoded()
+    refused = Node(
+        "collection",
+        {"name": "regular_low", "type": "error"},
+        [Node("error", {"code": "409", "text": "conflict"})],
+    )
+    (reply,) = parse_sync_reply(_reply_node(refused))
+    with pytest.raises(AppStateRefused) as caught:
+        apply_sync_reply(state, reply, KEYS)
+    assert caught.value.code == 409
+    good = pin_chat(CHAT, True, AT).encode(state, key_id=KEY_ID, key_data=KEY_DATA).patch
+    bad = SyncdPatch()
+    bad.CopyFrom(good)
+    bad.patchMac = bytes(32)
+    node = Node(
+        "collection",
+        {"name": "regular_low", "version": "3"},
+        [Node("patches", None, [Node("patch", None, p.SerializeToString()) for p in (good, bad)])],
+    )
+    (reply,) = parse_sync_reply(_reply_node(node))
+    with pytest.raises(AppStateError):
+        apply_sync_reply(state, reply, KEYS)
+    with pytest.raises(LocalAppStateError):
+        apply_sync_reply(CollectionState("regular"), reply, KEYS)

@@ -51,15 +51,15 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   MAC and the LTHash and hand out `DecodedMutation`s (`SnapshotDecode`, `PatchDecode`), which
   `mutation_event` turns into catalogue events; a failure is an `AppStateError` whose
   `Recovery` says what to do (`AppStateKeyMissing`, `AppStateMacMismatch`,
-  `AppStateVersionMismatch`, `MalformedAppState`). Our own mutations: `pin_chat`,
-  `mute_chat`, `archive_chat`, `star_message`, `mark_chat_read`, `delete_chat` give an
-  `AppStateAction`, `encode_patch` an `EncodedPatch` (`encode_mutation` and
+  `AppStateVersionMismatch`, `MalformedAppState`, `AppStateRefused`). Our own mutations:
+  `pin_chat`, `mute_chat`, `archive_chat`, `star_message`, `mark_chat_read`, `delete_chat`
+  give an `AppStateAction`, `encode_patch` an `EncodedPatch` (`encode_mutation` and
   `encode_snapshot` seal records and whole snapshots, as a phone does). The requests:
-  `app_state_sync_request`, `app_state_patch_request`, `parse_sync_reply`
-  (`CollectionReply`), `parse_server_sync`; keys: `keys_from_share`, `newest_key`,
-  `app_state_key_request` (`AppStateKey`); the primitives: `MutationKeys`, `Operation`,
-  `index_mac`, `value_mac`, `snapshot_mac`, `patch_mac`, `lthash_update`, `encrypt_value`,
-  `decrypt_value` (`ValueDecryptor` for many values).
+  `app_state_sync_request`, `app_state_patch_request`; the replies: `parse_sync_reply`
+  (`CollectionReply`), then `apply_sync_reply` (a `SyncStep`); `parse_server_sync`. Keys:
+  `keys_from_share`, `newest_key`, `app_state_key_request` (`AppStateKey`). The primitives:
+  `MutationKeys`, `Operation`, `index_mac`, `value_mac`, `snapshot_mac`, `patch_mac`,
+  `lthash_update`, `encrypt_value`, `decrypt_value` (`ValueDecryptor` for many values).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
 - Errors: `WireError` and its subclasses.
 """
@@ -115,9 +115,12 @@ from wabus.protocol._appstate_crypto import (
 )
 from wabus.protocol._appstate_iq import (
     APP_STATE_XMLNS,
+    AppStateRefused,
     CollectionReply,
+    SyncStep,
     app_state_patch_request,
     app_state_sync_request,
+    apply_sync_reply,
     parse_server_sync,
     parse_sync_reply,
 )
@@ -412,6 +415,7 @@ __all__ = [
     "AppStateKey",
     "AppStateKeyMissing",
     "AppStateMacMismatch",
+    "AppStateRefused",
     "AppStateVersionMismatch",
     "CertificateInvalid",
     "CertificateVerifier",
@@ -535,6 +539,7 @@ __all__ = [
     "StanzaShape",
     "State",
     "SymmetricState",
+    "SyncStep",
     "Tag",
     "TooFarInFuture",
     "TruncatedInput",
@@ -547,6 +552,7 @@ __all__ = [
     "app_state_key_request",
     "app_state_patch_request",
     "app_state_sync_request",
+    "apply_sync_reply",
     "archive_chat",
     "bundle_from_node",
     "chat_presence",

@@ -14,8 +14,9 @@ collection asked for, holding an optional ``<snapshot>`` (an ``ExternalBlobRefer
 media blob of type ``md-app-state``), ``<patches>`` with ``<patch>`` children (``SyncdPatch``
 bytes; a bare ``<patch>`` directly under the collection is accepted too), or an ``<error code>``
 (409: our version is behind, 404: no such collection yet). `parse_sync_reply` reads it into
-`CollectionReply` values; the client downloads the snapshot, feeds everything to
-`decode_snapshot` / `decode_patch`, and asks again while `has_more_patches`.
+`CollectionReply` values; the client downloads the snapshot (and any external mutations),
+and `apply_sync_reply` verifies it all against the stored state and gives the `SyncStep`: the
+new state, the mutations, and whether to ask again (``has_more_patches``).
 
 A ``<notification type=server_sync>`` names collections another device changed:
 `parse_server_sync` reads them, and the client fetches those.
@@ -26,7 +27,8 @@ the patch applies to (`app_state_patch_request`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
@@ -34,13 +36,26 @@ from google.protobuf.message import DecodeError
 
 from wabus.core import Jid, Node, NodeError, Server
 from wabus.proto.syncd_pb2 import ExternalBlobReference, SyncdPatch
-from wabus.protocol._appstate import CollectionState, EncodedPatch, MalformedAppState
+from wabus.protocol._appstate import (
+    AppStateError,
+    CollectionState,
+    DecodedMutation,
+    EncodedPatch,
+    KeyLookup,
+    LocalAppStateError,
+    MalformedAppState,
+    decode_patch,
+    decode_snapshot,
+)
 
 __all__ = [
     "APP_STATE_XMLNS",
+    "AppStateRefused",
     "CollectionReply",
+    "SyncStep",
     "app_state_patch_request",
     "app_state_sync_request",
+    "apply_sync_reply",
     "parse_server_sync",
     "parse_sync_reply",
 ]
@@ -187,3 +202,65 @@ def parse_server_sync(notification: Node) -> tuple[tuple[str, int | None], ...]:
         except NodeError as err:
             raise MalformedAppState("?", None, f"bad server_sync collection: {err}") from err
     return tuple(found)
+
+
+class AppStateRefused(AppStateError):
+    """The server answered a collection with an ``<error>`` (`code`: 409 our version is
+    behind, 404 no such collection, ...)."""
+
+    def __init__(self, collection: str, code: int | None, text: str | None) -> None:
+        super().__init__(collection, None, f"the server refused: {code} {text or ''}".rstrip())
+        self.code = code
+        self.text = text
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStep:
+    """What one collection of a sync reply does to the stored state (`apply_sync_reply`)."""
+
+    state: CollectionState
+    """The collection's state after the reply: store it with what the mutations did."""
+    mutations: Iterator[DecodedMutation]
+    """The verified mutations, in order: a snapshot's (read lazily) then the patches'."""
+    fetch_again: bool
+    """True when the server has more patches: fetch again from `state`."""
+
+
+def apply_sync_reply(
+    state: CollectionState,
+    reply: CollectionReply,
+    keys: KeyLookup,
+    *,
+    snapshot: bytes | None = None,
+    external_mutations: Mapping[int, bytes] | None = None,
+) -> SyncStep:
+    """Verify and apply one `CollectionReply` to the stored `state` of its collection.
+
+    When the reply carries a snapshot reference, its downloaded, decrypted blob must be given
+    as `snapshot` (the collection then starts from it, whatever `state` was); a patch with
+    external mutations needs its blob in `external_mutations`, by patch version. Everything is
+    verified before the step is returned, so an `AppStateError` (see `Recovery`) means nothing
+    of the reply is used; `AppStateRefused` when the server answered with an error.
+    """
+    if reply.error_code is not None:
+        raise AppStateRefused(reply.name, reply.error_code, reply.error_text)
+    if reply.name != state.name:
+        raise LocalAppStateError(f"a reply for {reply.name} applied to {state.name}")
+    parts: list[Iterator[DecodedMutation]] = []
+    if reply.snapshot is not None:
+        if snapshot is None:
+            raise LocalAppStateError(
+                f"the reply for {reply.name} has a snapshot: download it and pass snapshot"
+            )
+        decoded = decode_snapshot(reply.name, snapshot, keys)
+        state = decoded.state
+        parts.append(decoded.mutations())
+    extra = external_mutations or {}
+    applied: list[DecodedMutation] = []
+    for patch in reply.patches:
+        version = patch.version.version if patch.HasField("version") else state.version + 1
+        step = decode_patch(patch, state, keys, external_mutations=extra.get(version))
+        state = step.state
+        applied.extend(step.mutations)
+    parts.append(iter(applied))
+    return SyncStep(state, itertools.chain.from_iterable(parts), reply.has_more_patches)
