@@ -75,6 +75,16 @@ const recorder = () => {
 const actionJson = (value) =>
   proto.SyncActionValue.toObject(value, { longs: Number, bytes: String, defaults: false });
 
+// This process's peak RSS: VmHWM where /proc has it (getrusage's maxRSS survives exec, so a
+// child would report its parent's peak), else maxRSS.
+const peakRss = () => {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    if (line) return Number(line.split(/\s+/)[1]) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+};
+
 const handlers = {
   expand({ keyData }) {
     const keys = expandAppStateKeys(bytes(keyData));
@@ -168,7 +178,7 @@ const handlers = {
     return {
       seconds: best,
       peakBytes,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: peakRss(),
       count,
       node: process.version,
     };

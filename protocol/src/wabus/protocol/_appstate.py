@@ -185,6 +185,7 @@ class LocalAppStateError(LocalWireError):
 
 # Collection state -------------------------------------------------------------------------
 
+_JSON: Final = json.JSONDecoder()
 _STATE_MAGIC: Final = b"WAS1"
 _STATE_HEAD: Final = struct.Struct(">4sQ128sHI")
 
@@ -340,7 +341,7 @@ def _open_record(
 
 def _index_of(data: SyncActionData, collection: str, version: int, where: str) -> tuple[str, ...]:
     try:
-        index = json.loads(data.index)
+        index = _JSON.decode(data.index.decode())
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise MalformedAppState(collection, version, f"{where}'s index is not JSON") from err
     if not isinstance(index, list) or not index or not all(isinstance(i, str) for i in index):
