@@ -264,12 +264,14 @@ class DecodedMutation:
 class _Keys:
     """Expanded keys by key id, looked up once per decode."""
 
-    __slots__ = ("_cache", "_lookup", "collection")
+    __slots__ = ("_cache", "_lookup", "collection", "found")
 
     def __init__(self, lookup: KeyLookup, collection: str) -> None:
         self._lookup = lookup
         self._cache: dict[bytes, tuple[MutationKeys, ValueDecryptor]] = {}
         self.collection = collection
+        self.found: dict[bytes, bytes] = {}
+        """The key data looked up so far, by key id."""
 
     def get(self, key_id: bytes, version: int | None) -> MutationKeys:
         return self.with_decryptor(key_id, version)[0]
@@ -284,6 +286,7 @@ class _Keys:
                 raise AppStateKeyMissing(self.collection, version, key_id)
             keys = MutationKeys.expand(data)
             found = self._cache[key_id] = (keys, ValueDecryptor(keys))
+            self.found[key_id] = data
         return found
 
 
@@ -308,13 +311,12 @@ def _open_record(
     version: int,
     where: str,
     *,
-    check_value_mac: bool = True,
+    verify: bool = True,
 ) -> tuple[bytes, bytes, SyncActionData]:
     """Verify and decrypt one record: (index MAC, value MAC, SyncActionData).
 
-    `check_value_mac` is False only on the second pass over a snapshot's bytes, whose value
-    MACs the first pass verified (the index MAC is still checked: it proves the key is the
-    same)."""
+    `verify` is False only on the second pass over a snapshot's bytes, which the first pass
+    verified with the very keys the second one uses."""
     collection = keys.collection
     if not record.HasField("keyId") or not record.HasField("index"):
         raise MalformedAppState(collection, version, f"{where} has no key id or index")
@@ -327,14 +329,14 @@ def _open_record(
     key_id = record.keyId.id
     mkeys, decryptor = keys.with_decryptor(key_id, version)
     encrypted, the_value_mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
-    if check_value_mac and value_mac(mkeys, operation, encrypted, key_id) != the_value_mac:
+    if verify and value_mac(mkeys, operation, encrypted, key_id) != the_value_mac:
         raise AppStateMacMismatch(collection, version, "value", f" in {where}")
     try:
         plaintext = decryptor.decrypt(encrypted)
     except ValueDecryptError as err:
         raise MalformedAppState(collection, version, f"{where}: {err}") from err
     data = _parse(SyncActionData, plaintext, collection, version, f"{where}'s value")
-    if index_mac(mkeys, data.index) != the_index_mac:
+    if verify and index_mac(mkeys, data.index) != the_index_mac:
         raise AppStateMacMismatch(collection, version, "index", f" in {where}")
     return the_index_mac, the_value_mac, data
 
@@ -359,11 +361,9 @@ def _mutation(
     where: str,
     full: bool,
     *,
-    check_value_mac: bool = True,
+    verify: bool = True,
 ) -> DecodedMutation:
-    imac, vmac, data = _open_record(
-        keys, operation, record, version, where, check_value_mac=check_value_mac
-    )
+    imac, vmac, data = _open_record(keys, operation, record, version, where, verify=verify)
     return DecodedMutation(
         collection=keys.collection,
         version=version,
@@ -431,11 +431,16 @@ class SnapshotDecode:
 
     state: CollectionState
     _data: bytes
-    _lookup: KeyLookup
+    _keys: Mapping[bytes, bytes]
+    """The key data the verifying pass used, by key id: the second pass uses no other."""
 
     def mutations(self) -> Iterator[DecodedMutation]:
-        """The snapshot's records, decoded one at a time from its bytes (every one a SET)."""
-        keys = _Keys(self._lookup, self.state.name)
+        """The snapshot's records, decoded one at a time from its bytes (every one a SET).
+
+        The first pass verified these very bytes with these very keys, so this one decrypts
+        and parses without checking the MACs again.
+        """
+        keys = _Keys(self._keys.get, self.state.name)
         number = 0
         for field_number, value in _scan_snapshot(self.state.name, self._data):
             if field_number != _SNAPSHOT_RECORDS:
@@ -443,7 +448,7 @@ class SnapshotDecode:
             where = f"record {number}"
             record = _parse(SyncdRecord, value, self.state.name, self.state.version, where)
             yield _mutation(
-                keys, Operation.SET, record, self.state.version, where, True, check_value_mac=False
+                keys, Operation.SET, record, self.state.version, where, True, verify=False
             )
             number += 1
 
@@ -455,6 +460,7 @@ def decode_snapshot(name: str, data: bytes, keys: KeyLookup) -> SnapshotDecode:
     Every record's value MAC and index MAC is checked, and the snapshot MAC against the LTHash
     of all records. Raises an `AppStateError` (see `Recovery`); nothing is handed out then.
     """
+    data = bytes(data)  # the second pass reads the same bytes: no one may change them between
     head = _snapshot_head(name, data)
     lookup = _Keys(keys, name)
     values: dict[bytes, bytes] = {}
@@ -473,7 +479,7 @@ def decode_snapshot(name: str, data: bytes, keys: KeyLookup) -> SnapshotDecode:
     if expected != head.mac:
         raise AppStateMacMismatch(name, head.version, "snapshot")
     state = CollectionState(name, head.version, lthash, MappingProxyType(values))
-    return SnapshotDecode(state, data, keys)
+    return SnapshotDecode(state, data, MappingProxyType(dict(lookup.found)))
 
 
 @dataclass(frozen=True, slots=True)
