@@ -14,18 +14,21 @@ from datetime import UTC, datetime
 from functools import cache
 
 import pytest
+from google.protobuf.message import DecodeError
 from hypothesis import given
 from hypothesis import strategies as st
 
 from wabus.core import Jid, Node, Server
-from wabus.core.events import BaseEvent
-from wabus.proto.syncd_pb2 import SyncdPatch
+from wabus.core.events import BaseEvent, RawAppStateAction
+from wabus.proto.syncd_pb2 import SyncActionValue, SyncdPatch
 from wabus.protocol import (
     AppStateError,
     AppStateVersionMismatch,
     CollectionState,
+    DecodedMutation,
     LocalAppStateError,
     MutationKeys,
+    Operation,
     PatchDecode,
     SnapshotDecode,
     ValueDecryptError,
@@ -224,3 +227,84 @@ def test_the_value_decryptor_refuses_what_is_not_a_value(data: bytes) -> None:
     except ValueDecryptError:
         return
     assert encrypt_value(keys, plaintext, data[:16]) == data  # it was one after all
+
+
+_ACTION_NAMES = st.sampled_from(
+    [
+        "pin_v1",
+        "mute",
+        "archive",
+        "star",
+        "markChatAsRead",
+        "deleteChat",
+        "clearChat",
+        "deleteMessageForMe",
+        "contact",
+        "setting_pushName",
+        "setting_locale",
+        "label_edit",
+        "label_jid",
+        "label_message",
+        "lock",
+        "",
+    ]
+)
+
+
+_V = SyncActionValue
+_ACTIONS = st.sampled_from(
+    [
+        _V(pinAction=_V.PinAction(pinned=True)).SerializeToString(),
+        _V(muteAction=_V.MuteAction(muted=True, muteEndTimestamp=2**62)).SerializeToString(),
+        _V(muteAction=_V.MuteAction(muted=True, muteEndTimestamp=-5)).SerializeToString(),
+        _V(archiveChatAction=_V.ArchiveChatAction(archived=True)).SerializeToString(),
+        _V(starAction=_V.StarAction(starred=True)).SerializeToString(),
+        _V(deleteChatAction=_V.DeleteChatAction()).SerializeToString(),
+        _V(clearChatAction=_V.ClearChatAction()).SerializeToString(),
+        _V(
+            deleteMessageForMeAction=_V.DeleteMessageForMeAction(messageTimestamp=-(2**62))
+        ).SerializeToString(),
+        _V(contactAction=_V.ContactAction(fullName="A", lidJid="not a jid")).SerializeToString(),
+        _V(pushNameSetting=_V.PushNameSetting(name="n")).SerializeToString(),
+        _V(localeSetting=_V.LocaleSetting(locale="en")).SerializeToString(),
+        _V(labelEditAction=_V.LabelEditAction(name="l", color=-1)).SerializeToString(),
+        _V(labelAssociationAction=_V.LabelAssociationAction(labeled=True)).SerializeToString(),
+    ]
+)
+_INDEX_PARTS = st.one_of(
+    st.sampled_from(["15550000002@s.whatsapp.net", "120363000000000001@g.us", "1", "0", "x@lid"]),
+    st.text(max_size=20),
+)
+
+
+@given(
+    st.lists(_INDEX_PARTS, max_size=6),
+    _ACTION_NAMES,
+    st.one_of(_ACTIONS, st.binary(max_size=60)),
+    st.integers(-(2**63), 2**63 - 1),
+    st.sampled_from(list(Operation)),
+)
+def test_any_verified_mutation_becomes_exactly_one_event(
+    rest: list[str], name: str, value: bytes, timestamp: int, operation: Operation
+) -> None:
+    try:
+        action = SyncActionValue.FromString(value)
+    except DecodeError:
+        action = SyncActionValue()
+    action.timestamp = timestamp
+    mutation = DecodedMutation(
+        collection="regular",
+        version=1,
+        operation=operation,
+        index=(name, *rest),
+        value=action,
+        action_version=None,
+        index_mac=bytes(32),
+        value_mac=bytes(32),
+        from_full_sync=False,
+    )
+    event = mutation_event(mutation)
+    assert isinstance(event, BaseEvent)
+    if isinstance(event, RawAppStateAction):
+        assert event.index == mutation.index
+        assert SyncActionValue.FromString(event.value) == action

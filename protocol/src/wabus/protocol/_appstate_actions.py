@@ -303,7 +303,7 @@ def _raw(m: DecodedMutation) -> RawAppStateAction:
 def mutation_event(mutation: DecodedMutation) -> BaseEvent:
     """The catalogue event of one verified mutation (a `RawAppStateAction` when the catalogue
     has no kind for it; see the module's table)."""
-    row = _ROWS.get(mutation.index[0])
+    row = _ROWS.get(mutation.index[0]) if mutation.index else None
     value = mutation.value
     if (
         row is None
@@ -369,7 +369,7 @@ def pin_chat(chat: Jid, pinned: bool, at: datetime) -> AppStateAction:
 
 def mute_chat(chat: Jid, until: datetime | None, at: datetime) -> AppStateAction:
     """Mute `chat` until `until` (None: unmute): ``["mute", chat]`` in ``regular_high``,
-    version 2. Mute for ever with `datetime.max`-like far dates, or pass the end you want."""
+    version 2; the end travels in Unix milliseconds."""
     action = SyncActionValue.MuteAction(muted=until is not None)
     if until is not None:
         action.muteEndTimestamp = _now_ms(until)
