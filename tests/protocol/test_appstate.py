@@ -325,6 +325,10 @@ def test_collection_state_round_trips_and_refuses_garbage() -> None:
             CollectionState.from_bytes(bad)
     with pytest.raises(TypeError):
         state.values[b"x"] = b"y"  # type: ignore[index]
+    with pytest.raises(LocalAppStateError):
+        CollectionState("x" * 70_000).to_bytes()
+    with pytest.raises(LocalAppStateError):
+        CollectionState("regular", version=2**64).to_bytes()
 
 
 # Events -----------------------------------------------------------------------------------

@@ -210,6 +210,8 @@ class CollectionState:
     def to_bytes(self) -> bytes:
         """A compact serialisation (`from_bytes` reads it back)."""
         name = self.name.encode()
+        if len(name) > 0xFFFF or not 0 <= self.version < 2**64:
+            raise LocalAppStateError("a collection state needs a short name and a 64-bit version")
         head = _STATE_HEAD.pack(
             _STATE_MAGIC, self.version, self.lthash, len(name), len(self.values)
         )
