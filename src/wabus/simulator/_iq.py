@@ -19,9 +19,9 @@ from typing import Final
 from wabus.core import Jid, Node, Server
 from wabus.protocol import xeddsa_verify
 from wabus.simulator._accounts import Account, Device, PublishedKeys
+from wabus.simulator._appstate import server_sync_notice
 from wabus.simulator._groups import GROUP_HANDLERS
 from wabus.simulator._replies import IqContext, IqError, result, server_error
-from wabus.simulator._appstate import server_sync_notice
 
 __all__ = ["IqContext", "IqError", "answer_iq", "result", "server_error"]
 

@@ -7,12 +7,12 @@
 // Usage: node baileys_client.mjs <websocket url> <root public key hex> <auth folder>
 //
 // It writes one JSON object per line on stdout for what happens (kind: "qr", "connection",
-// "message", "sent", "pair-code", "error", ...) and obeys JSON lines on stdin ({"op": "send",
-// "to": jid, "text": "..."}, {"op": "pair-code", "phone": digits}, {"op": "groupCreate",
-// "subject": "...", "participants": [jid]}, {"op": "groupSubject", "jid": group, "subject":
-// "..."}, {"op": "sendContent", "to": jid, "content": {...sendMessage content...}, "quoted":
-// {key, message} or null}, {"op": "modify", "mod": {...}, "jid": jid} for chatModify, {"op": "quit"}). When the server
-// closes the connection, it
+// "message", "sent", "pair-code", "chats.update", "modified", "error", ...) and obeys JSON
+// lines on stdin: {"op": "send", "to": jid, "text": "..."}, {"op": "pair-code", "phone":
+// digits}, {"op": "groupCreate", "subject": "...", "participants": [jid]}, {"op":
+// "groupSubject", "jid": group, "subject": "..."}, {"op": "sendContent", "to": jid, "content":
+// {...sendMessage content...}, "quoted": {key, message} or null}, {"op": "modify", "mod":
+// {...}, "jid": jid} (chatModify), {"op": "quit"}. When the server closes the connection, it
 // reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
