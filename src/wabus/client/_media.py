@@ -16,11 +16,12 @@ means ``https://`` media, a plain ``ws://`` URL (the simulator on loopback) plai
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, Protocol
@@ -37,6 +38,7 @@ from wabus.protocol import (
     MediaDecryptor,
     MediaEncryptor,
     MediaError,
+    MediaHost,
     MediaType,
     decrypt_media,
     download_url,
@@ -130,6 +132,15 @@ class MediaClient:
         self._conn = (self._clock() + conn.ttl, conn)
         return conn
 
+    async def _hosts(self) -> AsyncGenerator[tuple[MediaConn, MediaHost]]:
+        """Every host to try, in order: those of the cached ``media_conn``, then those of a
+        fresh one (hosts change, upload tokens expire); the caller stops at the first that
+        serves it."""
+        for attempt in range(2):
+            conn = await self.media_conn(fresh=attempt > 0)
+            for host in conn.hosts:
+                yield conn, host
+
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=self._timeout, headers=_ORIGIN)
@@ -141,9 +152,8 @@ class MediaClient:
         """The stored (still encrypted) file at `direct_path`, from the first host that has
         it; `DownloadFailed` when none does."""
         errors: list[str] = []
-        for attempt in range(2):  # the second time with a fresh media_conn
-            conn = await self.media_conn(fresh=attempt > 0)
-            for host in conn.hosts:
+        async with contextlib.aclosing(self._hosts()) as hosts:
+            async for _, host in hosts:
                 url = download_url(
                     host.hostname,
                     direct_path,
@@ -199,9 +209,8 @@ class MediaClient:
             fields = encryptor.result
             size = spool.tell()
             errors: list[str] = []
-            for attempt in range(2):  # the second time with a fresh media_conn (new auth)
-                conn = await self.media_conn(fresh=attempt > 0)
-                for host in conn.hosts:
+            async with contextlib.aclosing(self._hosts()) as hosts:
+                async for conn, host in hosts:  # a refused token: asked again once
                     url = upload_url(
                         host.hostname,
                         kind,
@@ -257,9 +266,8 @@ class MediaClient:
             media_key, kind, file_enc_sha256=enc_sha256 or None, file_sha256=sha256 or None
         )
         errors: list[str] = []
-        for attempt in range(2):
-            conn = await self.media_conn(fresh=attempt > 0)
-            for host in conn.hosts:
+        async with contextlib.aclosing(self._hosts()) as hosts:
+            async for _, host in hosts:
                 url = download_url(
                     host.hostname,
                     direct_path,
