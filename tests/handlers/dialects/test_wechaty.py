@@ -90,6 +90,9 @@ async def test_messages_with_the_accessors_of_wechaty_message() -> None:
     room = mention.room()
     assert room is not None and (room.id, await room.topic()) == (GROUP, "Book club")
     assert str(room) == "Room<Book club>"
+    with pytest.raises(NotImplementedError, match=r"client\.groups\.set_subject"):
+        await room.topic("Renamed")  # the dialect listens; the client renames
+    assert await room.topic() == "Book club"
     assert str(mention) == "Message#Text[Contact<Bob>@Room<Book club>] hello @15550000001"
     assert mention.listener() is None
     assert [c.id for c in mention.mention_list()] == [ME] and mention.mention_self()

@@ -242,12 +242,15 @@ class Room:
     async def topic(self, new_topic: str | None = None) -> str:
         """The room's topic (the group's subject), as last seen when the event was projected.
 
-        Wechaty's ``topic(newTopic)`` also renames the room; the client has no group
-        management yet (setting a subject is part of the client-API work), so passing
-        `new_topic` raises `NotImplementedError`.
+        Wechaty's ``topic(newTopic)`` also renames the room. The dialect only listens: it
+        holds no client to act through, so passing `new_topic` raises `NotImplementedError`;
+        rename with ``await client.groups.set_subject(jid, topic)`` instead.
         """
         if new_topic is not None:
-            raise NotImplementedError("renaming a room needs group management, not in wabus yet")
+            raise NotImplementedError(
+                "the Wechaty dialect only listens; rename the group with"
+                " client.groups.set_subject(jid, topic)"
+            )
         return self.subject
 
     def __str__(self) -> str:
