@@ -97,8 +97,12 @@ def _mutated(draw: st.DrawFn, original: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         action = draw(st.sampled_from(["flip", "cut", "extend", "splice", "byte"]))
         where = draw(st.integers(0, 1 << 16))
-        if action == "flip" and data:
-            data[where % len(data)] ^= 1 << draw(st.integers(0, 7))
+        # Each action draws the same values whatever the data holds (an empty buffer
+        # included), so a replayed example draws exactly what it drew the first time.
+        if action == "flip":
+            bit = draw(st.integers(0, 7))
+            if data:
+                data[where % len(data)] ^= 1 << bit
         elif action == "cut":
             data = data[: where % (len(data) + 1)]
         elif action == "extend":
@@ -106,8 +110,10 @@ def _mutated(draw: st.DrawFn, original: bytes) -> bytes:
         elif action == "splice":
             position = where % (len(data) + 1)
             data[position:position] = draw(st.binary(min_size=1, max_size=8))
-        elif data:
-            data[where % len(data)] = draw(st.integers(0, 255))
+        else:
+            value = draw(st.integers(0, 255))
+            if data:
+                data[where % len(data)] = value
     return bytes(data)
 
 
