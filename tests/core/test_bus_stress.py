@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from tests.core.events_fixtures import message
@@ -99,3 +102,92 @@ async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() 
         producer, index = position[key]
         assert index > last[producer]
         last[producer] = index
+
+
+@pytest.fixture
+def tiny_switch_interval() -> Iterator[None]:
+    """Make the interpreter switch threads as often as it can, to expose check-then-act races."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("run", range(3))
+@pytest.mark.usefixtures("tiny_switch_interval")
+async def test_async_subscriptions_closed_from_other_threads_never_break_the_bus(run: int) -> None:
+    """Regression: `close()` from a churn thread emptied a lane between its worker's check and
+    its `popleft()` (IndexError in the worker, which took the bus's task group down)."""
+    bus = CoreEventBus()  # the default lane: 4096 events, Overflow.WAIT
+    events = [
+        [message(p * PER_PRODUCER + i) for i in range(PER_PRODUCER)] for p in range(PRODUCERS)
+    ]
+    position = {id(e): (p, i) for p, batch in enumerate(events) for i, e in enumerate(batch)}
+    total = PRODUCERS * PER_PRODUCER
+    order: list[int] = []
+    errors: list[BaseException] = []
+    all_seen = anyio.Event()
+
+    async def steady(event: BaseEvent) -> None:
+        order.append(id(event))
+        if len(order) == total:
+            all_seen.set()
+
+    async def churned(event: BaseEvent) -> None:
+        await anyio.lowlevel.checkpoint()  # suspend mid-event, so close() lands while it waits
+
+    bus.subscribe(Message, steady)
+    stop_churn = threading.Event()
+    churn_rounds = [0] * CHURNERS
+
+    def churn(n: int) -> None:
+        try:
+            while not stop_churn.is_set():
+                subs = [
+                    bus.subscribe(Message, churned, queue_size=1 + n),  # tiny: producers wait
+                    bus.subscribe(BaseEvent, churned),
+                    bus.subscribe(Message, lambda e: None),
+                ]
+                for sub in subs:
+                    sub.close()
+                churn_rounds[n] += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def produce(p: int) -> None:
+        try:
+            for event in events[p]:
+                bus.dispatch(event)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    churners = [threading.Thread(target=churn, args=(n,)) for n in range(CHURNERS)]
+    producers = [threading.Thread(target=produce, args=(p,)) for p in range(PRODUCERS)]
+    try:
+        async with bus:
+            for thread in churners + producers:
+                thread.start()
+            for thread in producers:
+                await anyio.to_thread.run_sync(thread.join)
+            stop_churn.set()
+            for thread in churners:
+                await anyio.to_thread.run_sync(thread.join)
+            await all_seen.wait()
+    finally:
+        stop_churn.set()
+        for thread in churners + producers:
+            thread.join()
+
+    assert errors == []
+    assert all(rounds > 0 for rounds in churn_rounds)
+    assert len(order) == total
+    assert len(set(order)) == total
+    last = [-1] * PRODUCERS
+    for key in order:
+        producer, index = position[key]
+        assert index > last[producer]
+        last[producer] = index
+    assert len(bus._snapshot.entries) == 1

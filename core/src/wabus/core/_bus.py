@@ -17,22 +17,12 @@ Sync handlers are called inline, on the dispatching thread, each inside its own 
 that one failure never stops the others. Failures are logged with structlog and passed to the
 optional ``on_handler_error`` hook.
 
-Async handlers are served through a `_Lane`: a bounded FIFO (a `collections.deque`, whose
-append and popleft are atomic) plus one worker task on the event loop the bus runs on.
-
-- ``dispatch`` (sync, any thread) appends to the lane and, if the lane is not already
-  scheduled, asks the loop to wake it. Wake requests are batched: the first lane to need one
-  schedules a single callback on the loop, which wakes every lane that asked since. A producer
-  thread that dispatches many events in a row costs one loop wake-up per batch, not per event.
-- ``await publish`` (async, on the loop) awaits the handler directly instead of queueing. A
-  lane is a small FIFO lock: the worker and publishers take turns, so one handler never runs
-  two events at once. A waiting publisher is served before the rest of the dispatched backlog.
-- A full lane applies its `Overflow` policy: wait (block the producer), drop the oldest, or
-  raise `QueueFull` to the producer.
-
-All lane state except the deque is touched only on the loop thread, so it needs no lock. The
-worker yields to the loop after `_SLICE` seconds of back-to-back work, so a busy lane cannot
-starve other tasks.
+Async handlers are served through a `_Lane` (see `wabus.core._lane`): a bounded FIFO plus one
+worker task on the event loop the bus runs on. ``dispatch`` (any thread) queues; ``await
+publish`` (on the loop) runs the handler itself, taking turns with the worker. Wake requests
+from producer threads are batched: the first lane to need one schedules a single callback on
+the loop, which wakes every lane that asked since, so a producer thread that dispatches many
+events in a row costs one loop wake-up per batch, not per event.
 """
 
 from __future__ import annotations
@@ -42,11 +32,10 @@ import functools
 import inspect
 import itertools
 import threading
-import time
 import types
 import typing
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, final
 
 import anyio
@@ -54,6 +43,7 @@ import anyio.lowlevel
 import structlog
 
 from wabus.core._errors import BusError, QueueFull
+from wabus.core._lane import SyncCallback, _Lane
 from wabus.core._loop import LoopHandle
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
 from wabus.core.events import BaseEvent, Event
@@ -82,19 +72,8 @@ class EventFilter(Protocol):
     def __call__(self, event: Any, /) -> bool: ...
 
 
-SyncCallback: TypeAlias = Callable[[Any], object]
-AsyncCallback: TypeAlias = Callable[[Any], Awaitable[object]]
 # Per subscription, what publish() needs: (dispatch_fn, callback, lane or None, filter or None).
 _Plan: TypeAlias = "tuple[SyncCallback, Callable[[Any], Any], _Lane | None, EventFilter | None]"
-
-# A lane's worker that runs events back to back yields to the event loop once it has held it
-# this long (seconds), so a handler that never suspends cannot starve other tasks. The clock
-# is read every _CLOCK_EVERY events, which keeps the check off the per-event cost.
-_SLICE: Final = 0.002
-_CLOCK_EVERY: Final = 64
-# A producer blocked by Overflow.WAIT re-checks at least this often (seconds), so that it
-# notices a bus that stopped while it waited.
-_WAIT_RECHECK: Final = 0.25
 
 
 def is_async_callable(fn: object) -> bool:
@@ -164,232 +143,6 @@ def _origin(fn: object) -> Callable[..., Any]:
     if isinstance(lane, _Lane) and lane.callback is not None:  # a single lane's put
         return lane.callback
     return fn  # type: ignore[return-value]
-
-
-class _Lane:
-    """Bounded queue and worker for the async callbacks of one subscriber (see module doc)."""
-
-    __slots__ = (
-        "bus",
-        "busy",
-        "callback",
-        "closed",
-        "dropped",
-        "label",
-        "low_water",
-        "maxsize",
-        "overflow",
-        "pending",
-        "room",
-        "room_waiting",
-        "scheduled",
-        "shared",
-        "started",
-        "waiters",
-        "wake_event",
-    )
-
-    def __init__(
-        self,
-        bus: CoreEventBus,
-        maxsize: int,
-        overflow: Overflow,
-        label: str,
-        callback: AsyncCallback | None,
-    ) -> None:
-        if not isinstance(maxsize, int) or maxsize < 1:
-            raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
-        self.bus = bus
-        self.maxsize = maxsize
-        self.low_water = maxsize // 2
-        self.overflow = Overflow(overflow)
-        self.label = label
-        # A lane serves one callback (`subscribe`) and queues bare events, or is shared by
-        # the async hooks of one EventHandler and queues (callback, event) pairs.
-        self.callback = callback
-        self.shared = callback is None
-        self.pending: deque[Any] = deque()
-        self.scheduled = False  # a wake-up for this lane is already requested
-        self.started = False  # a worker task is running (loop thread only)
-        self.closed = False
-        self.busy = False  # the worker or a publisher is running a callback (loop thread only)
-        self.waiters: deque[anyio.Event] = deque()  # publishers waiting for their turn
-        self.wake_event: anyio.Event | None = None
-        self.room = threading.Condition(threading.Lock())
-        self.room_waiting = 0
-        self.dropped = 0
-
-    # Producer side (any thread) -----------------------------------------------------------
-
-    def make_put(self) -> SyncCallback:
-        """The function that queues an event for the lane's single callback.
-
-        This is what `dispatch` calls for an async handler, once per event from any thread, so
-        it is a closure over the lane's fixed parts rather than a method that reloads them.
-        """
-        lane = self
-        pending = self.pending
-        append = pending.append
-        maxsize = self.maxsize
-        callback = self.callback
-
-        def put(event: BaseEvent) -> None:
-            if len(pending) >= maxsize and not lane._make_room(callback, event):
-                return
-            append(event)
-            if not lane.scheduled:
-                lane.scheduled = True
-                lane.bus._request_wake(lane)
-
-        put.lane = lane  # type: ignore[attr-defined]  # for error reports (_origin)
-        return put
-
-    def put_pair(self, callback: AsyncCallback, event: BaseEvent) -> None:
-        """Queue an event for one of a shared lane's callbacks."""
-        pending = self.pending
-        if len(pending) >= self.maxsize and not self._make_room(callback, event):
-            return
-        pending.append((callback, event))
-        if not self.scheduled:
-            self.scheduled = True
-            self.bus._request_wake(self)
-
-    def _make_room(self, callback: AsyncCallback | None, event: BaseEvent) -> bool:
-        """Apply the overflow policy to a full lane; True when the event may be appended."""
-        policy = self.overflow
-        if policy is Overflow.DROP_OLDEST:
-            with contextlib.suppress(IndexError):  # the worker may have emptied it meanwhile
-                self.pending.popleft()
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 1000 == 0:
-                _log.warning(
-                    "async handler queue full; dropped oldest events",
-                    handler=self.label,
-                    dropped=self.dropped,
-                    maxsize=self.maxsize,
-                )
-            return True
-        if policy is Overflow.RAISE:
-            raise QueueFull(callback, event)
-        loop = self.bus._loop
-        if loop is None:
-            raise QueueFull(callback, event, "queue is full and the bus is not running")
-        if loop.in_loop_thread():
-            raise QueueFull(
-                callback,
-                event,
-                "queue is full and the event-loop thread cannot wait (use await publish)",
-            )
-        with self.room:
-            self.room_waiting += 1
-            try:
-                while len(self.pending) >= self.maxsize:
-                    if self.closed:
-                        return False
-                    if self.bus._loop is None:
-                        raise QueueFull(callback, event, "the bus stopped while waiting for room")
-                    self.room.wait(_WAIT_RECHECK)
-            finally:
-                self.room_waiting -= 1
-        return True
-
-    def notify_room(self) -> None:
-        with self.room:
-            self.room.notify_all()
-
-    def close(self) -> None:
-        """Stop the lane: drop what is queued and let the worker end. Any thread."""
-        self.closed = True
-        self.pending.clear()
-        self.notify_room()
-        self.bus._request_wake(self)
-
-    # Loop side ----------------------------------------------------------------------------
-
-    def wake(self) -> None:
-        """Wake the worker if it sleeps. Loop thread only."""
-        event = self.wake_event
-        if event is not None:
-            event.set()
-
-    async def acquire(self) -> None:
-        """Wait for this publisher's turn on a busy lane (ownership is handed over)."""
-        turn = anyio.Event()
-        self.waiters.append(turn)
-        try:
-            await turn.wait()
-        except BaseException:
-            if turn.is_set():
-                self.release()  # we were handed the lane just as we were cancelled
-            else:
-                self.waiters.remove(turn)
-            raise
-
-    def release(self) -> None:
-        """Give the lane to the next waiting publisher, or back to the worker."""
-        if self.waiters:
-            self.waiters.popleft().set()  # busy stays True: ownership passes on
-        else:
-            self.busy = False
-            if self.pending:
-                self.wake()
-
-    async def run(self) -> None:
-        """The worker: deliver queued events in order until closed or the bus stops.
-
-        It holds the lane for a batch of events at a time, handing it over between events to a
-        publisher that is waiting, and yields to the loop after `_SLICE` seconds of work.
-        """
-        bus = self.bus
-        pending = self.pending
-        report = bus._report
-        shared = self.shared
-        single = self.callback
-        waiters = self.waiters
-        low_water = self.low_water
-        clock_every = _CLOCK_EVERY
-        checkpoint = anyio.lowlevel.checkpoint
-        clock = time.monotonic
-        try:
-            while True:
-                if pending and not self.busy and not self.waiters and not self.closed:
-                    self.busy = True
-                    handled = 0
-                    must_yield = False
-                    began = clock()
-                    try:
-                        while pending:
-                            if shared:
-                                callback, event = pending.popleft()
-                            else:
-                                event = pending.popleft()
-                                callback = single
-                            if self.room_waiting and len(pending) <= low_water:
-                                self.notify_room()
-                            try:
-                                await callback(event)
-                            except Exception as exc:
-                                report(exc, callback, event)
-                            if waiters or self.closed:
-                                break
-                            handled += 1
-                            if not handled % clock_every and clock() - began >= _SLICE:
-                                must_yield = True
-                                break
-                    finally:
-                        self.release()
-                    if must_yield:
-                        await checkpoint()
-                    continue
-                if self.closed or (bus._stopping and not pending):
-                    return
-                self.wake_event = anyio.Event()
-                if pending and not self.busy and not self.waiters:
-                    continue
-                await self.wake_event.wait()
-        finally:
-            self.started = False
-            self.wake_event = None
 
 
 @final
