@@ -448,12 +448,22 @@ class CoreEventBus:
         (see `Overflow` for a full queue). Raises `QueueFull` only for a queue whose policy is
         to raise, after every handler has had its turn.
         """
+        cls = type(event)
         try:
-            callbacks = self._snapshot.dispatch_routes[event.__class__]
+            callbacks = self._snapshot.dispatch_routes[cls]
         except KeyError:
             snapshot = self._snapshot
-            snapshot.route(event.__class__)
-            callbacks = snapshot.dispatch_routes[event.__class__]
+            snapshot.route(cls)
+            callbacks = snapshot.dispatch_routes[cls]
+        if len(callbacks) == 1:  # the common case, without the loop's iterator
+            callback = callbacks[0]
+            try:
+                callback(event)
+            except QueueFull:
+                raise
+            except Exception as exc:
+                self._report(exc, callback, event)
+            return
         overflow: QueueFull | None = None
         for callback in callbacks:
             try:

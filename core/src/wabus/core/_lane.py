@@ -67,6 +67,7 @@ class _Lane:
         "bus",
         "busy",
         "callback",
+        "check_every",
         "closed",
         "dropped",
         "label",
@@ -75,6 +76,7 @@ class _Lane:
         "overflow",
         "pending",
         "room",
+        "room_signalled",
         "room_waiting",
         "scheduled",
         "shared",
@@ -96,6 +98,9 @@ class _Lane:
         self.bus = bus
         self.maxsize = maxsize
         self.low_water = maxsize // 2
+        # How many events the worker runs between looks at the clock and at waiting producers:
+        # rarely enough to stay off the per-event cost, often enough for a small queue.
+        self.check_every = max(1, min(_CLOCK_EVERY, maxsize // 4))
         self.overflow = Overflow(overflow)
         self.label = label
         # A lane serves one callback (`subscribe`) and queues bare events, or is shared by
@@ -110,7 +115,10 @@ class _Lane:
         self.waiters: deque[anyio.Event] = deque()  # publishers waiting for their turn
         self.wake_event: anyio.Event | None = None
         self.room = threading.Condition(threading.Lock())
-        self.room_waiting = 0
+        self.room_waiting = 0  # producers blocked on a full lane (changed under `room`)
+        # Whether those producers have been told there is room since the last one began to
+        # wait, so the worker signals once per wait rather than once per event it takes.
+        self.room_signalled = False
         self.dropped = 0
 
     # Producer side (any thread) -----------------------------------------------------------
@@ -126,9 +134,10 @@ class _Lane:
         append = pending.append
         maxsize = self.maxsize
         callback = self.callback
+        size = len  # a closure cell is cheaper to load than the builtin
 
         def put(event: BaseEvent) -> None:
-            if len(pending) >= maxsize and not lane._make_room(callback, event):
+            if size(pending) >= maxsize and not lane._make_room(callback, event):
                 return
             append(event)
             if not lane.scheduled:
@@ -182,13 +191,16 @@ class _Lane:
                         return False
                     if self.bus._loop is None:
                         raise QueueFull(callback, event, "the bus stopped while waiting for room")
+                    self.room_signalled = False
                     self.room.wait(_WAIT_RECHECK)
             finally:
                 self.room_waiting -= 1
         return True
 
     def notify_room(self) -> None:
+        """Wake every producer waiting for room (any thread)."""
         with self.room:
+            self.room_signalled = True
             self.room.notify_all()
 
     def close(self) -> None:
@@ -236,50 +248,20 @@ class _Lane:
     async def run(self) -> None:
         """The worker: deliver queued events in order until closed or the bus stops.
 
-        It holds the lane for a batch of events at a time, handing it over between events to a
-        publisher that is waiting, and yields to the loop after `_SLICE` seconds of work.
+        It holds the lane for a batch of events at a time (`_serve`), handing it over between
+        events to a publisher that is waiting, and yields to the loop after `_SLICE` seconds
+        of work.
         """
         bus = self.bus
         pending = self.pending
-        report = bus._report
-        shared = self.shared
-        single = self.callback
         waiters = self.waiters
-        low_water = self.low_water
-        clock_every = _CLOCK_EVERY
         checkpoint = anyio.lowlevel.checkpoint
-        clock = time.monotonic
         try:
             while True:
-                if pending and not self.busy and not self.waiters and not self.closed:
+                if pending and not self.busy and not waiters and not self.closed:
                     self.busy = True
-                    handled = 0
-                    must_yield = False
-                    began = clock()
                     try:
-                        while True:
-                            # No `while pending:` check before the pop: another thread may
-                            # empty the deque in between (close(), or DROP_OLDEST making room).
-                            try:
-                                item = pending.popleft()
-                            except IndexError:
-                                break
-                            if shared:
-                                callback, event = item
-                            else:
-                                event, callback = item, single
-                            if self.room_waiting and len(pending) <= low_water:
-                                self.notify_room()
-                            try:
-                                await callback(event)
-                            except Exception as exc:
-                                report(exc, callback, event)
-                            if waiters or self.closed:
-                                break
-                            handled += 1
-                            if not handled % clock_every and clock() - began >= _SLICE:
-                                must_yield = True
-                                break
+                        must_yield = await self._serve()
                     finally:
                         self.release()
                     if must_yield:
@@ -288,9 +270,60 @@ class _Lane:
                 if self.closed or (bus._stopping and not pending):
                     return
                 self.wake_event = anyio.Event()
-                if pending and not self.busy and not self.waiters:
+                if pending and not self.busy and not waiters:
                     continue
                 await self.wake_event.wait()
         finally:
             self.started = False
             self.wake_event = None
+
+    async def _serve(self) -> bool:
+        """Run queued events back to back while holding the lane.
+
+        Returns True when the batch ended because its time slice is used up (the caller then
+        yields to the loop), False when the queue ran dry, a publisher is waiting or the lane
+        closed. Every `every` events it reads the clock and tells producers waiting for room
+        that the queue is down to its low-water mark; the per-event path is only the pop, the
+        call and one check for a waiting publisher or a close.
+        """
+        pending = self.pending
+        popleft = pending.popleft
+        report = self.bus._report
+        shared = self.shared
+        single = self.callback
+        waiters = self.waiters
+        low_water = self.low_water
+        every = self.check_every
+        clock = time.monotonic
+        began = clock()
+        countdown = every
+        while True:
+            # No `while pending:` check before the pop: another thread may empty the deque in
+            # between (close(), or a DROP_OLDEST producer making room).
+            try:
+                item = popleft()
+            except IndexError:
+                self._tell_room()
+                return False
+            if shared:
+                callback, event = item
+            else:
+                event, callback = item, single
+            try:
+                await callback(event)
+            except Exception as exc:
+                report(exc, callback, event)
+            if waiters or self.closed:
+                self._tell_room()
+                return False
+            countdown -= 1
+            if not countdown:
+                countdown = every
+                if self.room_waiting and not self.room_signalled and len(pending) <= low_water:
+                    self.notify_room()
+                if clock() - began >= _SLICE:
+                    return True
+
+    def _tell_room(self) -> None:
+        if self.room_waiting and not self.room_signalled and len(self.pending) <= self.low_water:
+            self.notify_room()
