@@ -13,7 +13,7 @@ from tests.handlers.dialects.recording import named, of, record
 from wabus.core import Bot, CoreEventBus, Node
 from wabus.core import events as ev
 from wabus.core.testing import ScriptedSource
-from wabus.handlers.dialects import DialectError, dialect
+from wabus.handlers.dialects import DialectError, NoClient, dialect
 from wabus.handlers.dialects.wechaty import (
     DEFAULT_HEARTBEAT_INTERVAL,
     Contact,
@@ -90,8 +90,12 @@ async def test_messages_with_the_accessors_of_wechaty_message() -> None:
     room = mention.room()
     assert room is not None and (room.id, await room.topic()) == (GROUP, "Book club")
     assert str(room) == "Room<Book club>"
-    with pytest.raises(NotImplementedError, match=r"client\.groups\.set_subject"):
-        await room.topic("Renamed")  # the dialect listens; the client renames
+    with pytest.raises(NoClient, match=r"client=client") as no_client:
+        await room.topic("Renamed")  # a dialect without a client only listens
+    assert no_client.value.what == "Room.topic(new_topic)"
+    for refused in (mention.say("hi"), room.say("hi"), mention.talker().say("hi")):
+        with pytest.raises(NoClient, match=r"dialect\(bot, 'wechaty', client=client\)"):
+            await refused
     assert await room.topic() == "Book club"
     assert str(mention) == "Message#Text[Contact<Bob>@Room<Book club>] hello @15550000001"
     assert mention.listener() is None

@@ -18,7 +18,9 @@ name)` is the same with precise return types (and works on a bare `CoreEventBus`
 - `wechaty` (`WechatyDialect`): positional arguments (``room-join(room, invitees, inviter,
   date)``), payload objects with Wechaty's accessors (``talker().name()``, ``await
   room.topic()``); its periodic ``heartbeat`` runs inside ``async with wechaty.running():``
-  or with the dialect as a bot's source.
+  or with the dialect as a bot's source. Given a client (``bot.dialect("wechaty",
+  client=client)``) it answers: ``await message.say(text)``, ``await room.say(text)``,
+  ``await room.topic(new)``; without one it only listens, and those raise `NoClient`.
 - `baileys` (`BaileysDialect`): one JSON-shaped payload per event, the shapes of
   ``BaileysEventMap``; the socket.io gateway sends exactly these.
 - `livechat` (`LiveChatDialect`): one payload per event, the Customer SDK 4 names, with the
@@ -36,6 +38,13 @@ every core event. How a dialect is built from its table is described in
 `wabus.handlers.dialects._base`.
 """
 
+from wabus.handlers.dialects._actions import (
+    ChatClient,
+    GroupActions,
+    GroupFacts,
+    NoClient,
+    SendReceipt,
+)
 from wabus.handlers.dialects._base import (
     ALL,
     CORE,
@@ -73,6 +82,7 @@ __all__ = [
     "Args",
     "BaileysDialect",
     "BaileysListener",
+    "ChatClient",
     "CoreDict",
     "CoreList",
     "CoreStr",
@@ -83,12 +93,16 @@ __all__ = [
     "DialectEvent",
     "DialectListener",
     "EventSpec",
+    "GroupActions",
+    "GroupFacts",
     "InvalidListener",
     "ListenerError",
     "LiveChatDialect",
     "LiveChatListener",
+    "NoClient",
     "ProjectionError",
     "Rule",
+    "SendReceipt",
     "SessionState",
     "UnknownDialect",
     "UnknownEventName",

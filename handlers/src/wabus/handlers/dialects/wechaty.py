@@ -70,8 +70,21 @@ Mapping (dialects.md §A.4; "state" is what the adapter remembers):
 
 Never fire (no WhatsApp source, documented in `WechatyDialect.events`): ``friendship``,
 ``room-invite`` (the wabus schema does not declare ``groupInviteMessage`` yet), ``dong``,
-``start``, ``stop`` and ``puppet``. The objects carry data only: ``say()``, ``forward()`` and
-the other sending methods of Wechaty's objects do not exist, as wabus does not send yet.
+``start``, ``stop`` and ``puppet``.
+
+Answering: given a client (``dialect(bot, "wechaty", client=client)``, or
+``WechatyDialect(client=client)``; any `ChatClient`, such as `wabus.client.Client`), the
+objects act as Wechaty's do: ``await message.say(text)`` answers in the message's chat (the
+room, or the 1:1 chat), ``await room.say(text, *contacts)`` writes to a room (mentioning the
+contacts: ``@number`` in the text and in ``mentionedJid``), ``await contact.say(text)`` to a
+contact, and ``await room.topic(new)`` renames the group (``client.groups.set_subject``;
+the ``room-topic`` event follows when the server announces it). ``await room.topic()``
+returns the subject last seen, and, with a client, asks the server for it when none was seen
+yet. Each ``say`` returns the client's result (the message id and the server's timestamp).
+Without a client the dialect only listens, and these methods raise `NoClient`, naming the
+option. Wechaty's other actions (``forward()``, files, ``ding()``, friendship, ``room.add``…)
+do not exist here: use the client (``client.send_message`` with the builders of
+``wabus.client``, ``client.groups``).
 """
 
 from __future__ import annotations
@@ -91,7 +104,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 from functools import partial
-from typing import Any, ClassVar, Final, Self, final
+from typing import Any, ClassVar, Final, Self, final, overload
 
 import anyio
 import structlog
@@ -105,6 +118,12 @@ from wabus.core.events import (
     ParticipantsChanged,
 )
 from wabus.core.payloads import PayloadError
+from wabus.handlers.dialects._actions import (
+    ChatClient,
+    NoClient,
+    SendReceipt,
+    text_message,
+)
 from wabus.handlers.dialects._base import (
     Args,
     Dialect,
@@ -206,6 +225,8 @@ class Contact:
     """The push name, when the event carried one (what `name` returns)."""
     core: BaseEvent = field(repr=False, compare=False)
     """The core event this contact was projected from."""
+    client: ChatClient | None = field(default=None, repr=False, compare=False)
+    """The client `say` sends through (the dialect's; None: it only listens)."""
 
     def name(self) -> str:
         """The contact's name: their WhatsApp push name (``""`` when the event carried none).
@@ -213,6 +234,16 @@ class Contact:
         WhatsApp has no separate alias or remark, so this is all there is to a name.
         """
         return self.push_name
+
+    async def say(self, text: str) -> SendReceipt:
+        """Send `text` to this contact, in our 1:1 chat (Wechaty's ``contact.say``); returns
+        the client's result (the id and the server's timestamp).
+
+        Raises `NoClient` when the dialect has no client, `DialectError` when the contact's
+        id is unknown, and what the client raises when the send fails.
+        """
+        client = _client(self.client, "Contact.say()")
+        return await client.send_message(_jid_of(self.id, "the contact"), _text(text))
 
     def __str__(self) -> str:
         return f"Contact<{self.push_name or self.id or 'unknown'}>"
@@ -238,20 +269,47 @@ class Room:
     had not seen it yet): what `topic` returns."""
     core: BaseEvent = field(repr=False, compare=False)
     """The core event this room was projected from."""
+    client: ChatClient | None = field(default=None, repr=False, compare=False)
+    """The client `say` and `topic` act through (the dialect's; None: it only listens)."""
 
-    async def topic(self, new_topic: str | None = None) -> str:
-        """The room's topic (the group's subject), as last seen when the event was projected.
+    @overload
+    async def topic(self) -> str: ...
+    @overload
+    async def topic(self, new_topic: str) -> None: ...
 
-        Wechaty's ``topic(newTopic)`` also renames the room. The dialect only listens: it
-        holds no client to act through, so passing `new_topic` raises `NotImplementedError`;
-        rename with ``await client.groups.set_subject(jid, topic)`` instead.
+    async def topic(self, new_topic: str | None = None) -> str | None:
+        """The room's topic (the group's subject); or, given `new_topic`, rename the room.
+
+        Read: the subject last seen when the event was projected; when none was seen yet and
+        the dialect has a client, the server's (``client.groups.info``). Rename (Wechaty's
+        ``topic(newTopic)``, which returns nothing): ``client.groups.set_subject``; the
+        ``room-topic`` event follows when the server announces the change. Renaming without a
+        client raises `NoClient`; the client's errors (not an admin, a subject too long) pass
+        through.
         """
         if new_topic is not None:
-            raise NotImplementedError(
-                "the Wechaty dialect only listens; rename the group with"
-                " client.groups.set_subject(jid, topic)"
-            )
-        return self.subject
+            client = _client(self.client, "Room.topic(new_topic)")
+            await client.groups.set_subject(_jid_of(self.id, "the room"), new_topic)
+            return None
+        if self.subject or self.client is None:
+            return self.subject
+        return (await self.client.groups.info(_jid_of(self.id, "the room"))).subject
+
+    async def say(self, text: str, *mention_list: Contact) -> SendReceipt:
+        """Send `text` to the room (Wechaty's ``room.say(text, ...mentionList)``); returns the
+        client's result (the id and the server's timestamp).
+
+        Each contact of `mention_list` is mentioned, as WhatsApp mentions: ``@number`` in the
+        text (put before it, unless the text has it already) and in the body's
+        ``mentionedJid``. Raises `NoClient` when the dialect has no client, `DialectError`
+        when a contact's id is unknown.
+        """
+        client = _client(self.client, "Room.say()")
+        room = _jid_of(self.id, "the room")
+        mentions = [_jid_of(contact.id, "a mentioned contact") for contact in mention_list]
+        missing = [f"@{jid.user}" for jid in mentions if f"@{jid.user}" not in text]
+        body = " ".join([*missing, text]) if missing else text
+        return await client.send_message(room, _text(body, mentions))
 
     def __str__(self) -> str:
         return f"Room<{self.subject or self.id}>"
@@ -278,6 +336,36 @@ def _jid_text(jid: Jid | None) -> str:
     return str(jid.to_non_ad()) if jid is not None else ""
 
 
+_NO_CLIENT: Final = (
+    "the Wechaty dialect only listens; give it one: dialect(bot, 'wechaty', client=client)"
+    " or WechatyDialect(client=client)"
+)
+
+
+def _client(client: ChatClient | None, what: str) -> ChatClient:
+    """The client to act through, or `NoClient` naming the option."""
+    if client is None:
+        raise NoClient(what, _NO_CLIENT)
+    return client
+
+
+def _jid_of(text: str, what: str) -> Jid:
+    """The JID of a contact or a room id, or `DialectError` saying whose id is not one."""
+    if not text:
+        raise DialectError(f"{what} has no id (the event did not name it)")
+    try:
+        return Jid.parse(text)
+    except ValueError as err:
+        raise DialectError(f"{what}'s id {text!r} is not a JID: {err}") from err
+
+
+def _text(text: str, mentions: list[Jid] | None = None) -> Any:
+    """A text body, after checking that `text` is a non-empty str."""
+    if not isinstance(text, str) or not text:
+        raise DialectError(f"say() needs a non-empty str, got {text!r}")
+    return text_message(text, mentions or ())
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
     """A message, with the accessors of Wechaty's ``Message`` that need no sending.
@@ -293,11 +381,15 @@ class Message:
     """The core event this message was projected from."""
     me: str = field(default="", repr=False, compare=False)
     room_topic: str = field(default="", repr=False, compare=False)
+    client: ChatClient | None = field(default=None, repr=False, compare=False)
+    """The client `say` answers through (the dialect's; None: it only listens)."""
 
     def talker(self) -> Contact:
         """Who sent it (us, for our own messages)."""
         info = self.core.info
-        return Contact(id=_jid_text(info.sender), push_name=info.push_name, core=self.core)
+        return Contact(
+            id=_jid_text(info.sender), push_name=info.push_name, core=self.core, client=self.client
+        )
 
     def listener(self) -> Contact | None:
         """Who it was sent to, in a 1:1 chat (None in a room)."""
@@ -305,15 +397,34 @@ class Message:
         if source.is_group:
             return None
         if source.is_from_me:
-            return Contact(id=_jid_text(source.recipient or source.chat), core=self.core)
-        return ContactSelf(id=self.me, core=self.core)
+            return Contact(
+                id=_jid_text(source.recipient or source.chat), core=self.core, client=self.client
+            )
+        return ContactSelf(id=self.me, core=self.core, client=self.client)
 
     def room(self) -> Room | None:
         """The room it was sent in (None in a 1:1 chat)."""
         source = self.core.info.source
         if not source.is_group:
             return None
-        return Room(id=str(source.chat), subject=self.room_topic, core=self.core)
+        return Room(
+            id=str(source.chat), subject=self.room_topic, core=self.core, client=self.client
+        )
+
+    async def say(self, text: str, *mention_list: Contact) -> SendReceipt:
+        """Answer in the message's chat (Wechaty's ``message.say``): the room it came from
+        (mentioning `mention_list`, as `Room.say` does), or the 1:1 chat, whoever wrote the
+        message. Returns the client's result (the id and the server's timestamp).
+
+        Raises `NoClient` when the dialect has no client.
+        """
+        client = _client(self.client, "Message.say()")
+        room = self.room()
+        if room is not None:
+            return await room.say(text, *mention_list)
+        chat = self.core.info.source.chat.to_non_ad()
+        mentions = [_jid_of(contact.id, "a mentioned contact") for contact in mention_list]
+        return await client.send_message(chat, _text(text, mentions))
 
     def text(self) -> str:
         """The text (plain, extended or a caption); ``""`` when it has none.
@@ -367,7 +478,7 @@ class Message:
         content = getattr(inner, kind, None) if kind and kind != "conversation" else None
         context = getattr(content, "contextInfo", None)
         mentioned = list(getattr(context, "mentionedJid", ()) or ())
-        return [Contact(id=str(jid), core=self.core) for jid in mentioned]
+        return [Contact(id=str(jid), core=self.core, client=self.client) for jid in mentioned]
 
     def mention_self(self) -> bool:
         """Whether the message mentions us (by our phone-number JID)."""
@@ -498,6 +609,9 @@ class WechatyState(SessionState):
     """A keepalive of this connection went unanswered and none was answered since."""
     reset_reason: str | None = None
     """Why the stream of a logged-in session ended (`Disconnected`), until it reconnects."""
+    client: ChatClient | None = None
+    """The client the projected objects act through (given to the dialect; None: it only
+    listens). Not learnt from events: the dialect sets it once."""
 
     @property
     def beating(self) -> ev.Connected | None:
@@ -550,11 +664,16 @@ class WechatyState(SessionState):
 
     def self_contact(self, event: BaseEvent) -> ContactSelf:
         """Our own contact, as far as known."""
-        return ContactSelf(id=self.my_id, push_name=self.push_name, core=event)
+        return ContactSelf(id=self.my_id, push_name=self.push_name, core=event, client=self.client)
 
-    def room(self, jid: Jid, event: BaseEvent) -> Room:
-        """A room, with the subject last seen."""
-        return Room(id=str(jid), subject=self.subjects.get(jid, ""), core=event)
+    def contact(self, jid: Jid | None, event: BaseEvent) -> Contact:
+        """A contact (by its user JID, without device; ``""`` when `jid` is None)."""
+        return Contact(id=_jid_text(jid), core=event, client=self.client)
+
+    def room(self, jid: Jid, event: BaseEvent, subject: str | None = None) -> Room:
+        """A room, with `subject` (default: the subject last seen)."""
+        shown = self.subjects.get(jid, "") if subject is None else subject
+        return Room(id=str(jid), subject=shown, core=event, client=self.client)
 
 
 def _ends_session(event: BaseEvent) -> bool:
@@ -659,24 +778,29 @@ def _message(state: WechatyState, event: ev.Message | ev.UndecryptableMessage) -
     if event.info.chat.is_status_broadcast:
         return
     topic = state.subjects.get(event.info.chat, "")
-    yield (Message(id=event.info.id, core=event, me=state.my_id, room_topic=topic),)
+    message = Message(
+        id=event.info.id, core=event, me=state.my_id, room_topic=topic, client=state.client
+    )
+    yield (message,)
 
 
 def _post(state: WechatyState, event: ev.Message) -> Iterator[Args]:
     if event.info.chat.is_status_broadcast:
-        yield (Post(id=event.info.id, core=event, me=state.my_id),)
+        yield (Post(id=event.info.id, core=event, me=state.my_id, client=state.client),)
 
 
-def _contacts(participants: Iterable[GroupParticipant], event: BaseEvent) -> list[Contact]:
-    return [Contact(id=_jid_text(p.phone_number or p.jid), core=event) for p in participants]
+def _contacts(
+    state: WechatyState, participants: Iterable[GroupParticipant], event: BaseEvent
+) -> list[Contact]:
+    return [state.contact(p.phone_number or p.jid, event) for p in participants]
 
 
 def _room_join(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
     change = event.change
     if isinstance(change, ParticipantsChanged) and change.action is ParticipantAction.ADD:
-        invitees = _contacts(change.participants, event)
+        invitees = _contacts(state, change.participants, event)
         inviter = (
-            Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+            state.contact(event.actor_pn or event.actor, event)
             if event.actor is not None
             else (invitees[0] if invitees else state.self_contact(event))
         )
@@ -687,14 +811,8 @@ def _room_join_self(state: WechatyState, event: ev.JoinedGroup) -> Iterator[Args
     if state.last_add is not None and state.last_add[:2] == (event.jid, event.timestamp):
         return  # the participant add just before already announced us
     me = state.self_contact(event)
-    inviter = (
-        Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
-        if event.actor is not None
-        else me
-    )
-    room = Room(
-        id=str(event.jid), subject=event.subject or state.subjects.get(event.jid, ""), core=event
-    )
+    inviter = state.contact(event.actor_pn or event.actor, event) if event.actor is not None else me
+    room = state.room(event.jid, event, event.subject or state.subjects.get(event.jid, ""))
     yield room, [me], inviter, event.timestamp or datetime.now(UTC)
 
 
@@ -704,26 +822,24 @@ def _room_leave(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args
         ParticipantAction.REMOVE,
         ParticipantAction.LEAVE,
     ):
-        leavers = _contacts(change.participants, event)
+        leavers = _contacts(state, change.participants, event)
         remover = (
-            Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+            state.contact(event.actor_pn or event.actor, event)
             if event.actor is not None
             else (leavers[0] if leavers else state.self_contact(event))
         )
         yield state.room(event.jid, event), leavers, remover, event.timestamp
     elif isinstance(change, OtherGroupChange) and change.tag == "delete":
         me = state.self_contact(event)
-        remover = Contact(id=_jid_text(event.actor_pn or event.actor), core=event)
+        remover = state.contact(event.actor_pn or event.actor, event)
         yield state.room(event.jid, event), [me], remover, event.timestamp
 
 
 def _room_topic(state: WechatyState, event: ev.GroupInfoUpdate) -> Iterator[Args]:
     change = event.change
     if isinstance(change, ev.SubjectChanged):
-        changer = Contact(
-            id=_jid_text(event.actor_pn or event.actor or change.subject_owner), core=event
-        )
-        room = Room(id=str(event.jid), subject=change.subject, core=event)
+        changer = state.contact(event.actor_pn or event.actor or change.subject_owner, event)
+        room = state.room(event.jid, event, change.subject)
         old = CoreStr(state.subjects.get(event.jid, ""), event)
         date = change.subject_time or event.timestamp
         yield room, CoreStr(change.subject, event), old, changer, date
@@ -947,6 +1063,10 @@ class WechatyDialect(Dialect[WechatyState]):
 
     Also the handler plugin ``wechaty``: ``Bot.builder().with_plugin("wechaty")``.
 
+    `client` is what the payload objects act through (``say``, ``topic(new)``): any
+    `ChatClient`, such as the bot's `wabus.client.Client`; without one the dialect only
+    listens, and those methods raise `NoClient`.
+
     `heartbeat_interval` is the seconds between two beats of the ``heartbeat`` timer (None:
     no timer; the beat of a keepalive answered again still comes). The timer is a task, so it
     needs a parent that lives as long as the bus: run the dialect as a bot's `Source` (`run`:
@@ -967,6 +1087,7 @@ class WechatyDialect(Dialect[WechatyState]):
         me: Jid | str | None = None,
         push_name: str = "",
         heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
+        client: ChatClient | None = None,
     ) -> None:
         if heartbeat_interval is not None and (
             isinstance(heartbeat_interval, bool)
@@ -977,6 +1098,7 @@ class WechatyDialect(Dialect[WechatyState]):
                 f"heartbeat_interval must be a positive number or None, got {heartbeat_interval!r}"
             )
         super().__init__(me=me, push_name=push_name)
+        self._state.client = client
         self.heartbeat_interval: Final = heartbeat_interval
         """Seconds between two timer beats (None: no timer)."""
         self._timer_running = False
