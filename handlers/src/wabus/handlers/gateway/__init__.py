@@ -28,6 +28,11 @@ The protocol, as the gateway convention has it (and ``wabus gateway`` serves):
   payload, as JSON (bytes as base64);
 - a bounded queue per client: a client that falls `GatewayConfig.queue_size` events behind is
   told why (``gateway.error``), disconnected and counted, and nobody else waits for it;
+- ``sendMessage``, when the gateway was given the bot's client (``EventGateway(config,
+  client=client)``): Baileys' ``sendMessage(jid, content, options)`` for text (mentions,
+  replies, edits), reactions, revokes and locations, acknowledged with ``{ok: true, id,
+  timestamp, key}`` or a typed error ``{ok: false, error, reason, field?}`` (`SEND_ERRORS`);
+  without a client every request is answered with ``no_client``;
 - ``GET /health`` answers with the counters (`GatewayStats`) while the gateway runs.
 
 Needs the extra ``wabus-handlers[gateway]`` to serve (python-socketio, uvicorn) and the
@@ -45,6 +50,12 @@ from wabus.handlers.gateway._config import (
     GatewayConfigError,
     GatewayError,
 )
+from wabus.handlers.gateway._send import (
+    SEND_ERRORS,
+    SEND_EVENT,
+    SendRequestError,
+    build_content,
+)
 from wabus.handlers.gateway._server import (
     CONTROL_EVENT,
     GATEWAY_EVENTS,
@@ -61,9 +72,13 @@ __all__ = [
     "ENV_TOKEN",
     "GATEWAY_EVENTS",
     "NAMESPACE",
+    "SEND_ERRORS",
+    "SEND_EVENT",
     "EventGateway",
     "GatewayConfig",
     "GatewayConfigError",
     "GatewayError",
     "GatewayStats",
+    "SendRequestError",
+    "build_content",
 ]

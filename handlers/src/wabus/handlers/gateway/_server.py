@@ -36,6 +36,14 @@ list of names (or one name); an unknown name, or more than one argument, rejects
 request with an error acknowledgement (and a ``gateway.error`` event, for clients that did not ask
 for an acknowledgement). HTTP requests outside socket.io go to a small app that answers the
 health endpoint with the counters of `GatewayStats`.
+
+*Sending.* A gateway given the bot's client (``EventGateway(config, client=client)``) carries
+out ``sendMessage`` requests (`wabus.handlers.gateway._send`: Baileys' ``sendMessage(jid,
+content, options)``), from clients that connected with a valid token, and acknowledges each
+with the typed result (``{ok, id, timestamp, key}``) or a typed error (``{ok: false, error,
+reason, field?}``). python-socketio runs each request in a task of its own, so a send that
+waits for the server holds up neither the bus nor the other clients. Without a client the
+gateway only listens, and answers every ``sendMessage`` with the error ``no_client``.
 """
 
 from __future__ import annotations
@@ -60,9 +68,10 @@ import structlog
 from anyio.abc import TaskStatus
 
 from wabus.core import BaseEvent, CoreEventBus, EventHandler
-from wabus.handlers.dialects import BaileysDialect, DialectEvent
+from wabus.handlers.dialects import BaileysDialect, ChatClient, DialectEvent
 from wabus.handlers.dialects.baileys import GATEWAY_EXTENSIONS
 from wabus.handlers.gateway._config import GatewayConfig, GatewayError
+from wabus.handlers.gateway._send import SEND_EVENT, send_request
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -140,6 +149,10 @@ class GatewayStats:
     """Events that could not be encoded as JSON (a bug: reported in the log)."""
     max_queue: int
     """The deepest client queue right now."""
+    sent: int = 0
+    """``sendMessage`` requests the server acknowledged."""
+    send_failures: int = 0
+    """``sendMessage`` requests answered with an error (malformed, refused, failed)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The snapshot as JSON-shaped data."""
@@ -154,6 +167,8 @@ class GatewayStats:
             "dropped": self.dropped,
             "encode_errors": self.encode_errors,
             "max_queue": self.max_queue,
+            "sent": self.sent,
+            "send_failures": self.send_failures,
         }
 
 
@@ -193,10 +208,21 @@ class EventGateway(EventHandler):
     handler plugin ``gateway`` takes the same keywords. Clients connect with
     ``io('http://host:port/api/events', {auth: {token}})`` and ``emit('subscribe', [names])``.
 
+    `client` (the bot's `wabus.client.Client`, or any `ChatClient`) lets clients send with
+    ``emit('sendMessage', jid, content, ack)``; without it the gateway only listens, and
+    answers those with the error ``no_client``. It may also be set later (`client`).
+
     Serving needs the asyncio backend. Counters: `stats`.
     """
 
-    def __init__(self, config: GatewayConfig | None = None, /, **options: Any) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig | None = None,
+        /,
+        *,
+        client: ChatClient | None = None,
+        **options: Any,
+    ) -> None:
         if config is not None and options:
             raise TypeError("give a GatewayConfig or its fields as keywords, not both")
         if config is None:
@@ -222,6 +248,10 @@ class EventGateway(EventHandler):
         self._slow = 0
         self._dropped = 0
         self._encode_errors = 0
+        self._sent = 0
+        self._send_failures = 0
+        self.client: ChatClient | None = client
+        """The client ``sendMessage`` requests go through (None: the gateway only listens)."""
 
     # The bus side -------------------------------------------------------------------------
 
@@ -292,6 +322,8 @@ class EventGateway(EventHandler):
             dropped=self._dropped,
             encode_errors=self._encode_errors,
             max_queue=max((len(c.pending) for c in self._clients.values()), default=0),
+            sent=self._sent,
+            send_failures=self._send_failures,
         )
 
     def backlog(self) -> int:
@@ -450,6 +482,7 @@ class EventGateway(EventHandler):
         sio.on("disconnect", self._on_disconnect, namespace=namespace)
         sio.on("subscribe", self._on_subscribe, namespace=namespace)
         sio.on("unsubscribe", self._on_unsubscribe, namespace=namespace)
+        sio.on(SEND_EVENT, self._on_send, namespace=namespace)
         return sio
 
     # Connections --------------------------------------------------------------------------
@@ -643,6 +676,27 @@ class EventGateway(EventHandler):
                 else:
                     self._by_name.pop(name, None)
         return {"ok": True, "op": "unsubscribe", "subscribed": sorted(client.names)}
+
+    # Sending ------------------------------------------------------------------------------
+
+    async def _on_send(self, sid: str, *args: Any) -> dict[str, Any]:
+        """A ``sendMessage`` request: send through the client; the acknowledgement."""
+        if sid not in self._clients:  # evicted (a slow consumer) while the request came
+            self._send_failures += 1
+            return {
+                "ok": False,
+                "op": SEND_EVENT,
+                "error": "invalid_request",
+                "field": "connection",
+                "reason": "this socket is no longer connected to the gateway",
+            }
+        answer = await send_request(self.client, args)
+        if answer["ok"]:
+            self._sent += 1
+        else:
+            self._send_failures += 1
+            _log.info("gateway refused a send", error=answer["error"], reason=answer["reason"])
+        return answer
 
     # HTTP ---------------------------------------------------------------------------------
 
