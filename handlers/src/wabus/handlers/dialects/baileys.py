@@ -73,6 +73,11 @@ Never fire (no core event yet, documented in `BaileysDialect.events`): ``message
 ``messages.media-update``, ``group.member-tag.update``, ``blocklist.set``, the ``labels.*``
 events, ``newsletter.view`` and the other ``newsletter-*`` events,
 ``message-capping.update``, ``chats.lock`` and ``settings.update``.
+
+No actions: the dialect only listens (it is ``sock.ev``, not the socket). To answer, use the
+bot's client (``client.send_message`` with the builders of ``wabus.client``), or, from
+another process, the gateway's ``sendMessage`` (`wabus.handlers.gateway`), which takes
+Baileys' ``sendMessage(jid, content, options)`` arguments.
 """
 
 from __future__ import annotations

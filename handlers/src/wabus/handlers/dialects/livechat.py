@@ -98,6 +98,10 @@ download proxy); the properties say so. Never fire (LiveChat-only concepts, docu
 `LiveChatDialect.events`): greetings, transfers, queues, thread properties, page updates,
 postbacks (the wabus schema has no buttons), ``availability_updated`` and
 ``incoming_multicast``.
+
+No actions: the dialect only listens. The SDK's methods (``sendEvent``, ``startChat``,
+``setSneakPeek``, ``markEventsAsSeen``…) have no counterpart here; answer with the bot's
+client (``client.send_message`` and the builders of ``wabus.client``, ``client.mark_read``).
 """
 
 from __future__ import annotations
