@@ -14,7 +14,7 @@ from tests.client.test_session import live, make_client
 from wabus.client import Client, SendResult
 from wabus.core.events import GroupInfoUpdate, SubjectChanged
 from wabus.handlers.dialects import ChatClient, NoClient
-from wabus.handlers.dialects.wechaty import Contact, Message, Room, WechatyDialect
+from wabus.handlers.dialects.wechaty import Contact, Message, Room, WechatyDialect, WechatyListener
 from wabus.simulator import Simulator
 from wabus.simulator._scenario import ALICE, GROUP, GROUP_SUBJECT
 
@@ -120,3 +120,22 @@ async def test_a_listen_only_wechaty_refuses_to_answer_and_names_the_option() ->
     assert isinstance(failure, NoClient) and failure.what == "Message.say()"
     assert "WechatyDialect(client=client)" in str(failure)
     assert sent == 0  # nothing went out
+
+
+async def test_the_ding_dong_bot_of_python_wechaty_runs_as_written() -> None:
+    """python-wechaty's classic bot, in its override style, answers ``ding`` with ``dong``."""
+
+    class DingDong(WechatyListener):
+        async def on_message(self, msg: Message) -> None:
+            if msg.text() == "ding":
+                await msg.say("dong")
+
+    async with Simulator() as sim:
+        client = make_client(sim)
+        wechaty = WechatyDialect(client=client, heartbeat_interval=None)
+        wechaty.add_listener(DingDong())
+        async with live(sim, client, wechaty) as (_, events):
+            await ready(sim, client, events)
+            await sim.send_message(ALICE, "ding", push_name="Alice")
+            dong = await sim.expect_message(lambda r: r.text == "dong", timeout=15)
+    assert dong.chat.to_non_ad() == ALICE
