@@ -17,6 +17,11 @@ Sources are listed in `SOURCES`; `DEFAULT_SOURCE` names the one used when ``--so
 given: the simulator (`wabus.simulator.SimulatedSession`: a client paired with a loopback
 simulator, playing its scenario). ``--source sample`` is the scripted, in-process sample
 session of `wabus.core.testing.sample_session` (no sockets, no protocol).
+
+With the simulator, clients may also send (``emit('sendMessage', jid, {text}, ack)``): the
+gateway sends through the session's client while it runs (`SessionClient`); the simulated
+contacts receive what is sent. The other sources have no client, so the gateway only listens
+(``no_client``).
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import anyio
 
 from wabus.cli._options import non_negative_seconds
-from wabus.core import Bot, CoreEventBus, Source
+from wabus.client import Groups, NotConnected, SendResult
+from wabus.core import Bot, CoreEventBus, Jid, Source
 from wabus.core.testing import ScriptedSource, sample_session
 from wabus.handlers.gateway import (
     ENV_HOST,
@@ -52,6 +58,7 @@ __all__ = [
     "NAME",
     "SOURCES",
     "RepeatingSampleSource",
+    "SessionClient",
     "configure",
     "run",
 ]
@@ -74,6 +81,31 @@ class RepeatingSampleSource:
                 bus
             )
             await anyio.sleep(self._interval)
+
+
+class SessionClient:
+    """The client of a `SimulatedSession`, for the gateway to send through: whichever client
+    the session runs right now (`NotConnected` while it runs none)."""
+
+    def __init__(self, session: SimulatedSession) -> None:
+        self._session = session
+
+    def _client(self) -> Any:
+        client = self._session.client
+        if client is None:
+            raise NotConnected("the simulated session is not running")
+        return client
+
+    async def send_message(self, to: Jid, message: Any) -> SendResult:
+        """Send through the session's client (see `wabus.client.Client.send_message`)."""
+        result: SendResult = await self._client().send_message(to, message)
+        return result
+
+    @property
+    def groups(self) -> Groups:
+        """The session's client's group management."""
+        groups: Groups = self._client().groups
+        return groups
 
 
 def _sample(args: argparse.Namespace) -> Source | None:
@@ -133,7 +165,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _serve(config: GatewayConfig, source: Source | None) -> int:
-    gateway = EventGateway(config)
+    client = SessionClient(source) if isinstance(source, SimulatedSession) else None
+    gateway = EventGateway(config, client=client)
     builder = Bot.builder().with_handler(gateway)
     if source is not None:
         builder.with_source(source)

@@ -90,10 +90,16 @@ async def test_the_default_source_is_a_live_simulator_session() -> None:
         async with GatewayTestClient(found.group(1), TOKEN) as client:
             await client.subscribe("messages.upsert")
             got = await client.receive_many(6, timeout=600)
+            # The session is up (messages came): a client may send through it.
+            request = {"jid": "15550000002@s.whatsapp.net", "content": {"text": "from the cli"}}
+            sent = await client.emit("sendMessage", request, timeout=60)
         process.send_signal(signal.SIGINT)
         with anyio.fail_after(600):
             await process.wait()
     assert {name for name, _ in got} == {"messages.upsert"}
+    assert sent["ok"] is True and sent["op"] == "sendMessage", sent
+    assert isinstance(sent["id"], str) and sent["id"]
+    assert isinstance(sent["timestamp"], int)
     assert process.returncode == 0
 
 
