@@ -55,7 +55,8 @@ COVERS = set(TRANSLATIONS)
 
 NOT_OURS = {
     "javascript-socket.io-client.javascript": "connecting to the gateway: the gateway's tests",
-    "python.python": "connecting to the gateway with python-socketio: the gateway's tests",
+    "python.python": "connecting with python-socketio: tests/handlers/gateway/test_gateway.py"
+    " runs it (test_the_seeds_python_snippet_connects_subscribes_and_receives)",
 }
 """The seed's connection snippets, which the gateway's own tests cover."""
 

@@ -17,6 +17,7 @@ import socketio  # type: ignore[import-untyped]  # python-socketio ships no type
 
 from tests.handlers.dialects import sessions as s
 from tests.handlers.gateway.conftest import TOKEN
+from tests.seeds.snippets import snippet
 from wabus.core import BaseEvent, Bot, CoreEventBus
 from wabus.core import events as ev
 from wabus.core.testing import ScriptedSource, sample_session
@@ -363,3 +364,73 @@ def test_ping_settings_are_validated() -> None:
         with pytest.raises(GatewayConfigError, match="ping_timeout must be a positive"):
             GatewayConfig(tokens=(TOKEN,), ping_timeout=bad)  # type: ignore[arg-type]
     assert GatewayConfig(tokens=(TOKEN,), ping_interval=300, ping_timeout=300).ping_timeout == 300
+
+
+SEED_PYTHON = """\
+import socketio
+
+# Create client
+sio = socketio.AsyncClient()
+
+# Authentication
+await sio.connect('http://localhost:3000/api/events',
+            auth={'token': 'your-api-key'})
+
+# Subscribe to events
+await sio.emit('subscribe', ['messages.upsert', 'connection.update'])
+
+@sio.on('connect')
+def on_connect():
+    print('Connected')
+
+@sio.on('disconnect')
+def on_disconnect():
+    print('Disconnected')
+
+# Keep running
+await sio.wait()
+"""
+"""Seed 002's Python snippet with python-socketio's asyncio client (the synchronous one needs
+``requests``), line for line: ``AsyncClient`` for ``Client``, and ``await`` where it blocks."""
+
+
+def test_the_seed_python_translation_keeps_its_lines() -> None:
+    original = snippet("002_ab945c21745ae433", "python.python").splitlines()
+    ours = SEED_PYTHON.splitlines()
+    assert len(ours) == len(original)
+    changed = [(a, b) for a, b in zip(original, ours, strict=True) if a != b]
+    for theirs, mine in changed:
+        assert mine in (f"await {theirs}", theirs.replace("Client()", "AsyncClient()")), mine
+
+
+async def test_the_seeds_python_snippet_connects_subscribes_and_receives(served: Served) -> None:
+    """Seed 002's Python snippet (`SEED_PYTHON`), with the address and token of the test: it
+    gives ``http://…/api/events`` to python-socketio, which connects to the namespace ``/``
+    (it does not read one from the path); the gateway serves the same API there. It keeps
+    running (``sio.wait()``) until the test disconnects its client."""
+    bus, gateway = served
+    code = SEED_PYTHON.replace("http://localhost:3000/api/events", gateway.url)
+    code = code.replace("your-api-key", TOKEN)
+    body = "".join(f"    {line}\n" for line in code.splitlines())
+    printed: list[str] = []
+    received: list[Any] = []
+    namespace: dict[str, Any] = {"__name__": "seed_snippet", "print": printed.append}
+    main = f"async def main():\n    global sio  # so that the test can reach it\n{body}"
+    exec(compile(main, "<seed 002>", "exec"), namespace)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(namespace["main"])
+        with anyio.fail_after(20):
+            while gateway.stats.subscriptions != {"connection.update": 1, "messages.upsert": 1}:
+                await anyio.sleep(0.01)
+        client = namespace["sio"]
+        client.on("messages.upsert", received.append)
+        for event in sample_session():
+            await bus.publish(event)
+        with anyio.fail_after(20):
+            while len(received) < 3:
+                await anyio.sleep(0.01)
+        await client.disconnect()
+    assert printed[-1:] == ["Disconnected"]
+    assert received[0]["messages"][0]["message"]["conversation"] == "ping"
+    assert gateway.stats.clients == 0

@@ -17,7 +17,8 @@ A client, in JavaScript (``socket.io-client``) or Python (``python-socketio``)::
 The protocol, as the gateway convention has it (and ``wabus gateway`` serves):
 
 - socket.io at namespace ``/api/events`` (engine.io path ``/socket.io/``), python-socketio's
-  ``AsyncServer`` as an ASGI app in uvicorn;
+  ``AsyncServer`` as an ASGI app in uvicorn; the same API on ``/`` too, where python-socketio
+  connects when given ``http://host:3000/api/events`` (it takes no namespace from the path);
 - ``auth: {token}`` at connect (or ``Authorization: Bearer``); a missing or wrong token is
   refused with a reason (the client's ``connect_error``);
 - ``subscribe`` / ``unsubscribe`` with a list of names: the Baileys dialect's vocabulary plus

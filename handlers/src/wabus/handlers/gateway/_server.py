@@ -176,11 +176,23 @@ class GatewayStats:
 class _Client:
     """One authenticated socket.io session: its subscriptions, queue and pump."""
 
-    __slots__ = ("closed", "eio_sid", "idle", "names", "pending", "pump", "sent", "sid", "wake")
+    __slots__ = (
+        "closed",
+        "eio_sid",
+        "idle",
+        "names",
+        "namespace",
+        "pending",
+        "pump",
+        "sent",
+        "sid",
+        "wake",
+    )
 
-    def __init__(self, sid: str, eio_sid: str) -> None:
+    def __init__(self, sid: str, eio_sid: str, namespace: str) -> None:
         self.sid = sid
         self.eio_sid = eio_sid
+        self.namespace = namespace
         self.names: set[str] = set()
         self.pending: deque[Any] = deque()
         self.wake = asyncio.Event()
@@ -269,11 +281,16 @@ class EventGateway(EventHandler):
             clients = self._by_name.get(emission.name)
             if not clients:
                 continue
-            packet = self._encode(emission)
-            if packet is None:
-                continue
-            self._emitted += 1
+            packets: dict[str, Any] = {}  # one per namespace that has subscribers
             for client in clients:
+                namespace = client.namespace
+                if namespace not in packets:
+                    packets[namespace] = self._encode(emission, namespace)
+                    if packets[namespace] is not None and len(packets) == 1:
+                        self._emitted += 1
+                packet = packets[namespace]
+                if packet is None:
+                    continue
                 pending = client.pending
                 if len(pending) >= limit:
                     self._evict(client, lost=1)
@@ -284,16 +301,16 @@ class EventGateway(EventHandler):
                     client.idle = False
                     client.wake.set()
 
-    def _encode(self, emission: DialectEvent) -> Any:
-        """One engine.io packet carrying the event, shared by every client (None: it does not
-        encode as JSON, which is logged and counted)."""
+    def _encode(self, emission: DialectEvent, namespace: str) -> Any:
+        """One engine.io packet carrying the event, shared by every client of `namespace`
+        (None: it does not encode as JSON, which is logged and counted)."""
         eio_packet, sio_packet = _packet_modules()
 
         try:
             encoded = sio_packet.Packet(
                 sio_packet.EVENT,
                 data=[emission.name, emission.args[0]],
-                namespace=self.config.namespace,
+                namespace=namespace,
             ).encode()
         except (TypeError, ValueError) as err:
             self._encode_errors += 1
@@ -470,20 +487,35 @@ class EventGateway(EventHandler):
         cors = self.config.cors_origins
         sio = socketio.AsyncServer(
             async_mode="asgi",
-            namespaces=[self.config.namespace],
+            namespaces=list(self.namespaces),
             cors_allowed_origins=list(cors) if isinstance(cors, tuple) else cors,
             logger=False,
             engineio_logger=False,
             ping_interval=self.config.ping_interval,
             ping_timeout=self.config.ping_timeout,
         )
-        namespace = self.config.namespace
-        sio.on("connect", self._on_connect, namespace=namespace)
-        sio.on("disconnect", self._on_disconnect, namespace=namespace)
-        sio.on("subscribe", self._on_subscribe, namespace=namespace)
-        sio.on("unsubscribe", self._on_unsubscribe, namespace=namespace)
-        sio.on(SEND_EVENT, self._on_send, namespace=namespace)
+        for namespace in self.namespaces:
+            sio.on("connect", self._connect_handler(namespace), namespace=namespace)
+            sio.on("disconnect", self._on_disconnect, namespace=namespace)
+            sio.on("subscribe", self._on_subscribe, namespace=namespace)
+            sio.on("unsubscribe", self._on_unsubscribe, namespace=namespace)
+            sio.on(SEND_EVENT, self._on_send, namespace=namespace)
         return sio
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The namespaces served: `GatewayConfig.namespace`, and ``/`` as well, where
+        python-socketio connects when given ``http://host:3000/api/events`` without
+        ``namespaces=`` (it does not read the namespace from the URL's path, as the
+        gateway convention's Python snippet expects). Both serve the same API."""
+        namespace = self.config.namespace
+        return (namespace,) if namespace == "/" else (namespace, "/")
+
+    def _connect_handler(self, namespace: str) -> Callable[..., Any]:
+        async def on_connect(sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+            await self._on_connect(sid, environ, auth, namespace=namespace)
+
+        return on_connect
 
     # Connections --------------------------------------------------------------------------
 
@@ -504,7 +536,9 @@ class EventGateway(EventHandler):
             accepted |= hmac.compare_digest(given, expected)
         return accepted
 
-    async def _on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+    async def _on_connect(
+        self, sid: str, environ: Mapping[str, Any], auth: Any = None, *, namespace: str
+    ) -> None:
         token = self._token_from(environ, auth)
         reason: str | None = None
         if token is None:
@@ -517,8 +551,8 @@ class EventGateway(EventHandler):
             self._refused += 1
             _log.info("gateway refused a connection", reason=reason)
             raise _socketio().exceptions.ConnectionRefusedError(reason)
-        eio_sid = self._sio.manager.eio_sid_from_sid(sid, self.config.namespace)
-        client = _Client(sid, eio_sid)
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, namespace)
+        client = _Client(sid, eio_sid, namespace)
         self._clients[sid] = client
         tasks = self._tasks
         if tasks is not None:
@@ -594,7 +628,7 @@ class EventGateway(EventHandler):
             f"slow consumer: {queued} events were waiting (queue size"
             f" {self.config.queue_size}); disconnected"
         )
-        namespace = self.config.namespace
+        namespace = client.namespace
         try:
             await sio.emit(
                 CONTROL_EVENT,
@@ -641,10 +675,10 @@ class EventGateway(EventHandler):
             }
         return list(dict.fromkeys(data)), None
 
-    async def _refuse(self, sid: str, op: str, answer: dict[str, Any]) -> dict[str, Any]:
+    async def _refuse(self, client: _Client, op: str, answer: dict[str, Any]) -> dict[str, Any]:
         answer = {**answer, "op": op}
         if self._sio is not None:
-            await self._sio.emit(CONTROL_EVENT, answer, to=sid, namespace=self.config.namespace)
+            await self._sio.emit(CONTROL_EVENT, answer, to=client.sid, namespace=client.namespace)
         return answer
 
     async def _on_subscribe(self, sid: str, *args: Any) -> dict[str, Any]:
@@ -653,7 +687,7 @@ class EventGateway(EventHandler):
             return {"ok": False, "error": "not connected", "op": "subscribe"}
         names, error = self._names(*args)
         if error is not None:
-            return await self._refuse(sid, "subscribe", error)
+            return await self._refuse(client, "subscribe", error)
         for name in names:
             if name not in client.names:
                 client.names.add(name)
@@ -666,7 +700,7 @@ class EventGateway(EventHandler):
             return {"ok": False, "error": "not connected", "op": "unsubscribe"}
         names, error = self._names(*args)
         if error is not None:
-            return await self._refuse(sid, "unsubscribe", error)
+            return await self._refuse(client, "unsubscribe", error)
         for name in names:
             if name in client.names:
                 client.names.discard(name)
