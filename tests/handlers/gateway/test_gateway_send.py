@@ -161,6 +161,22 @@ async def test_a_gateway_without_a_client_only_listens_and_says_what_to_pass(
 KEY = {"remoteJid": str(ALICE), "fromMe": True, "id": "3EB0AAAA"}
 
 
+def test_a_quote_names_its_author() -> None:
+    me = "15550000001@s.whatsapp.net"
+    theirs: dict[str, Any] = {
+        "key": {"remoteJid": str(GROUP), "id": "A", "participant": str(ALICE)}
+    }
+    ours: dict[str, Any] = {"key": {**KEY, "id": "B"}, "message": {"conversation": "mine"}}
+    in_chat: dict[str, Any] = {"key": {**KEY, "fromMe": False, "id": "C"}}
+    for quoted, author in ((theirs, str(ALICE)), (ours, me), (in_chat, str(ALICE))):
+        body = build_content({"text": "re"}, {"quoted": quoted}, me=me)
+        context = body.extendedTextMessage.contextInfo
+        assert (context.stanzaId, context.participant) == (quoted["key"]["id"], author)
+    assert context.quotedMessage.ByteSize() == 0  # no message given: only the key
+    mine = build_content({"text": "re"}, {"quoted": ours}, me=me).extendedTextMessage
+    assert mine.contextInfo.quotedMessage.conversation == "mine"
+
+
 def test_text_edit_delete_and_their_bodies() -> None:
     assert build_content({"text": "hi"}).conversation == "hi"
     edited = build_content({"text": "fixed", "edit": KEY}).protocolMessage

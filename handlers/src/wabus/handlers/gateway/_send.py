@@ -162,8 +162,9 @@ def _mentions(value: Any, field: str) -> list[str]:
     return [str(_jid(item, f"{field}[{index}]").to_non_ad()) for index, item in enumerate(value)]
 
 
-def _quote(quoted: Any, field: str, context: Any) -> None:
-    """Fill a ``contextInfo`` from a received ``WAMessage`` (``{key, message}``)."""
+def _quote(quoted: Any, field: str, context: Any, me: str) -> None:
+    """Fill a ``contextInfo`` from a received ``WAMessage`` (``{key, message}``): its author
+    is the key's ``participant``, else us (`me`) for our own message, else the chat."""
     from google.protobuf import json_format
 
     message = _mapping(quoted, field)
@@ -171,9 +172,12 @@ def _quote(quoted: Any, field: str, context: Any) -> None:
     context.stanzaId = _string(key.get("id"), f"{field}.key.id")
     chat = _jid(key.get("remoteJid"), f"{field}.key.remoteJid")
     author = key.get("participant")
-    context.participant = str(
-        _jid(author, f"{field}.key.participant").to_non_ad() if author is not None else chat
-    )
+    if author is not None:
+        context.participant = str(_jid(author, f"{field}.key.participant").to_non_ad())
+    elif key.get("fromMe") is True and me:
+        context.participant = me
+    else:
+        context.participant = str(chat.to_non_ad())
     body = message.get("message")
     if body is not None:
         try:
@@ -186,7 +190,7 @@ def _quote(quoted: Any, field: str, context: Any) -> None:
             raise _invalid(f"{field}.message", f"not a WhatsApp message: {err}") from err
 
 
-def _text(content: Mapping[str, Any], options: Mapping[str, Any]) -> WAMessage:
+def _text(content: Mapping[str, Any], options: Mapping[str, Any], me: str) -> WAMessage:
     text = _string(content.get("text"), "content.text")
     mentions = _mentions(content.get("mentions"), "content.mentions")
     quoted = options.get("quoted")
@@ -209,12 +213,13 @@ def _text(content: Mapping[str, Any], options: Mapping[str, Any]) -> WAMessage:
     extended.text = text
     extended.contextInfo.mentionedJid.extend(mentions)
     if quoted is not None:
-        _quote(quoted, "options.quoted", extended.contextInfo)
+        _quote(quoted, "options.quoted", extended.contextInfo, me)
     return message
 
 
-def build_content(content: Any, options: Any = None) -> WAMessage:
+def build_content(content: Any, options: Any = None, *, me: str = "") -> WAMessage:
     """The ``wa.Message`` body for a Baileys ``AnyMessageContent`` (see the module doc).
+    `me` is our own user JID, the author of a quoted message of ours (when known).
 
     Raises `SendRequestError` naming the field for what it cannot build.
     """
@@ -229,7 +234,7 @@ def build_content(content: Any, options: Any = None) -> WAMessage:
                 " and the builders of wabus.client",
             )
     if "text" in body:
-        return _text(body, opts)
+        return _text(body, opts, me)
     message = new_message()
     if "react" in body:
         react = _mapping(body["react"], "content.react")
@@ -302,8 +307,11 @@ def _failure(err: BaseException) -> dict[str, Any]:
     return answer
 
 
-async def send_request(client: ChatClient | None, args: tuple[Any, ...]) -> dict[str, Any]:
+async def send_request(
+    client: ChatClient | None, args: tuple[Any, ...], *, me: str = ""
+) -> dict[str, Any]:
     """Carry out one ``sendMessage`` request; the acknowledgement (see the module doc).
+    `me` is our own user JID, when known (see `build_content`).
 
     Never raises for a bad request or a failed send: those are the acknowledgement's typed
     errors. A failure that is no `WabusError` (a bug) is logged, and acknowledged as
@@ -312,7 +320,7 @@ async def send_request(client: ChatClient | None, args: tuple[Any, ...]) -> dict
     op = {"op": SEND_EVENT}
     try:
         jid, content, options = _parse(args)
-        body = build_content(content, options)
+        body = build_content(content, options, me=me)
     except SendRequestError as err:
         return {"ok": False, **op, "error": err.error, "field": err.field, "reason": err.reason}
     if client is None:

@@ -724,7 +724,7 @@ class EventGateway(EventHandler):
                 "field": "connection",
                 "reason": "this socket is no longer connected to the gateway",
             }
-        answer = await send_request(self.client, args)
+        answer = await send_request(self.client, args, me=self._dialect.state.my_id)
         if answer["ok"]:
             self._sent += 1
         else:
