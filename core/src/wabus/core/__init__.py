@@ -4,6 +4,7 @@ The event classes live in `wabus.core.events`, composable filters in `wabus.core
 and test helpers (`EventRecorder`, `ScriptedSource`) in `wabus.core.testing`.
 """
 
+from wabus.core._blocking import in_thread
 from wabus.core._bot import (
     DIALECT_GROUP,
     PLUGIN_GROUP,
@@ -28,11 +29,12 @@ from wabus.core._errors import (
 from wabus.core._handler import HOOKS, EventHandler, hook_name
 from wabus.core._jid import Jid, Server
 from wabus.core._node import AttrValue, Content, Node
-from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
+from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
 from wabus.core.events import BaseEvent, Event
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
+    "DEFAULT_SLOW_HANDLER_THRESHOLD",
     "DIALECT_GROUP",
     "HOOKS",
     "PLUGIN_GROUP",
@@ -64,4 +66,5 @@ __all__ = [
     "available_dialects",
     "available_plugins",
     "hook_name",
+    "in_thread",
 ]

@@ -36,7 +36,7 @@ from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, event_classes
 from wabus.core._errors import BotConfigError, BusError, WabusError
 from wabus.core._handler import EventHandler
 from wabus.core._loop import LoopHandle
-from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
+from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -106,6 +106,7 @@ class BotBuilder:
         # Typed loosely on purpose: build() checks what untyped callers actually passed.
         self._error_hook: Any = None
         self._queue_size: Any = None
+        self._slow_threshold: Any = DEFAULT_SLOW_HANDLER_THRESHOLD
         self._overflow: Any = None
 
     def on(
@@ -150,6 +151,14 @@ class BotBuilder:
         self._overflow = overflow
         return self
 
+    def with_slow_handler_threshold(self, seconds: float | None) -> Self:
+        """Warn when a sync handler holds the event loop longer than `seconds` (None: never).
+
+        The default is `DEFAULT_SLOW_HANDLER_THRESHOLD`; see `wabus.core.in_thread`.
+        """
+        self._slow_threshold = seconds
+        return self
+
     def build(self) -> Bot:
         """Validate every part and return the `Bot`; raises `BotConfigError` listing problems."""
         problems: list[str] = []
@@ -159,6 +168,13 @@ class BotBuilder:
             not isinstance(self._queue_size, int) or self._queue_size < 1
         ):
             problems.append(f"with_queue: size must be a positive int, got {self._queue_size!r}")
+        slow = self._slow_threshold
+        if slow is not None and (
+            isinstance(slow, bool) or not isinstance(slow, int | float) or not slow > 0
+        ):
+            problems.append(
+                f"with_slow_handler_threshold: seconds must be positive or None, got {slow!r}"
+            )
         overflow = self._overflow
         if overflow is not None:
             try:
@@ -232,6 +248,7 @@ class BotBuilder:
             on_handler_error=self._error_hook,
             queue_size=self._queue_size or DEFAULT_QUEUE_SIZE,
             overflow=overflow or Overflow.WAIT,
+            slow_handler_threshold=self._slow_threshold,
         )
         for event_type, callback, accepts, queue_size, cb_overflow in self._callbacks:
             bus.subscribe(

@@ -36,6 +36,7 @@ import types
 import typing
 from collections import deque
 from collections.abc import Callable, Iterable
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, final
 
 import anyio
@@ -45,7 +46,7 @@ import structlog
 from wabus.core._errors import BusError, QueueFull
 from wabus.core._lane import SyncCallback, _Lane
 from wabus.core._loop import LoopHandle
-from wabus.core._policy import DEFAULT_QUEUE_SIZE, Overflow
+from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
 from wabus.core.events import BaseEvent, Event
 
 if TYPE_CHECKING:
@@ -270,6 +271,11 @@ class CoreEventBus:
 
     `on_handler_error` is called as ``hook(error, handler, event)`` whenever a handler raises
     (after the failure is logged). It is never given `BaseException`s such as cancellation.
+
+    A sync handler that ``await publish`` runs holds the event loop while it runs; one that
+    takes longer than `slow_handler_threshold` seconds is reported with a structlog warning
+    naming it and the time (None turns the report off). Run blocking handlers off the loop
+    with `wabus.core.in_thread`.
     """
 
     def __init__(
@@ -278,7 +284,14 @@ class CoreEventBus:
         on_handler_error: ErrorHook | None = None,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         overflow: Overflow = Overflow.WAIT,
+        slow_handler_threshold: float | None = DEFAULT_SLOW_HANDLER_THRESHOLD,
     ) -> None:
+        if slow_handler_threshold is not None and not slow_handler_threshold > 0:
+            raise ValueError(
+                f"slow_handler_threshold must be positive seconds or None, "
+                f"got {slow_handler_threshold!r}"
+            )
+        self._slow_threshold = slow_handler_threshold
         self._snapshot: _Snapshot = _EMPTY
         self._lock = threading.Lock()
         self._seq = itertools.count()
@@ -486,12 +499,18 @@ class CoreEventBus:
             plans = self._snapshot.publish_routes[event.__class__]
         except KeyError:
             plans = self._snapshot.route(event.__class__)
+        threshold = self._slow_threshold
         for dispatch_fn, callback, lane, accepts in plans:
             if lane is None:
+                # A sync handler run here holds the event loop: time it (see _blocking).
+                began = perf_counter()
                 try:
                     dispatch_fn(event)
                 except Exception as exc:
                     self._report(exc, callback, event)
+                held = perf_counter() - began
+                if threshold is not None and held > threshold:
+                    self._report_slow(callback, event, held)
                 continue
             if accepts is not None:
                 try:
@@ -522,6 +541,18 @@ class CoreEventBus:
         loop = self._loop
         if loop is not None and not loop.in_loop_thread():
             raise BusError("publish() must run on the event loop the bus runs on")
+
+    def _report_slow(self, callback: object, event: BaseEvent, held: float) -> None:
+        """Warn that a sync handler held the event loop for `held` seconds."""
+        with contextlib.suppress(Exception):
+            _log.warning(
+                "sync handler blocked the event loop",
+                handler=_describe(_origin(callback)),
+                event_type=getattr(event, "type", type(event).__name__),
+                seconds=round(held, 3),
+                threshold=self._slow_threshold,
+                remedy="make it async, or wrap it with wabus.core.in_thread to run it in a thread",
+            )
 
     def _report(self, error: Exception, callback: object, event: BaseEvent) -> None:
         """Log a handler failure and pass it to the hook. Never raises: the show goes on."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["DEFAULT_QUEUE_SIZE", "Overflow"]
+__all__ = ["DEFAULT_QUEUE_SIZE", "DEFAULT_SLOW_HANDLER_THRESHOLD", "Overflow"]
 
 DEFAULT_QUEUE_SIZE: Final = 4096
 """How many events an async handler's queue holds unless told otherwise."""
+
+DEFAULT_SLOW_HANDLER_THRESHOLD: Final = 0.1
+"""Seconds a sync handler may hold the event loop (in ``await publish``) before the bus warns."""
 
 
 class Overflow(StrEnum):
