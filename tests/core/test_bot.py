@@ -84,17 +84,15 @@ async def test_build_reports_every_problem_at_once() -> None:
     class NotASource:
         def run(self, bus: CoreEventBus) -> None: ...
 
-    builder = (
-        Bot.builder()
-        .on(int, print)
-        .on(Message, "not callable")  # type: ignore[arg-type]
-        .on(Message, print, queue_size=0, overflow="sideways")  # type: ignore[arg-type]
-        .with_handler("not a handler")  # type: ignore[arg-type]
-        .with_source(NotASource())  # type: ignore[arg-type]
-        .with_plugin("no-such-plugin")
-        .with_plugin("logging", level="loud")
-        .with_queue(size=-1, overflow="nope")  # type: ignore[arg-type]
-    )
+    builder = Bot.builder()
+    builder.on(int, print)  # type: ignore[type-var]
+    builder.on(Message, "not callable")  # type: ignore[call-overload]
+    builder.on(Message, print, queue_size=0, overflow="sideways")  # type: ignore[call-overload]
+    builder.with_handler("not a handler")  # type: ignore[arg-type]
+    builder.with_source(NotASource())  # type: ignore[arg-type]
+    builder.with_plugin("no-such-plugin")
+    builder.with_plugin("logging", level="loud")
+    builder.with_queue(size=-1, overflow="nope")  # type: ignore[arg-type]
     with pytest.raises(BotConfigError) as caught:
         builder.build()
     problems = caught.value.problems

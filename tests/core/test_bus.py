@@ -57,7 +57,7 @@ def test_subscribe_rejects_non_events(bad: Any) -> None:
 
 def test_subscribe_rejects_non_callables() -> None:
     with pytest.raises(TypeError, match="callback must be callable"):
-        CoreEventBus().subscribe(Message, "print")  # type: ignore[arg-type]
+        CoreEventBus().subscribe(Message, "print")  # type: ignore[call-overload]
 
 
 def test_dispatch_rejects_non_events() -> None:

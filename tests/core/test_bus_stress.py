@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import anyio
 import anyio.lowlevel
@@ -36,7 +36,7 @@ async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() 
     position = {id(e): (p, i) for p, batch in enumerate(events) for i, e in enumerate(batch)}
     errors: list[BaseException] = []
 
-    def make_sync(slot: int) -> object:
+    def make_sync(slot: int) -> Callable[[BaseEvent], None]:
         counter, lock = steady_sync[slot], locks[slot]
 
         def handler(event: BaseEvent) -> None:
@@ -49,8 +49,8 @@ async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() 
         async_seen[id(event)] += 1
         async_order.append(id(event))
 
-    bus.subscribe(Message, make_sync(0))  # type: ignore[arg-type]
-    bus.subscribe(BaseEvent, make_sync(1))  # type: ignore[arg-type]
+    bus.subscribe(Message, make_sync(0))
+    bus.subscribe(BaseEvent, make_sync(1))
     bus.subscribe(Message, async_handler, queue_size=10_000)
 
     stop_churn = threading.Event()

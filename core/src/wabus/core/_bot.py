@@ -23,11 +23,23 @@ raises stops the others, and `run()` re-raises its error.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, Self, final, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    NamedTuple,
+    Protocol,
+    Self,
+    TypeVar,
+    final,
+    overload,
+    runtime_checkable,
+)
 
 import anyio
 import structlog
@@ -37,9 +49,12 @@ from wabus.core._errors import BotConfigError, BusError, WabusError
 from wabus.core._handler import EventHandler
 from wabus.core._loop import LoopHandle
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
+from wabus.core.events import BaseEvent
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
+
+    from wabus.handlers.dialects import BaileysDialect, Dialect, LiveChatDialect, WechatyDialect
 
 __all__ = [
     "DIALECT_GROUP",
@@ -91,6 +106,25 @@ def available_dialects() -> list[str]:
     return sorted(_dialect_entry_points())
 
 
+E = TypeVar("E", bound=BaseEvent)
+E2 = TypeVar("E2", bound=BaseEvent)
+E3 = TypeVar("E3", bound=BaseEvent)
+
+
+class _On(NamedTuple):
+    """One ``BotBuilder.on`` call, as recorded.
+
+    `on()`'s overloads type what a checked caller passes; the record holds what any caller
+    passed (``Any``), because ``build()`` is what checks it, for untyped callers too.
+    """
+
+    event_type: Any
+    callback: Any
+    accepts: Any
+    queue_size: Any
+    overflow: Any
+
+
 class BotBuilder:
     """Collects a bot's parts; `build()` validates them all and returns a `Bot`.
 
@@ -99,7 +133,7 @@ class BotBuilder:
     """
 
     def __init__(self) -> None:
-        self._callbacks: list[tuple[Any, Any, Any, Any, Any]] = []
+        self._callbacks: list[_On] = []
         self._handlers: list[Any] = []
         self._sources: list[Any] = []
         self._plugins: list[tuple[Any, dict[str, Any]]] = []
@@ -109,10 +143,62 @@ class BotBuilder:
         self._slow_threshold: Any = DEFAULT_SLOW_HANDLER_THRESHOLD
         self._overflow: Any = None
 
+    # The same overloads as CoreEventBus.subscribe: the callback must take what it is given.
+    @overload
+    def on(
+        self,
+        event_type: type[E],
+        callback: Callable[[E], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Self: ...
+    @overload
+    def on(
+        self,
+        event_type: tuple[type[E], type[E2]],
+        callback: Callable[[E | E2], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Self: ...
+    @overload
+    def on(
+        self,
+        event_type: tuple[type[E], type[E2], type[E3]],
+        callback: Callable[[E | E2 | E3], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Self: ...
+    @overload
+    def on(
+        self,
+        event_type: tuple[type[E], ...],
+        callback: Callable[[E], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Self: ...
+    @overload
+    def on(
+        self,
+        event_type: types.UnionType,
+        callback: Callable[[Any], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Self: ...
+
     def on(
         self,
         event_type: Any,
-        callback: Callable[[Any], Any],
+        callback: Callable[[Any], object],
         *,
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
@@ -122,7 +208,7 @@ class BotBuilder:
 
         May be called any number of times, also for the same event type: every callback runs.
         """
-        self._callbacks.append((event_type, callback, accepts, queue_size, overflow))
+        self._callbacks.append(_On(event_type, callback, accepts, queue_size, overflow))
         return self
 
     def with_handler(self, handler: EventHandler) -> Self:
@@ -375,6 +461,17 @@ class Bot:
     def _finish(self) -> None:
         if self._finished is not None:
             self._finished.set()
+
+    # Typed by name when wabus-handlers is installed (type checkers only: core never imports
+    # it at run time); any other name gives the handlers' generic Dialect.
+    @overload
+    def dialect(self, name: Literal["wechaty"], /, **options: Any) -> WechatyDialect: ...
+    @overload
+    def dialect(self, name: Literal["baileys"], /, **options: Any) -> BaileysDialect: ...
+    @overload
+    def dialect(self, name: Literal["livechat"], /, **options: Any) -> LiveChatDialect: ...
+    @overload
+    def dialect(self, name: str, /, **options: Any) -> Dialect[Any]: ...
 
     def dialect(self, name: str, /, **options: Any) -> Any:
         """This bot's events under another ecosystem's names: ``bot.dialect("wechaty")``.

@@ -37,7 +37,7 @@ import typing
 from collections import deque
 from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, final
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar, final, overload
 
 import anyio
 import anyio.lowlevel
@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 __all__ = ["CoreEventBus", "ErrorHook", "EventFilter", "Subscription"]
 
 _log = structlog.get_logger("wabus.core.bus")
+
+E = TypeVar("E", bound=BaseEvent)
+E2 = TypeVar("E2", bound=BaseEvent)
+E3 = TypeVar("E3", bound=BaseEvent)
 
 ErrorHook: TypeAlias = Callable[[Exception, Callable[..., Any], BaseEvent], object]
 """``on_handler_error(error, handler, event)``: called after a handler raised."""
@@ -308,6 +312,61 @@ class CoreEventBus:
         self._supervisor_wake: anyio.Event | None = None
 
     # Subscribing ---------------------------------------------------------------------------
+
+    # The overloads tie the callback's parameter to what it subscribes to, so a type checker
+    # rejects ``subscribe(Message, on_receipt)``: one class (or category base), a tuple of two
+    # or three (the callback takes their union), a longer tuple (it takes their common base),
+    # or a union object (``Message | Receipt``, `Event`), which types cannot see into.
+    @overload
+    def subscribe(
+        self,
+        event_type: type[E],
+        callback: Callable[[E], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription: ...
+    @overload
+    def subscribe(
+        self,
+        event_type: tuple[type[E], type[E2]],
+        callback: Callable[[E | E2], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription: ...
+    @overload
+    def subscribe(
+        self,
+        event_type: tuple[type[E], type[E2], type[E3]],
+        callback: Callable[[E | E2 | E3], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription: ...
+    @overload
+    def subscribe(
+        self,
+        event_type: tuple[type[E], ...],
+        callback: Callable[[E], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription: ...
+    @overload
+    def subscribe(
+        self,
+        event_type: types.UnionType,
+        callback: Callable[[Any], object],
+        *,
+        accepts: EventFilter | None = None,
+        queue_size: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription: ...
 
     def subscribe(
         self,
