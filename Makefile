@@ -14,9 +14,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := core proto protocol handlers
-# What `make install` puts in .venv: every member, the handlers with all their extras.
+# What `make install` puts in .venv: every member, the handlers and the umbrella with all their
+# extras (the umbrella's postgres extra: PostgresStore and its tests).
 INSTALL_TARGETS := --editable ./core --editable ./proto --editable ./protocol \
-	--editable "./handlers[gateway,nats]" --editable .
+	--editable "./handlers[gateway,nats]" --editable ".[postgres]"
 SOURCES := core/src proto/src protocol/src protocol/tools handlers/src src tests benches examples
 
 # Never let uv fetch a Python build: use the machine's.

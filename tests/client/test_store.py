@@ -1,4 +1,10 @@
-"""The device store: SQLite and in-memory, a crash mid-write, foreign and newer files."""
+"""The device store on every backend (in memory, SQLite, PostgreSQL): saves and loads, a
+process killed mid-write, one client per device, foreign and newer stores, the Signal state.
+
+Tests that take `stores` (``tests/client/conftest.py``) run once on a SQLite file and once on a
+fresh PostgreSQL schema; the PostgreSQL-only ones (many accounts, migrations, a lost
+connection, bad addresses) are in ``test_pgstore.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,36 @@ import textwrap
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests import processes
-from wabus.client import DeviceState, MemoryStore, SqliteStore, Store, StoreError, StoreLocked
+from tests.client.conftest import Stores
+from wabus.client import (
+    DeviceState,
+    MemoryStore,
+    PortableStore,
+    SignalState,
+    SqliteStore,
+    Store,
+    StoreError,
+    StoreLocked,
+    StoreSchemaTooNew,
+)
 from wabus.core import Jid, Server
+from wabus.protocol import (
+    MemorySignalStore,
+    PreKeyBundle,
+    ProtocolAddress,
+    SenderKeyName,
+    SignalChanges,
+    SignalCipher,
+)
 
 PN = Jid("15550000001", Server.USER, device=11)
 LID = Jid("100000000000001", Server.LID, device=11)
+PEER = ProtocolAddress("15550001111", 0)
+GROUP = "120363000000000002@g.us"
 
 
 def paired(state: DeviceState) -> DeviceState:
@@ -30,9 +58,34 @@ def paired(state: DeviceState) -> DeviceState:
     )
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_save_load_clear(kind: str, tmp_path: Path) -> None:
-    store: Store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "d.db")
+def fill_signal(signal: SignalState, *, prekeys: int = 30) -> None:
+    """Something in every Signal table: prekeys (and the counter), a rotated signed prekey, a
+    session with its peer's identity, our sender key for a group, and an inbox entry."""
+    cipher = SignalCipher(signal)
+    cipher.new_prekeys(prekeys)
+    cipher.rotate_signed_prekey(1_700_000_000)
+    peer = MemorySignalStore()
+    signed = peer.current_signed_prekey()
+    assert signed is not None
+    cipher.start_session(PEER, PreKeyBundle.of(peer.local_identity(), signed))
+    cipher.encrypt(PEER, b"hello")
+    cipher.group_key(SenderKeyName(GROUP, PEER))
+    signal.commit(SignalChanges(), {"chat|sender|ID1": b"a kept plaintext"}, ())
+
+
+def sql(stores: Stores, statement: str) -> None:
+    """Run `statement` on the store's database from outside (another program)."""
+    if stores.kind == "sqlite":
+        with sqlite3.connect(stores.address.removeprefix("sqlite:")) as db:
+            db.execute(statement)
+    else:
+        with psycopg.connect(stores.address, autocommit=True) as db:
+            db.execute(statement)
+
+
+@pytest.mark.parametrize("kind", ["memory", "store"])
+def test_save_load_clear(kind: str, stores: Stores) -> None:
+    store: Store = MemoryStore() if kind == "memory" else stores.open()
     assert isinstance(store, Store)
     assert store.load() is None
     state = DeviceState.new()
@@ -40,8 +93,18 @@ def test_save_load_clear(kind: str, tmp_path: Path) -> None:
     assert store.load() == state
     store.save(paired(state))
     assert store.load() == paired(state)
+    signal = store.signal_state(state)
+    fill_signal(signal)
+    assert signal.prekey_count() == 30
     store.clear()
     assert store.load() is None
+    signal = store.signal_state(state)
+    assert signal.prekey_count() == 0
+    assert signal.get_session(PEER) is None
+    assert signal.get_inbox("chat|sender|ID1") is None
+    if isinstance(store, PortableStore):
+        assert all(rows == () for rows in store.snapshot().signal.values())
+        store.close()
 
 
 def test_a_new_state_is_unpaired_and_its_keys_come_back_from_the_seeds() -> None:
@@ -64,14 +127,31 @@ def test_the_repr_shows_no_secret() -> None:
         assert repr(secret) not in text
 
 
-def test_the_sqlite_file_survives_a_reopen_and_is_owner_only(tmp_path: Path) -> None:
-    path = tmp_path / "nested" / "device.db"
+def test_the_state_survives_a_reopen(stores: Stores) -> None:
     state = paired(DeviceState.new())
-    with SqliteStore(path) as store:
+    with stores.open() as store:
         store.save(state)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with SqliteStore(path) as store:
+        fill_signal(store.signal_state(state))
+        before = store.snapshot()
+    with stores.open() as store:
         assert store.load() == state
+        assert store.snapshot() == before
+        signal = store.signal_state(state)
+        assert signal.get_session(PEER) is not None
+        assert signal.get_identity(PEER) is not None
+        assert signal.next_prekey_id() == 31
+        current = signal.current_signed_prekey()
+        assert current is not None and current.key_id == state.signed_prekey_id + 1
+        assert signal.get_signed_prekey(state.signed_prekey_id) is not None  # the first one
+        assert signal.get_sender_key(SenderKeyName(GROUP, PEER)) is not None
+        assert signal.get_inbox("chat|sender|ID1") == b"a kept plaintext"
+
+
+def test_the_sqlite_file_is_owner_only_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "device.db"
+    with SqliteStore(path) as store:
+        store.save(paired(DeviceState.new()))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
@@ -83,65 +163,113 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
-def test_a_store_from_a_newer_wabus_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "d.db"
-    SqliteStore(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    with pytest.raises(StoreError, match="schema version 99"):
-        SqliteStore(path)
+def test_a_store_from_a_newer_wabus_is_refused(stores: Stores) -> None:
+    stores.open().close()
+    if stores.kind == "sqlite":
+        sql(stores, "UPDATE meta SET value='99' WHERE key='schema_version'")
+    else:
+        sql(stores, "INSERT INTO wabus_schema_version (version) VALUES (99)")
+    with pytest.raises(StoreSchemaTooNew, match="schema version 99") as caught:
+        stores.open()
+    assert isinstance(caught.value, StoreError)
+    assert (caught.value.found, caught.value.supported) == (99, 1)
 
 
+# A child that writes once, then waits to be killed: "writing" once it is inside the write's
+# transaction (the rows sent, the commit not), or "written" once the commit returned.
 _CHILD = textwrap.dedent(
     """
-    import os, sys
-    from wabus.client import DeviceState, SqliteStore
-    from wabus.client import _store
+    import contextlib, sys
+    from wabus.client import PostgresStore, open_store
+    from wabus.client import _signal_state, _store
+    from wabus.protocol import SignalChanges, generate_prekeys
 
-    path, when = sys.argv[1], sys.argv[2]
-    store = SqliteStore(path)
+    address, account, what, when = sys.argv[1:5]
+    store = open_store(address, account=account or None)
     state = store.load()
-    if when == "before-commit":
-        # Die inside the transaction: the row is written, the commit never happens.
-        _store._Transaction.__exit__ = lambda self, *exc: os._exit(3)
-    store.save(state.with_(push_name="second"))
-    os._exit(4)  # after the commit: no close, no cleanup
+
+    def wait(said):
+        print(said, flush=True)
+        sys.stdin.read()  # until killed
+
+    if when == "mid-write":
+        if isinstance(store, PostgresStore):
+            inner = PostgresStore._transaction
+
+            @contextlib.contextmanager
+            def killed_before_commit(self, db):
+                with inner(self, db):
+                    yield
+                    wait("writing")
+
+            PostgresStore._transaction = killed_before_commit
+        else:
+            _store._Transaction.__exit__ = lambda self, *exc: wait("writing")
+            write = _signal_state.SqliteSignalState._write
+
+            def killed_before_commit(*args):
+                write(*args)
+                wait("writing")
+
+            _signal_state.SqliteSignalState._write = staticmethod(killed_before_commit)
+    if what == "device":
+        store.save(state.with_(push_name="second"))
+    else:
+        signal = store.signal_state(state)
+        records = generate_prekeys(signal.next_prekey_id(), 50)
+        inbox = {f"chat|sender|{n}": b"plaintext %d" % n for n in range(20)}
+        signal.commit(SignalChanges(added_prekeys=records, next_prekey_id=1000), inbox, ())
+    wait("written")
     """
 )
 
 
-@pytest.mark.parametrize(
-    ("when", "code", "expected"),
-    [
-        ("before-commit", 3, "first"),
-        ("after-commit", 4, "second"),
-    ],
-)
-def test_a_crash_loses_nothing_committed(
-    tmp_path: Path, when: str, code: int, expected: str
+@pytest.mark.parametrize("what", ["device", "signal"])
+@pytest.mark.parametrize("when", ["mid-write", "after-commit"])
+def test_a_process_killed_mid_write_loses_nothing_committed(
+    stores: Stores, what: str, when: str
 ) -> None:
-    path = tmp_path / "d.db"
     state = paired(DeviceState.new()).with_(push_name="first")
-    with SqliteStore(path) as store:
+    with stores.open() as store:
         store.save(state)
-    child = processes.run([sys.executable, "-c", _CHILD, path, when], timeout=600)
-    assert child.returncode == code, child.stderr
-    with SqliteStore(path) as store:
-        loaded = store.load()
-        assert loaded == state.with_(push_name=expected)
-        with sqlite3.connect(path) as db:
-            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        store.save(state.with_(push_name="third"))  # and the file is writable again
+        before = store.snapshot()
+    account = stores.account if stores.kind == "postgres" else ""
+    command = [sys.executable, "-c", _CHILD, stores.address, account, what, when]
+    with processes.popen(command, stdin=processes.PIPE, stdout=processes.PIPE) as child:
+        assert child.stdout is not None
+        said = child.stdout.readline()
+        assert said == ("writing\n" if when == "mid-write" else "written\n")
+        processes.kill_group(child.pid)  # SIGKILL, its whole process group
+        child.wait(timeout=600)
+    # The server may take a moment to see the dead connection go (and its lock with it).
+    with stores.open(lock_wait=60) if stores.kind == "postgres" else stores.open() as store:
+        after = store.snapshot()
+        if when == "mid-write":
+            assert after == before  # nothing of the half-made write
+        elif what == "device":
+            assert after.device == state.with_(push_name="second")
+            assert after.signal == before.signal
+        else:
+            assert after.device == state
+            assert after.counts()["signal_prekeys"] == 50
+            assert after.counts()["signal_inbox"] == 20
+            assert store.signal_state(state).next_prekey_id() == 1000
+        if stores.kind == "sqlite":
+            with sqlite3.connect(stores.address.removeprefix("sqlite:")) as db:
+                assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        store.save(state.with_(push_name="third"))  # and the store is writable again
         assert store.load() == state.with_(push_name="third")
 
 
-def test_saves_from_many_threads(tmp_path: Path) -> None:
+def test_saves_from_many_threads(stores: Stores) -> None:
     base = paired(DeviceState.new())
-    with SqliteStore(tmp_path / "d.db") as store:
+    with stores.open() as store:
         names = [f"name-{n}" for n in range(40)]
+        signal = store.signal_state(base)
 
         def save(name: str) -> None:
             store.save(base.with_(push_name=name))
+            signal.commit(SignalChanges(), {name: name.encode()}, ())
 
         threads = [threading.Thread(target=save, args=(n,)) for n in names]
         for thread in threads:
@@ -149,27 +277,27 @@ def test_saves_from_many_threads(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         loaded = store.load()
+        assert all(signal.get_inbox(name) == name.encode() for name in names)
     assert loaded is not None
     assert loaded.push_name in names
     assert loaded == base.with_(push_name=loaded.push_name)
 
 
-def test_a_damaged_row_is_a_store_error(tmp_path: Path) -> None:
-    path = tmp_path / "d.db"
-    with SqliteStore(path) as store:
+def test_a_damaged_row_is_a_store_error(stores: Stores) -> None:
+    with stores.open() as store:
         store.save(paired(DeviceState.new()))
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE device SET pn='not a jid @@'")
-    with SqliteStore(path) as store, pytest.raises(StoreError, match="pn"):
+    table = "device" if stores.kind == "sqlite" else "wabus_device"
+    sql(stores, f"UPDATE {table} SET pn='not a jid @@'")
+    with stores.open() as store, pytest.raises(StoreError, match="pn"):
         store.load()
 
 
 _HOLDER = textwrap.dedent(
     """
     import sys
-    from wabus.client import SqliteStore
+    from wabus.client import open_store
 
-    store = SqliteStore(sys.argv[1])
+    store = open_store(sys.argv[1], account=sys.argv[2] or None)
     print("open", flush=True)
     sys.stdin.read()  # until the test closes our stdin (or kills us)
     store.close()
@@ -178,36 +306,36 @@ _HOLDER = textwrap.dedent(
 )
 
 
-def test_a_store_another_process_has_open_is_locked(tmp_path: Path) -> None:
-    path = tmp_path / "device.db"
-    with SqliteStore(path) as store:
+def test_a_store_another_process_has_open_is_locked(stores: Stores) -> None:
+    with stores.open() as store:
         store.save(paired(DeviceState.new()))
-    command: list[str | Path] = [sys.executable, "-c", _HOLDER, path]
-    with processes.popen(command, stdin=processes.PIPE) as holder:
+        target = store.target
+    account = stores.account if stores.kind == "postgres" else ""
+    command: list[str | Path] = [sys.executable, "-c", _HOLDER, stores.address, account]
+    with processes.popen(command, stdin=processes.PIPE, stdout=processes.PIPE) as holder:
         assert holder.stdin is not None and holder.stdout is not None
         assert holder.stdout.readline() == "open\n"
         with pytest.raises(StoreLocked, match="in use: process") as caught:
-            SqliteStore(path)
-        assert caught.value.path == path
+            stores.open()
+        assert str(caught.value.path) == target
         assert isinstance(caught.value, StoreError)
         assert str(holder.pid) in str(caught.value)
         holder.stdin.close()
         assert holder.stdout.readline() == "closed\n"
         holder.wait(timeout=600)
-    with SqliteStore(path) as store:  # free again once the other one closed it
+    with stores.open() as store:  # free again once the other one closed it
         assert store.load() is not None
 
 
-def test_a_store_is_one_clients_until_closed(tmp_path: Path) -> None:
-    path = tmp_path / "device.db"
-    first = SqliteStore(path)
+def test_a_store_is_one_clients_until_closed(stores: Stores) -> None:
+    first = stores.open()
     with pytest.raises(StoreLocked):
-        SqliteStore(path)
+        stores.open()
     first.close()
     first.close()  # idempotent
-    with SqliteStore(path), pytest.raises(StoreLocked):
-        SqliteStore(path)
-    SqliteStore(path).close()
+    with stores.open(), pytest.raises(StoreLocked):
+        stores.open()
+    stores.open().close()
 
 
 def test_sqlite_locks_are_store_locked_not_a_foreign_file(tmp_path: Path) -> None:
@@ -230,3 +358,34 @@ def test_sqlite_locks_are_store_locked_not_a_foreign_file(tmp_path: Path) -> Non
     with SqliteStore(path) as store:
         store.clear()
         assert store.load() is None
+
+
+def test_a_snapshot_restores_into_an_empty_store(stores: Stores, tmp_path: Path) -> None:
+    state = paired(DeviceState.new())
+    with stores.open() as store:
+        store.save(state)
+        fill_signal(store.signal_state(state))
+        snapshot = store.snapshot()
+    assert snapshot.device == state
+    assert all(snapshot.counts()[table] > 0 for table in snapshot.signal), snapshot.counts()
+    with SqliteStore(tmp_path / "copy.db") as copy:
+        copy.restore(snapshot)
+        assert copy.snapshot() == snapshot
+        assert copy.signal_state(state).get_session(PEER) is not None
+        copy.restore(type(snapshot)(None, {}))  # an empty snapshot empties it
+        assert copy.load() is None
+        assert all(rows == () for rows in copy.snapshot().signal.values())
+
+
+def test_a_bad_snapshot_is_a_store_error_and_changes_nothing(stores: Stores) -> None:
+    state = paired(DeviceState.new())
+    with stores.open() as store:
+        store.save(state)
+        snapshot = store.snapshot()
+        bad_table = type(snapshot)(state, {**snapshot.signal, "signal_secrets": ()})
+        with pytest.raises(StoreError, match="unknown tables: signal_secrets"):
+            store.restore(bad_table)
+        bad_row = type(snapshot)(state, {"signal_inbox": (("key",),)})
+        with pytest.raises(StoreError, match="signal_inbox row 0 has 1 values, not 2"):
+            store.restore(bad_row)
+        assert store.snapshot() == snapshot

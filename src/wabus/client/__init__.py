@@ -3,9 +3,13 @@
 - `Client`: connects (WebSocket, Noise, login or pairing), keeps the connection alive and
   reconnects, routes every stanza into events, and sends stanzas. It is a `Source`:
   ``Bot.builder().with_source(Client(store))``.
-- `Store`, `SqliteStore`, `MemoryStore`, `DeviceState`: where the device's keys and identity
-  live between runs; `SignalState` (`SqliteSignalState`, `MemorySignalState`): its end-to-end
-  sessions, prekeys and sender keys. `send_message` returns a `SendResult`.
+- `Store`, `SqliteStore`, `PostgresStore`, `MemoryStore`, `DeviceState`: where the device's keys
+  and identity live between runs (`open_store` opens ``sqlite:PATH`` or ``postgresql://``;
+  `StoreSnapshot` is one device's whole state, which ``wabus store migrate`` copies);
+  `SignalState` (`SqliteSignalState`, `PostgresSignalState`, `MemorySignalState`): its
+  end-to-end sessions, prekeys and sender keys. Failures are `StoreError`s: `StoreLocked`,
+  `StoreUnavailable`, `StoreSchemaTooNew`, `StoreConfigError`. `send_message` returns a
+  `SendResult`.
 - `MediaClient` (`Client.media`): the media servers (``media_conn``; `upload` streams a file
   encrypted to them and returns an `UploadedMedia`; `download_to`/`iter_download` stream one
   back, checked and decrypted); `DownloadFailed`, `UploadFailed`. Media bodies: `image`,
@@ -73,15 +77,22 @@ from wabus.client._media import (
     sticker,
     video,
 )
+from wabus.client._pgstore import PostgresSignalState, PostgresStore
 from wabus.client._polls import Polls, PollVoteResult, PollVotes
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
     DeviceState,
     MemoryStore,
+    PortableStore,
     SqliteStore,
     Store,
+    StoreConfigError,
     StoreError,
     StoreLocked,
+    StoreSchemaTooNew,
+    StoreSnapshot,
+    StoreUnavailable,
+    open_store,
 )
 from wabus.client._websocket import (
     ConnectionClosed,
@@ -113,6 +124,9 @@ __all__ = [
     "PollVoteResult",
     "PollVotes",
     "Polls",
+    "PortableStore",
+    "PostgresSignalState",
+    "PostgresStore",
     "ProfilePicture",
     "RequestTimeout",
     "SendFailed",
@@ -122,8 +136,12 @@ __all__ = [
     "SqliteSignalState",
     "SqliteStore",
     "Store",
+    "StoreConfigError",
     "StoreError",
     "StoreLocked",
+    "StoreSchemaTooNew",
+    "StoreSnapshot",
+    "StoreUnavailable",
     "UploadFailed",
     "UploadedMedia",
     "UserStatus",
@@ -139,6 +157,7 @@ __all__ = [
     "location",
     "media_of",
     "new_message_id",
+    "open_store",
     "poll",
     "poll_vote",
     "reaction",

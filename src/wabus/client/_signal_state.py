@@ -7,7 +7,8 @@ stages every change in memory (`StagedSignalStore`) and commits batches from a w
 see `wabus.protocol._e2e` for why that loses nothing in a crash.
 
 `MemorySignalState` keeps it in memory (tests, throwaway bots). The SQLite store keeps it in
-the device's file (`SqliteStore.signal_state`).
+the device's file (`SqliteStore.signal_state`), the PostgreSQL store in the account's rows
+(`wabus.client._pgstore.PostgresSignalState`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Protocol, final, runtime_checkable
 
 from wabus.client._store import StoreError
@@ -31,7 +33,13 @@ from wabus.protocol import (
     SignedPreKeyRecord,
 )
 
-__all__ = ["SIGNAL_TABLES", "MemorySignalState", "SignalState", "SqliteSignalState"]
+__all__ = [
+    "SIGNAL_COLUMNS",
+    "SIGNAL_TABLES",
+    "MemorySignalState",
+    "SignalState",
+    "SqliteSignalState",
+]
 
 
 @runtime_checkable
@@ -173,15 +181,20 @@ CREATE TABLE IF NOT EXISTS signal_sender_keys (name TEXT PRIMARY KEY, record BLO
 CREATE TABLE IF NOT EXISTS signal_counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signal_inbox (key TEXT PRIMARY KEY, plaintext BLOB NOT NULL)
 """
-SIGNAL_TABLES: Final = (
-    "signal_sessions",
-    "signal_identities",
-    "signal_prekeys",
-    "signal_signed_prekeys",
-    "signal_sender_keys",
-    "signal_counters",
-    "signal_inbox",
+SIGNAL_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "signal_sessions": ("address", "record"),
+        "signal_identities": ("address", "identity"),
+        "signal_prekeys": ("id", "record"),
+        "signal_signed_prekeys": ("id", "record", "current"),
+        "signal_sender_keys": ("name", "record"),
+        "signal_counters": ("key", "value"),
+        "signal_inbox": ("key", "plaintext"),
+    }
 )
+"""Every table of the Signal state and its columns, the key first (a `StoreSnapshot` row is
+these values in this order, whatever the database: ``current`` is 0 or 1)."""
+SIGNAL_TABLES: Final = tuple(SIGNAL_COLUMNS)
 """Every table of the Signal state (what a logout empties)."""
 
 

@@ -15,6 +15,11 @@ replace each other at the server. So a `SqliteStore` holds an exclusive ``flock`
 is `StoreLocked` rather than a client that silently kicks the first one off. The lock goes with
 the process (a crash releases it). SQLite's own "database is locked" (another program inside a
 write transaction past the busy timeout) is `StoreLocked` too.
+
+`PostgresStore` (``wabus.client._pgstore``, the ``postgres`` extra) keeps the same state in
+PostgreSQL, many accounts to a database; `open_store` opens either from a ``sqlite:PATH`` or
+``postgresql://`` address. Both can give a `StoreSnapshot` of one device and restore one, in a
+transaction each: that is how ``wabus store migrate`` moves a device between them.
 """
 
 from __future__ import annotations
@@ -24,17 +29,33 @@ import fcntl
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Protocol, final, runtime_checkable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Protocol, Self, final, runtime_checkable
 
 from wabus.core import Jid, WabusError
 from wabus.protocol import DeviceKeys, KeyPair, LocalIdentity, SignedPreKeyRecord
 
 if TYPE_CHECKING:
+    from wabus.client._pgstore import PostgresStore
     from wabus.client._signal_state import SignalState, SqliteSignalState
 
-__all__ = ["DeviceState", "MemoryStore", "SqliteStore", "Store", "StoreError", "StoreLocked"]
+__all__ = [
+    "DeviceState",
+    "MemoryStore",
+    "PortableStore",
+    "SqliteStore",
+    "Store",
+    "StoreConfigError",
+    "StoreError",
+    "StoreLocked",
+    "StoreSchemaTooNew",
+    "StoreSnapshot",
+    "StoreUnavailable",
+    "open_store",
+]
 
 SCHEMA_VERSION: Final = 1
 
@@ -44,12 +65,40 @@ class StoreError(WabusError):
 
 
 class StoreLocked(StoreError):
-    """The store is in use: another `SqliteStore` (in this process or another) has it open for
-    its client, or another program holds SQLite's write lock. `path` is the store's file."""
+    """The store is in use: another `SqliteStore` or `PostgresStore` (in this process or
+    another) has it open for its client, or another program holds SQLite's write lock. `path`
+    is the store's file, or the PostgreSQL account's description."""
 
-    def __init__(self, path: Path, detail: str) -> None:
+    def __init__(self, path: Path | str, detail: str) -> None:
         super().__init__(f"{path} is in use: {detail}")
         self.path = path
+
+
+class StoreUnavailable(StoreError):
+    """The store's database cannot be reached (PostgreSQL down, refused, timed out, the
+    connection lost mid-operation). `target` says which, without a password."""
+
+    def __init__(self, target: str, detail: str) -> None:
+        super().__init__(f"cannot reach {target}: {detail}")
+        self.target = target
+
+
+class StoreSchemaTooNew(StoreError):
+    """The store was written by a newer wabus: its schema `found` is past the `supported` one
+    (this code would misread it, so it does not touch it)."""
+
+    def __init__(self, target: str, found: int, supported: int) -> None:
+        super().__init__(
+            f"{target} has schema version {found}, newer than ours ({supported}): upgrade wabus"
+        )
+        self.target = target
+        self.found = found
+        self.supported = supported
+
+
+class StoreConfigError(StoreError):
+    """A store address or option that cannot be right: a malformed DSN, an unknown scheme, an
+    empty account name, or a driver that is not installed."""
 
 
 def _is_locked(err: sqlite3.Error) -> bool:
@@ -141,6 +190,46 @@ class Store(Protocol):
     def signal_state(self, state: DeviceState) -> SignalState:
         """The device's Signal state (sessions, prekeys, sender keys, the inbox), for the keys
         of `state`; `clear` forgets it too."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class StoreSnapshot:
+    """Everything a store holds of one device, as plain values: what ``wabus store migrate``
+    copies. `signal` maps each table of `wabus.client._signal_state.SIGNAL_COLUMNS` to its rows
+    (in that table's column order), sorted by key: two stores that hold the same device give
+    equal snapshots, whatever their databases."""
+
+    device: DeviceState | None
+    signal: Mapping[str, tuple[tuple[object, ...], ...]]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each Signal table has (for a report)."""
+        return {table: len(rows) for table, rows in self.signal.items()}
+
+
+@runtime_checkable
+class PortableStore(Store, Protocol):
+    """A `Store` that can give a `StoreSnapshot` of its device and take one (SQLite and
+    PostgreSQL), and that holds its device until `close`."""
+
+    @property
+    def target(self) -> str:
+        """Which store this is, for messages (a file, or a database and account; never a
+        password)."""
+
+    def snapshot(self) -> StoreSnapshot:
+        """Everything the store holds, read in one transaction."""
+
+    def restore(self, snapshot: StoreSnapshot) -> None:
+        """Replace everything the store holds by `snapshot`, in one transaction."""
+
+    def close(self) -> None:
+        """Let the device go (idempotent)."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
 
 
 @final
@@ -293,9 +382,12 @@ class SqliteStore:
             if _is_locked(err):
                 raise StoreLocked(self.path, f"another program holds its lock ({err})") from err
             raise StoreError(f"{self.path} is not a wabus store ({err})") from err
-        if row is None or int(row[0]) > SCHEMA_VERSION:
+        if row is None or not str(row[0]).isdigit():
             self._db.close()
-            raise StoreError(f"{self.path} has schema version {row and row[0]}, newer than ours")
+            raise StoreError(f"{self.path} is not a wabus store (schema version {row and row[0]})")
+        if int(row[0]) > SCHEMA_VERSION:
+            self._db.close()
+            raise StoreSchemaTooNew(str(self.path), int(row[0]), SCHEMA_VERSION)
 
     def _failure(self, doing: str, err: sqlite3.DatabaseError) -> StoreError:
         if _is_locked(err):
@@ -314,19 +406,10 @@ class SqliteStore:
                 raise self._failure("read", err) from err
         if row is None:
             return None
-        values = dict(zip(_COLUMNS, row, strict=True))
-        for key in ("pn", "lid"):
-            try:
-                values[key] = Jid.parse(values[key]) if values[key] else None
-            except ValueError as err:
-                raise StoreError(f"{self.path}: the {key} column is damaged ({err})") from err
-        for key in ("account_identity", "edge_routing_info"):
-            values[key] = bytes(values[key]) if values[key] is not None else None
-        return DeviceState(**values)
+        return device_from_row(row, str(self.path))
 
     def save(self, state: DeviceState) -> None:
-        values = [getattr(state, column) for column in _COLUMNS]
-        values = [str(v) if isinstance(v, Jid) else v for v in values]
+        values = _device_values(state)
         with self._lock:
             try:
                 with self._transaction():
@@ -362,6 +445,66 @@ class SqliteStore:
                 self._signal_for = state.identity_seed
             return self._signal
 
+    @property
+    def target(self) -> str:
+        """The store's file, for messages."""
+        return str(self.path)
+
+    def snapshot(self) -> StoreSnapshot:
+        """The device and every Signal table, read in one transaction."""
+        from wabus.client._signal_state import SIGNAL_COLUMNS
+
+        with self._lock:
+            try:
+                self._db.execute("BEGIN")
+                try:
+                    row = self._db.execute(_SELECT).fetchone()
+                    device = None if row is None else device_from_row(row, str(self.path))
+                    present = {
+                        name
+                        for (name,) in self._db.execute(
+                            "SELECT name FROM sqlite_master WHERE type='table'"
+                        )
+                    }
+                    signal: dict[str, tuple[tuple[object, ...], ...]] = {}
+                    for table, columns in SIGNAL_COLUMNS.items():
+                        rows: list[tuple[object, ...]] = []
+                        if table in present:  # made by the Signal state, if it ever was
+                            query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1"  # noqa: S608 - known names
+                            rows = [_plain(row) for row in self._db.execute(query)]
+                        signal[table] = tuple(rows)
+                finally:
+                    self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                raise self._failure("read", err) from err
+        return StoreSnapshot(device, MappingProxyType(signal))
+
+    def restore(self, snapshot: StoreSnapshot) -> None:
+        """Replace the device and every Signal table by `snapshot`, in one transaction."""
+        from wabus.client._signal_state import _SCHEMA as SIGNAL_SCHEMA
+        from wabus.client._signal_state import SIGNAL_COLUMNS, SIGNAL_TABLES
+
+        rows = _checked_rows(snapshot)
+        with self._lock:
+            try:
+                with self._transaction():
+                    for statement in SIGNAL_SCHEMA.strip().split(";\n"):
+                        self._db.execute(statement)
+                    self._db.execute("DELETE FROM device")
+                    for table in SIGNAL_TABLES:
+                        self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - a known name
+                    if snapshot.device is not None:
+                        self._db.execute(_UPSERT, _device_values(snapshot.device))
+                    for table, columns in SIGNAL_COLUMNS.items():
+                        insert = (
+                            f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - known names
+                            f" VALUES ({', '.join('?' for _ in columns)})"
+                        )
+                        self._db.executemany(insert, rows[table])
+            except sqlite3.DatabaseError as err:
+                raise self._failure("write", err) from err
+        self._signal_for = None  # the next signal_state() reads the restored keys
+
     def close(self) -> None:
         """Close the file and let another client have it (idempotent)."""
         with self._lock:
@@ -376,6 +519,90 @@ class SqliteStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _device_values(state: DeviceState) -> list[object]:
+    """The device row's values, in `_COLUMNS` order (JIDs as text)."""
+    values: list[object] = [getattr(state, column) for column in _COLUMNS]
+    return [str(v) if isinstance(v, Jid) else v for v in values]
+
+
+def device_from_row(row: Sequence[object], where: str) -> DeviceState:
+    """The `DeviceState` of a device row in `_COLUMNS` order; `StoreError` naming the column
+    when one is damaged."""
+    values = dict(zip(_COLUMNS, row, strict=True))
+    for key in ("pn", "lid"):
+        text = values[key]
+        try:
+            values[key] = Jid.parse(str(text)) if text else None
+        except ValueError as err:
+            raise StoreError(f"{where}: the {key} column is damaged ({err})") from err
+    for key in (
+        "noise_seed",
+        "identity_seed",
+        "signed_prekey_seed",
+        "signed_prekey_signature",
+        "adv_secret",
+        "account_identity",
+        "edge_routing_info",
+    ):
+        value = values[key]
+        if isinstance(value, (bytearray, memoryview)):
+            values[key] = bytes(value)
+    return DeviceState(**values)  # type: ignore[arg-type]
+
+
+def _plain(row: Sequence[object]) -> tuple[object, ...]:
+    """A database row as plain values (bytes for BLOBs, whatever the driver returned)."""
+    return tuple(bytes(v) if isinstance(v, (bytearray, memoryview)) else v for v in row)
+
+
+def _checked_rows(snapshot: StoreSnapshot) -> dict[str, list[tuple[object, ...]]]:
+    """The snapshot's Signal rows by table, every table present; `StoreError` for a table or
+    a row that is not one of ours."""
+    from wabus.client._signal_state import SIGNAL_COLUMNS
+
+    unknown = set(snapshot.signal) - set(SIGNAL_COLUMNS)
+    if unknown:
+        raise StoreError(f"a snapshot with unknown tables: {', '.join(sorted(unknown))}")
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    for table, columns in SIGNAL_COLUMNS.items():
+        rows[table] = list(snapshot.signal.get(table, ()))
+        for at, row in enumerate(rows[table]):
+            if len(row) != len(columns):
+                raise StoreError(
+                    f"a snapshot's {table} row {at} has {len(row)} values, not {len(columns)}"
+                )
+    return rows
+
+
+def open_store(address: str | Path, *, account: str | None = None) -> PortableStore:
+    """The store at `address`: ``sqlite:PATH`` (or a bare path) for a `SqliteStore`,
+    ``postgresql://…`` (or ``postgres://…``) for a `PostgresStore` of `account` (default
+    ``default``). `StoreConfigError` for another scheme, or an account given for a SQLite
+    file (it holds one device)."""
+    text = str(address)
+    scheme, sep, rest = text.partition(":")
+    if sep and scheme in {"postgresql", "postgres"}:
+        from wabus.client._pgstore import PostgresStore
+
+        store: PostgresStore = PostgresStore(
+            text, account="default" if account is None else account
+        )
+        return store
+    if sep and scheme == "sqlite":
+        text = rest
+    elif "://" in text:
+        raise StoreConfigError(
+            f"unknown store scheme {scheme!r}: use sqlite:PATH or postgresql://..."
+        )
+    if not text:
+        raise StoreConfigError("a sqlite: store needs a file path")
+    if account is not None:
+        raise StoreConfigError(
+            "a SQLite file holds one device: an account is for a PostgreSQL store"
+        )
+    return SqliteStore(text)
 
 
 def _signal_keys(state: DeviceState) -> tuple[LocalIdentity, SignedPreKeyRecord]:
