@@ -230,7 +230,11 @@ class PostgresStore:
         try:
             params: dict[str, Any] = self._pg.conninfo.conninfo_to_dict(dsn)
         except self._pg.ProgrammingError as err:
-            raise StoreConfigError(f"not a PostgreSQL DSN ({err})") from err
+            detail = _first_line(err).replace(dsn, "<the DSN>")  # it may hold a password
+            raise StoreConfigError(f"not a PostgreSQL DSN ({detail})") from err
+        port = str(params.get("port", ""))
+        if port and not all(part.isdigit() for part in port.split(",")):
+            raise StoreConfigError(f"not a PostgreSQL DSN (the port {port!r} is not a number)")
         self.account = account
         """The account this store holds."""
         self._dsn = dsn
