@@ -1,10 +1,11 @@
 """A bot process for the crash test: ``python -m tests.client.crash_child STORE URL ROOT OUT``.
 
-Runs a `Client` on the SQLite device file `STORE`, against the simulator at `URL` whose root key
-is `ROOT` (hex), and writes one line per message event to `OUT`: ``ok <id> <text>`` for a
-`Message`, ``undecryptable <id> <reason>`` for an `UndecryptableMessage`, flushed and synced to
-disk before the handler returns, so a line on disk means "handled". The test kills it with
-SIGKILL at arbitrary points.
+Runs a `Client` on the device store `STORE` (``sqlite:PATH``, or a PostgreSQL DSN whose account
+``bot`` it takes, waiting for a killed predecessor's connection to go), against the simulator at
+`URL` whose root key is `ROOT` (hex), and writes one line per message event to `OUT`:
+``ok <id> <text>`` for a `Message`, ``undecryptable <id> <reason>`` for an
+`UndecryptableMessage`, flushed and synced to disk before the handler returns, so a line on
+disk means "handled". The test kills it with SIGKILL at arbitrary points.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TextIO
 
 import anyio
 
-from wabus.client import Client, SqliteStore
+from wabus.client import Client, PortableStore, PostgresStore, open_store
 from wabus.core import Bot, EventHandler
 from wabus.core.events import Message, UndecryptableMessage
 from wabus.protocol import TrustedRoot
@@ -40,8 +41,15 @@ class Journal(EventHandler):
         self._write(f"undecryptable {event.info.id} {event.reason}")
 
 
-async def main(store_path: str, url: str, root: str, out_path: str) -> None:
-    with SqliteStore(store_path) as store, open(out_path, "a", encoding="utf-8") as out:
+def open_device(address: str) -> PortableStore:
+    """The store at `address` (see the module doc)."""
+    if address.startswith("postgresql:"):
+        return PostgresStore(address, account="bot", lock_wait=60)
+    return open_store(address)
+
+
+async def main(store_address: str, url: str, root: str, out_path: str) -> None:
+    with open_device(store_address) as store, open(out_path, "a", encoding="utf-8") as out:
         client = Client(
             store,
             url=url,
@@ -53,5 +61,5 @@ async def main(store_path: str, url: str, root: str, out_path: str) -> None:
 
 
 if __name__ == "__main__":
-    store_path, url, root, out_path = sys.argv[1:5]
-    anyio.run(main, store_path, url, root, out_path)
+    store_address, url, root, out_path = sys.argv[1:5]
+    anyio.run(main, store_address, url, root, out_path)

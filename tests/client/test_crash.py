@@ -18,9 +18,9 @@ import anyio.abc
 import pytest
 
 from tests import processes
+from tests.client.conftest import Stores
 from tests.client.test_e2e import first_text, ready
 from tests.client.test_session import live, make_client
-from wabus.client import SqliteStore
 from wabus.simulator import Simulator
 from wabus.simulator._scenario import ALICE
 
@@ -43,9 +43,9 @@ def journal(path: Path) -> list[tuple[str, str, str]]:
     return entries
 
 
-def child_command(store: Path, sim: Simulator, out: Path) -> list[str]:
+def child_command(store: str, sim: Simulator, out: Path) -> list[str]:
     root = sim.trusted_root.key.hex()
-    return [sys.executable, "-m", "tests.client.crash_child", str(store), sim.url, root, str(out)]
+    return [sys.executable, "-m", "tests.client.crash_child", store, sim.url, root, str(out)]
 
 
 def handled_ids(out: Path) -> set[str]:
@@ -53,14 +53,14 @@ def handled_ids(out: Path) -> set[str]:
 
 
 async def test_a_bot_killed_mid_stream_loses_nothing_and_decrypts_everything(
-    tmp_path: Path, anyio_backend: str
+    tmp_path: Path, anyio_backend: str, stores: Stores
 ) -> None:
     if anyio_backend != "asyncio":
         pytest.skip("one backend is enough for a test of the process")
-    store, out = tmp_path / "device.sqlite", tmp_path / "journal.txt"
+    out = tmp_path / "journal.txt"
     async with Simulator() as sim:
         # Pair in-process, with a session to ALICE's phone already open.
-        with SqliteStore(store) as device:
+        with stores.open() as device:
             client = make_client(sim, device)
             async with live(sim, client) as (_, events):
                 await ready(sim, client, events)
@@ -71,7 +71,7 @@ async def test_a_bot_killed_mid_stream_loses_nothing_and_decrypts_everything(
         await sim.wait_disconnected()
 
         sent: list[str] = []
-        command = child_command(store, sim, out)
+        command = child_command(stores.address, sim, out)
         async with anyio.create_task_group() as tasks:
 
             async def stream() -> None:

@@ -5,12 +5,12 @@ session that survives a restart of the process's client."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.client.conftest import Stores
 from tests.client.test_session import live, make_client
-from wabus.client import Client, SendResult, SqliteStore
+from wabus.client import Client, SendResult
 from wabus.core import EventHandler, Jid, Node
 from wabus.core.events import Connected, Message, UndecryptableMessage
 from wabus.core.testing import EventRecorder
@@ -209,10 +209,9 @@ def ours_device(client: Client) -> Jid:
     return client.state.pn
 
 
-async def test_sessions_survive_a_restart_with_the_sqlite_store(tmp_path: Path) -> None:
-    path = tmp_path / "device.sqlite"
+async def test_sessions_survive_a_restart_with_a_durable_store(stores: Stores) -> None:
     async with Simulator() as sim:
-        with SqliteStore(path) as store:
+        with stores.open() as store:
             client = make_client(sim, store)
             async with live(sim, client) as (_, events):
                 await ready(sim, client, events)
@@ -220,7 +219,7 @@ async def test_sessions_survive_a_restart_with_the_sqlite_store(tmp_path: Path) 
                 await first_text(events, "before the restart")
                 await client.send_text(ALICE, "and an answer")
                 await sim.expect_message(lambda m: m.text == "and an answer")
-        with SqliteStore(path) as store:
+        with stores.open() as store:
             client = make_client(sim, store)
             async with live(sim, client, scan=False) as (_, events):
                 await ready(sim, client, events)

@@ -11,6 +11,8 @@
   consumed from NATS JetStream; workers with the same ``--durable`` share the load.
 - ``wabus simulator``: the simulator alone on a loopback port, printing its URL and root key,
   driven by commands on standard input (scan a QR code, play the scenario, send a message).
+- ``wabus store migrate --from sqlite:PATH --to postgresql://… [--account NAME]``: a device moved
+  between a SQLite file and PostgreSQL (either way), read back and compared.
 
 Each subcommand is a module here with ``NAME``, ``HELP``, ``LOG_STREAM``, ``configure(parser)``
 and ``run(args, parser) -> int``; `COMMANDS` lists them, and `SUMMARIES` repeats their names
@@ -38,6 +40,7 @@ COMMANDS: Final = (
     "wabus.cli._bridge",
     "wabus.cli._worker",
     "wabus.cli._simulator",
+    "wabus.cli._store",
 )
 """The modules that implement the subcommands, in the order ``--help`` lists them."""
 
@@ -54,6 +57,10 @@ SUMMARIES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "simulator": (
             "wabus.cli._simulator",
             "run the simulator alone, for clients in any language (prints its URL and root key)",
+        ),
+        "store": (
+            "wabus.cli._store",
+            "move a device between stores (SQLite and PostgreSQL), losing nothing",
         ),
     }
 )
