@@ -131,11 +131,24 @@ def test_the_umbrella_installs_what_its_commands_import(umbrella: Installed) -> 
     assert where.stdout.startswith(str(umbrella.root)), where.stdout  # not this checkout
     result = umbrella.run("wabus", "--help")
     assert result.returncode == 0, result.stderr
-    for command in ("run", "replay", "gateway", "bridge", "worker"):
+    for command in ("run", "replay", "gateway", "bridge", "worker", "store"):
         assert command in result.stdout
         sub = umbrella.run("wabus", command, "--help")
         assert sub.returncode == 0, sub.stderr
         assert sub.stdout.startswith(f"usage: wabus {command}")
+
+
+def test_without_the_postgres_extra_the_store_command_names_it(
+    umbrella: Installed, tmp_path: Path
+) -> None:
+    assert "psycopg" not in umbrella.distributions()
+    result = umbrella.run(
+        "wabus", "store", "migrate", "--from", f"sqlite:{tmp_path / 'd.db'}",
+        "--to", "postgresql://127.0.0.1:1/db",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pip install 'wabus[postgres]'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_installed_command_runs_a_simulator_session(umbrella: Installed) -> None:
