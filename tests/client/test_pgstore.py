@@ -6,6 +6,7 @@ The tests every store passes are in ``test_store.py`` (run there on PostgreSQL t
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -19,6 +20,7 @@ from tests import postgres, processes
 from tests.client.test_store import PEER, fill_signal, paired
 from wabus.client import (
     DeviceState,
+    PostgresDatabase,
     PostgresStore,
     SqliteStore,
     StoreConfigError,
@@ -291,3 +293,89 @@ def test_other_connections_never_see_half_a_signal_commit(dsn: str) -> None:
             thread.join()
     assert all(count % 10 == 0 for count in seen), seen  # never half a commit
     assert rows(dsn, "SELECT count(*) FROM wabus_signal_inbox") == [(200,)]
+
+
+def _connections_of_this_process(dsn: str) -> int:
+    (count,) = rows(
+        postgres.BASE_DSN,
+        "SELECT count(*) FROM pg_stat_activity"
+        f" WHERE application_name LIKE 'wabus process {os.getpid()} on %'",
+    )[0]
+    assert isinstance(count, int)
+    return count
+
+
+def test_many_accounts_share_one_connection(dsn: str) -> None:
+    with PostgresDatabase(dsn) as database:
+        stores = [PostgresStore(database, account=f"bot-{n}") for n in range(50)]
+        for n, store in enumerate(stores):
+            store.save(paired(DeviceState.new()).with_(push_name=f"bot {n}"))
+        assert _connections_of_this_process(dsn) == 1
+        locks = rows(
+            postgres.BASE_DSN,
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            f" WHERE l.locktype = 'advisory' AND l.granted"
+            f" AND a.application_name LIKE 'wabus process {os.getpid()} on %'",
+        )
+        assert locks == [(50,)]
+        # Each account is still one client's: elsewhere, and on the same handle.
+        with pytest.raises(StoreLocked, match="in use: process"):
+            PostgresStore(dsn, account="bot-7")
+        with pytest.raises(StoreLocked, match="this process has it open"):
+            PostgresStore(database, account="bot-7")
+        stores[7].close()
+        with PostgresStore(dsn, account="bot-7") as elsewhere:  # let go: free for another
+            loaded = elsewhere.load()
+            assert loaded is not None and loaded.push_name == "bot 7"
+        assert stores[8].load() is not None  # the others are still open on the handle
+        with pytest.raises(StoreLocked):
+            PostgresStore(dsn, account="bot-8")
+    # Closing the handle lets every account go.
+    with PostgresStore(dsn, account="bot-8") as store:
+        assert store.load() is not None
+    with pytest.raises(StoreError, match="closed"):
+        stores[9].load()
+
+
+def test_accounts_on_one_connection_commit_from_many_threads(dsn: str) -> None:
+    with PostgresDatabase(dsn) as database:
+        stores = [PostgresStore(database, account=f"bot-{n}") for n in range(4)]
+        states = [paired(DeviceState.new()) for _ in stores]
+
+        def commit_batches(store: PostgresStore, state: DeviceState) -> None:
+            signal = store.signal_state(state)
+            for n in range(25):
+                signal.commit(SignalChanges(), {f"k{n}-{m}": b"v" for m in range(4)}, ())
+                store.save(state.with_(push_name=f"batch {n}"))
+
+        threads = [
+            threading.Thread(target=commit_batches, args=pair)
+            for pair in zip(stores, states, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for store, state in zip(stores, states, strict=True):
+            assert store.load() == state.with_(push_name="batch 24")
+            assert store.snapshot().counts()["signal_inbox"] == 100
+
+
+def test_a_shared_connection_lost_is_retaken_by_each_account(dsn: str) -> None:
+    with PostgresDatabase(dsn) as database:
+        one = PostgresStore(database, account="one")
+        two = PostgresStore(database, account="two")
+        one.save(paired(DeviceState.new()))
+        generation = database.generation
+        rows(postgres.BASE_DSN, f"SELECT pg_terminate_backend({_backend_of(one)})")
+        with pytest.raises(StoreUnavailable):
+            two.load()
+        assert one.load() is not None  # reconnected, and "one" taken again
+        assert database.generation == generation + 1
+        assert two.load() is None  # "two" taken again on its first call
+        for name in ("one", "two"):
+            with pytest.raises(StoreLocked):
+                PostgresStore(dsn, account=name)
+        one.close()
+        two.close()
+        assert database.schema_version == 1  # the handle outlives its stores

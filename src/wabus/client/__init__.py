@@ -4,8 +4,9 @@
   reconnects, routes every stanza into events, and sends stanzas. It is a `Source`:
   ``Bot.builder().with_source(Client(store))``.
 - `Store`, `SqliteStore`, `PostgresStore`, `MemoryStore`, `DeviceState`: where the device's keys
-  and identity live between runs (`open_store` opens ``sqlite:PATH`` or ``postgresql://``;
-  `StoreSnapshot` is one device's whole state, which ``wabus store migrate`` copies);
+  and identity live between runs (`PostgresDatabase`: one connection for many accounts' stores;
+  `open_store` opens ``sqlite:PATH`` or ``postgresql://``; `StoreSnapshot` is one device's
+  whole state, which ``wabus store migrate`` copies);
   `SignalState` (`SqliteSignalState`, `PostgresSignalState`, `MemorySignalState`): its
   end-to-end sessions, prekeys and sender keys. Failures are `StoreError`s: `StoreLocked`,
   `StoreUnavailable`, `StoreSchemaTooNew`, `StoreConfigError`. `send_message` returns a
@@ -77,7 +78,7 @@ from wabus.client._media import (
     sticker,
     video,
 )
-from wabus.client._pgstore import PostgresSignalState, PostgresStore
+from wabus.client._pgstore import PostgresDatabase, PostgresSignalState, PostgresStore
 from wabus.client._polls import Polls, PollVoteResult, PollVotes
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
@@ -125,6 +126,7 @@ __all__ = [
     "PollVotes",
     "Polls",
     "PortableStore",
+    "PostgresDatabase",
     "PostgresSignalState",
     "PostgresStore",
     "ProfilePicture",

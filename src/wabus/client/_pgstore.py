@@ -4,9 +4,11 @@
 sessions, identities, prekeys, signed prekeys, sender keys, counters and the inbox) in tables
 whose key starts with the account's name, so any number of devices share one database (or one
 schema of it: the DSN's ``options=-csearch_path=...`` picks it). psycopg 3 (the ``postgres``
-extra) is the driver; the `Store` protocol is blocking, so the store uses its blocking
-connection, one per store, guarded by a lock (the client reads from the event loop's thread and
-commits from a worker thread).
+extra) is the driver; the `Store` protocol is blocking, so the store uses a blocking
+connection, guarded by a lock (the client reads from the event loop's thread and commits from
+a worker thread). A store opened from a DSN has a connection of its own; the stores of many
+accounts in one process can share one `PostgresDatabase` instead (one connection for all of
+them, their operations taking turns), so that a thousand bots are not a thousand connections.
 
 Schema. ``wabus_schema_version`` lists the migration steps applied; `MIGRATIONS` are the steps
 in order. Opening a store applies the missing ones in one transaction, under a transaction-level
@@ -15,12 +17,12 @@ once, and a database whose version is past ours is `StoreSchemaTooNew`, left unt
 
 One account, one client. As a SQLite file has its ``flock``, an account here has a
 session-level advisory lock, held by the store's connection from opening to `close()`: a
-second `PostgresStore` on the same account, from any process or machine, is `StoreLocked` (its
-message names the holder's process and host), and a crash releases the lock with the
-connection. The lock key is derived from the schema and the account (`lock_key`), which is what
-a fleet's lease can build on. When the connection is lost, the operation under way is
-`StoreUnavailable`; the next one reconnects and takes the lock again (`StoreLocked` if another
-client took the account meanwhile).
+second `PostgresStore` on the same account, from any process or machine (or on the same shared
+`PostgresDatabase`), is `StoreLocked` (its message names the holder's process and host), and a
+crash releases the lock with the connection. The lock key is derived from the schema and the
+account (`lock_key`), which is what a fleet's lease can build on. When the connection is lost,
+the operation under way is `StoreUnavailable`; the next one reconnects and takes the lock again
+(`StoreLocked` if another client took the account meanwhile).
 
 Every multi-row change (a save, a clear, a Signal commit, a restore) is one transaction: a
 process killed in the middle leaves the last committed state, as the server rolls back what it
@@ -71,7 +73,13 @@ if TYPE_CHECKING:
 
     from wabus.client._signal_state import SignalState
 
-__all__ = ["MIGRATIONS", "PostgresSignalState", "PostgresStore"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "PostgresDatabase",
+    "PostgresSignalState",
+    "PostgresStore",
+]
 
 _T = TypeVar("_T")
 
@@ -203,29 +211,21 @@ def _describe(params: Mapping[str, str]) -> str:
 
 
 @final
-class PostgresStore:
-    """A `Store` for one account in a PostgreSQL database (see the module doc). Thread-safe.
+class PostgresDatabase:
+    """One connection to a PostgreSQL database, for the stores of many accounts (one process,
+    many bots). Thread-safe: its operations take turns on the connection.
 
     `dsn` is a libpq connection string or URL (``postgresql://user@host:5432/dbname``,
-    ``options=-csearch_path=myschema`` to pick a schema). `account` names the device among the
-    others in the database. Opening applies the missing `MIGRATIONS` and takes the account for
-    this client until `close()`; `lock_wait` is how many seconds to wait for another client to
-    let it go before `StoreLocked` (0: do not wait). `connect_timeout` bounds each connection
-    attempt (`StoreUnavailable` after it).
+    ``options=-csearch_path=myschema`` to pick a schema). Opening connects and applies the
+    missing `MIGRATIONS`; so does each reconnection after the connection was lost (each one is
+    a new `generation`). `connect_timeout` bounds each connection attempt (`StoreUnavailable`
+    after it). `PostgresStore(database, account=...)` opens an account on it; the accounts'
+    advisory locks are this connection's, so PostgreSQL counts one connection for all of them.
     """
 
-    def __init__(
-        self,
-        dsn: str,
-        *,
-        account: str = "default",
-        lock_wait: float = 0.0,
-        connect_timeout: float = 10.0,
-    ) -> None:
-        if not isinstance(account, str) or not account or "\x00" in account:
-            raise StoreConfigError(f"an account name must be non-empty text, got {account!r}")
-        if not lock_wait >= 0 or not connect_timeout > 0:
-            raise StoreConfigError("lock_wait must be >= 0 and connect_timeout > 0 seconds")
+    def __init__(self, dsn: str, *, connect_timeout: float = 10.0) -> None:
+        if not connect_timeout > 0:
+            raise StoreConfigError("connect_timeout must be > 0 seconds")
         self._pg = _driver()
         try:
             params: dict[str, Any] = self._pg.conninfo.conninfo_to_dict(dsn)
@@ -235,43 +235,38 @@ class PostgresStore:
         port = str(params.get("port", ""))
         if port and not all(part.isdigit() for part in port.split(",")):
             raise StoreConfigError(f"not a PostgreSQL DSN (the port {port!r} is not a number)")
-        self.account = account
-        """The account this store holds."""
         self._dsn = dsn
-        self._server = _describe({k: str(v) for k, v in params.items()})
-        self._lock_wait = lock_wait
+        self.server = _describe({k: str(v) for k, v in params.items()})
+        """``postgresql://user@host:port/dbname``, for messages (never a password)."""
         self._connect_timeout = max(1, round(connect_timeout))  # libpq counts whole seconds
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
         self._closed = False
-        self._schema = ""
-        self.lock_key = 0
-        """The advisory lock this store holds while open (from the schema and the account)."""
-        self._signal: PostgresSignalState | None = None
-        self._signal_for: bytes | None = None
+        self.schema = ""
+        """The schema the tables are in (the first of the DSN's ``search_path`` that exists)."""
+        self.generation = 0
+        """How many connections were made (a store retakes its account on a new one)."""
+        self._open: set[str] = set()  # the accounts open on it (advisory locks nest per session)
         with self._lock:
-            self._connection()  # connect, migrate, take the account
+            self._connection()
 
     @property
     def target(self) -> str:
-        """The database, schema and account, for messages (never a password)."""
-        schema = f" schema {self._schema}" if self._schema else ""
-        return f"{self._server}{schema} account {self.account!r}"
+        """The database and schema, for messages (never a password)."""
+        return f"{self.server} schema {self.schema}" if self.schema else self.server
 
     @property
     def schema_version(self) -> int:
         """The schema version of the database (what this code migrated it to)."""
-        row = self._run(
+        row = self.run(
             lambda db: db.execute("SELECT max(version) FROM wabus_schema_version").fetchone()
         )
         return 0 if row is None or row[0] is None else int(row[0])
 
-    # The connection ------------------------------------------------------------------------
-
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
-        """The live connection, made (and the account taken) if there is none. Under the lock."""
+        """The live connection, made (and the schema migrated) if there is none. Under the lock."""
         if self._closed:
-            raise StoreError(f"{self.target}: the store is closed")
+            raise StoreError(f"{self.target}: the database handle is closed")
         if self._conn is not None and not self._conn.closed and not self._conn.broken:
             return self._conn
         self._drop()
@@ -285,23 +280,22 @@ class PostgresStore:
                 application_name=app,
             )
         except pg.ProgrammingError as err:  # an option libpq does not know
-            raise StoreConfigError(f"not a PostgreSQL DSN ({err})") from err
+            raise StoreConfigError(f"not a PostgreSQL DSN ({_first_line(err)})") from err
         except pg.Error as err:
-            raise StoreUnavailable(self._server, _first_line(err)) from err
+            raise StoreUnavailable(self.server, _first_line(err)) from err
         try:
-            self._schema = self._migrate(conn)
-            self.lock_key = _lock_key(self._schema, self.account)
-            self._take_account(conn)
+            self.schema = self._migrate(conn)
         except BaseException:
             conn.close()
             raise
         self._conn = conn
+        self.generation += 1
         return conn
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            conn.close()  # the server drops the session's advisory lock with it
+            conn.close()  # the server drops the session's advisory locks with it
 
     def _migrate(self, conn: psycopg.Connection[tuple[Any, ...]]) -> str:
         """Apply the missing migration steps (one transaction); the schema's name."""
@@ -312,7 +306,7 @@ class PostgresStore:
                 row = conn.execute("SELECT current_schema()").fetchone()
                 if row is None or row[0] is None:
                     raise StoreConfigError(
-                        f"{self._server}: no schema to create tables in (check search_path)"
+                        f"{self.server}: no schema to create tables in (check search_path)"
                     )
                 schema = str(row[0])
                 conn.execute(_VERSION_TABLE)
@@ -320,7 +314,7 @@ class PostgresStore:
                 version = 0 if found is None or found[0] is None else int(found[0])
                 if version > SCHEMA_VERSION:
                     raise StoreSchemaTooNew(
-                        f"{self._server} schema {schema}", version, SCHEMA_VERSION
+                        f"{self.server} schema {schema}", version, SCHEMA_VERSION
                     )
                 for number in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in MIGRATIONS[number - 1]:
@@ -328,19 +322,121 @@ class PostgresStore:
                     conn.execute(
                         "INSERT INTO wabus_schema_version (version) VALUES (%s)", (number,)
                     )
-                conn.execute(
-                    "INSERT INTO wabus_accounts (account) VALUES (%s) ON CONFLICT DO NOTHING",
-                    (self.account,),
-                )
         except pg.OperationalError as err:
-            raise StoreUnavailable(self._server, _first_line(err)) from err
+            raise StoreUnavailable(self.server, _first_line(err)) from err
         except pg.Error as err:
-            raise StoreError(f"{self._server}: cannot set up the wabus tables ({err})") from err
+            raise StoreError(f"{self.server}: cannot set up the wabus tables ({err})") from err
         return schema
 
-    def _take_account(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    def run(
+        self, work: Callable[[psycopg.Connection[tuple[Any, ...]]], _T], *, where: str = ""
+    ) -> _T:
+        """`work` on the live connection (reconnecting if it was lost), under the lock; driver
+        errors become `StoreError`s (`StoreUnavailable` for a lost connection) about `where`."""
         pg = self._pg
+        with self._lock:
+            conn = self._connection()
+            try:
+                return work(conn)
+            except pg.OperationalError as err:
+                if conn.broken or conn.closed:
+                    self._drop()  # the next call reconnects (and the stores retake accounts)
+                raise StoreUnavailable(where or self.target, _first_line(err)) from err
+            except pg.Error as err:
+                raise StoreError(f"{where or self.target}: {_first_line(err)}") from err
+
+    def close(self) -> None:
+        """Close the connection: every account open on it is let go (idempotent)."""
+        with self._lock:
+            self._closed = True
+            self._drop()
+
+    def __enter__(self) -> PostgresDatabase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<PostgresDatabase {self.target}>"
+
+
+@final
+class PostgresStore:
+    """A `Store` for one account in a PostgreSQL database (see the module doc). Thread-safe.
+
+    `database` is a DSN (the store then has a connection of its own, closed with it) or a
+    `PostgresDatabase` that many stores share (it stays open after `close()`). `account` names
+    the device among the others in the database. Opening takes the account for this client
+    until `close()`; `lock_wait` is how many seconds to wait for another client to let it go
+    before `StoreLocked` (0: do not wait; on a shared database the others wait meanwhile).
+    `connect_timeout` is for a DSN (see `PostgresDatabase`).
+    """
+
+    def __init__(
+        self,
+        database: str | PostgresDatabase,
+        *,
+        account: str = "default",
+        lock_wait: float = 0.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        if not isinstance(account, str) or not account or "\x00" in account:
+            raise StoreConfigError(f"an account name must be non-empty text, got {account!r}")
+        if not lock_wait >= 0:
+            raise StoreConfigError("lock_wait must be >= 0 seconds")
+        self.account = account
+        """The account this store holds."""
+        self._lock_wait = lock_wait
+        self._closed = False
+        self._held = 0  # the database's generation in which we hold the account's lock
+        self.lock_key = 0
+        """The advisory lock this store holds while open (from the schema and the account)."""
+        self._signal: PostgresSignalState | None = None
+        self._signal_for: bytes | None = None
+        self._own = not isinstance(database, PostgresDatabase)
+        self.database = (
+            database
+            if isinstance(database, PostgresDatabase)
+            else PostgresDatabase(database, connect_timeout=connect_timeout)
+        )
+        """The database handle the store runs on."""
+        self._pg = self.database._pg
+        with self.database._lock:
+            if account in self.database._open:
+                self._close_own()
+                raise StoreLocked(
+                    self.target, "this process has it open for a live client on the same handle"
+                )
+            try:
+                self.database.run(self._take_account, where=self.target)
+            except BaseException:
+                self._close_own()
+                raise
+            self.database._open.add(account)
+
+    @property
+    def target(self) -> str:
+        """The database, schema and account, for messages (never a password)."""
+        return f"{self.database.target} account {self.account!r}"
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database (what this code migrated it to)."""
+        return self.database.schema_version
+
+    # The account's lock --------------------------------------------------------------------
+
+    def _take_account(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        """Register the account and take its advisory lock on `conn` (`StoreLocked` if another
+        session holds it)."""
+        pg = self._pg
+        self.lock_key = _lock_key(self.database.schema, self.account)
         try:
+            conn.execute(
+                "INSERT INTO wabus_accounts (account) VALUES (%s) ON CONFLICT DO NOTHING",
+                (self.account,),
+            )
             if self._lock_wait > 0:
                 try:
                     with conn.transaction():
@@ -353,20 +449,23 @@ class PostgresStore:
             else:
                 row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()
                 taken = bool(row and row[0])
-            if taken:
-                return
-            holder = conn.execute(
-                "SELECT a.application_name, a.client_addr FROM pg_locks l"
-                " JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
-                " AND l.classid = %s AND l.objid = %s AND l.database = ("
-                "   SELECT oid FROM pg_database WHERE datname = current_database())",
-                (self.lock_key >> 32, self.lock_key & 0xFFFFFFFF),
-            ).fetchone()
-        except pg.OperationalError as err:
-            raise StoreUnavailable(self._server, _first_line(err)) from err
+            holder = None
+            if not taken:
+                holder = conn.execute(
+                    "SELECT a.application_name FROM pg_locks l"
+                    " JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                    " AND l.classid = %s AND l.objid = %s AND l.database = ("
+                    "   SELECT oid FROM pg_database WHERE datname = current_database())",
+                    (self.lock_key >> 32, self.lock_key & 0xFFFFFFFF),
+                ).fetchone()
+        except pg.OperationalError:
+            raise  # the database says the connection is lost
         except pg.Error as err:
             raise StoreError(f"{self.target}: cannot take the account ({err})") from err
+        if taken:
+            self._held = self.database.generation
+            return
         name = holder[0] if holder else ""
         who = name.removeprefix("wabus ") if name.startswith("wabus ") else "another connection"
         raise StoreLocked(
@@ -374,18 +473,17 @@ class PostgresStore:
         )
 
     def _run(self, work: Callable[[psycopg.Connection[tuple[Any, ...]]], _T]) -> _T:
-        """`work` on the live connection, under the lock; driver errors become `StoreError`s."""
-        pg = self._pg
-        with self._lock:
-            conn = self._connection()
-            try:
-                return work(conn)
-            except pg.OperationalError as err:
-                if conn.broken or conn.closed:
-                    self._drop()  # the next call reconnects (and takes the account again)
-                raise StoreUnavailable(self.target, _first_line(err)) from err
-            except pg.Error as err:
-                raise StoreError(f"{self.target}: {_first_line(err)}") from err
+        """`work` on the database, once this store holds its account on the current connection
+        (retaking it after a reconnection: `StoreLocked` if another client took it meanwhile)."""
+
+        def guarded(conn: psycopg.Connection[tuple[Any, ...]]) -> _T:
+            if self._closed:
+                raise StoreError(f"{self.target}: the store is closed")
+            if self._held != self.database.generation:
+                self._take_account(conn)
+            return work(conn)
+
+        return self.database.run(guarded, where=self.target)
 
     @contextmanager
     def _transaction(self, conn: psycopg.Connection[tuple[Any, ...]]) -> Iterator[None]:
@@ -424,7 +522,7 @@ class PostgresStore:
             db.execute(f"DELETE FROM {_table(table)} WHERE account = %s", (self.account,))  # noqa: S608 - a known name
 
     def signal_state(self, state: DeviceState) -> SignalState:
-        with self._lock:
+        with self.database._lock:
             if self._signal is None or self._signal_for != state.identity_seed:
                 self._signal = PostgresSignalState(self, *_signal_keys(state))
                 self._signal_for = state.identity_seed
@@ -476,18 +574,25 @@ class PostgresStore:
     # Closing -------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Let the account go (its advisory lock) and close the connection (idempotent)."""
-        with self._lock:
+        """Let the account go (its advisory lock); close the connection if the store made it
+        (idempotent)."""
+        database = self.database
+        with database._lock:
             if self._closed:
                 return
             self._closed = True
             self._signal = None
-            conn = self._conn
-            if conn is not None and not conn.closed and not conn.broken:
+            database._open.discard(self.account)
+            conn = database._conn
+            if self._held == database.generation and conn is not None and not conn.broken:
                 # Closing the connection releases it all the same.
                 with contextlib.suppress(self._pg.Error):
                     conn.execute("SELECT pg_advisory_unlock(%s)", (self.lock_key,))
-            self._drop()
+            self._close_own()
+
+    def _close_own(self) -> None:
+        if self._own:
+            self.database.close()
 
     def __enter__(self) -> PostgresStore:
         return self
