@@ -25,3 +25,6 @@ def test_benchmarks_run_quick() -> None:
     assert "== bench_e2e_signal ==" in result.stdout
     assert " x msg " in result.stdout
     assert " x skmsg " in result.stdout
+    # The stores: SQLite always, PostgreSQL where it answers (CI: always).
+    assert "== bench_store ==" in result.stdout
+    assert "  SQLite  " in result.stdout
