@@ -26,6 +26,7 @@ from wabus.client import (
     StoreConfigError,
     StoreError,
     StoreLocked,
+    StoreSchemaTooNew,
     StoreUnavailable,
     open_store,
 )
@@ -379,3 +380,31 @@ def test_a_shared_connection_lost_is_retaken_by_each_account(dsn: str) -> None:
         one.close()
         two.close()
         assert database.schema_version == 1  # the handle outlives its stores
+
+
+def test_a_later_step_upgrades_a_database_in_place(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wabus.client import _pgstore
+
+    state = paired(DeviceState.new())
+    with PostgresStore(dsn) as store:
+        store.save(state)
+    # A wabus with a second step: it is applied once, on top of the data; the first is not.
+    broken = ("CREATE TABLE wabus_later (account text)", "SELECT no_such_function()")
+    monkeypatch.setattr(_pgstore, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(_pgstore, "SCHEMA_VERSION", 2)
+    with pytest.raises(StoreError, match="no_such_function"):
+        PostgresStore(dsn)  # a failing step 2 leaves version 1 as it was
+    assert rows(dsn, "SELECT version FROM wabus_schema_version ORDER BY 1") == [(1,)]
+    assert rows(dsn, "SELECT to_regclass('wabus_later')") == [(None,)]
+    working = ("CREATE TABLE wabus_later (account text)",)
+    monkeypatch.setattr(_pgstore, "MIGRATIONS", (*MIGRATIONS, working))
+    for _ in range(2):
+        with PostgresStore(dsn) as store:
+            assert store.schema_version == 2
+            assert store.load() == state
+    assert rows(dsn, "SELECT version FROM wabus_schema_version ORDER BY 1") == [(1,), (2,)]
+    monkeypatch.undo()  # and this wabus, older now, refuses the upgraded database
+    with pytest.raises(StoreSchemaTooNew, match="schema version 2, newer than ours"):
+        PostgresStore(dsn)

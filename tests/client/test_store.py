@@ -180,7 +180,7 @@ def test_a_store_from_a_newer_wabus_is_refused(stores: Stores) -> None:
 _CHILD = textwrap.dedent(
     """
     import contextlib, sys
-    from wabus.client import PostgresStore, open_store
+    from wabus.client import PostgresStore, StoreSnapshot, open_store
     from wabus.client import _signal_state, _store
     from wabus.protocol import SignalChanges, generate_prekeys
 
@@ -214,6 +214,9 @@ _CHILD = textwrap.dedent(
             _signal_state.SqliteSignalState._write = staticmethod(killed_before_commit)
     if what == "device":
         store.save(state.with_(push_name="second"))
+    elif what == "restore":  # what ``wabus store migrate`` writes
+        rows = tuple((n, b"prekey %d" % n) for n in range(1, 51))
+        store.restore(StoreSnapshot(state.with_(push_name="second"), {"signal_prekeys": rows}))
     else:
         signal = store.signal_state(state)
         records = generate_prekeys(signal.next_prekey_id(), 50)
@@ -224,7 +227,7 @@ _CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("what", ["device", "signal"])
+@pytest.mark.parametrize("what", ["device", "signal", "restore"])
 @pytest.mark.parametrize("when", ["mid-write", "after-commit"])
 def test_a_process_killed_mid_write_loses_nothing_committed(
     stores: Stores, what: str, when: str
@@ -249,6 +252,9 @@ def test_a_process_killed_mid_write_loses_nothing_committed(
         elif what == "device":
             assert after.device == state.with_(push_name="second")
             assert after.signal == before.signal
+        elif what == "restore":
+            assert after.device == state.with_(push_name="second")
+            assert after.counts()["signal_prekeys"] == 50
         else:
             assert after.device == state
             assert after.counts()["signal_prekeys"] == 50
