@@ -23,7 +23,6 @@ from tests.client.conftest import Stores
 from wabus.client import (
     DeviceState,
     MemoryStore,
-    PortableStore,
     SignalState,
     SqliteStore,
     Store,
@@ -83,9 +82,17 @@ def sql(stores: Stores, statement: str) -> None:
             db.execute(statement)
 
 
-@pytest.mark.parametrize("kind", ["memory", "store"])
-def test_save_load_clear(kind: str, stores: Stores) -> None:
-    store: Store = MemoryStore() if kind == "memory" else stores.open()
+def test_save_load_clear_in_memory() -> None:
+    check_save_load_clear(MemoryStore())
+
+
+def test_save_load_clear(stores: Stores) -> None:
+    with stores.open() as store:
+        check_save_load_clear(store)
+        assert all(rows == () for rows in store.snapshot().signal.values())
+
+
+def check_save_load_clear(store: Store) -> None:
     assert isinstance(store, Store)
     assert store.load() is None
     state = DeviceState.new()
@@ -102,9 +109,6 @@ def test_save_load_clear(kind: str, stores: Stores) -> None:
     assert signal.prekey_count() == 0
     assert signal.get_session(PEER) is None
     assert signal.get_inbox("chat|sender|ID1") is None
-    if isinstance(store, PortableStore):
-        assert all(rows == () for rows in store.snapshot().signal.values())
-        store.close()
 
 
 def test_a_new_state_is_unpaired_and_its_keys_come_back_from_the_seeds() -> None:
