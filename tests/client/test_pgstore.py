@@ -408,3 +408,24 @@ def test_a_later_step_upgrades_a_database_in_place(
     monkeypatch.undo()  # and this wabus, older now, refuses the upgraded database
     with pytest.raises(StoreSchemaTooNew, match="schema version 2, newer than ours"):
         PostgresStore(dsn)
+
+
+def test_snapshots_do_not_depend_on_the_database_collation(dsn: str, tmp_path: Path) -> None:
+    state = paired(DeviceState.new())
+    keys = {"a_b": b"1", "A-a": b"2", "a.c": b"3", "ab": b"4", "B": b"5"}
+    with PostgresStore(dsn) as store:
+        # A collation that orders punctuation and case unlike bytes (ICU's root locale).
+        with psycopg.connect(dsn, autocommit=True) as db:
+            db.execute(
+                'ALTER TABLE wabus_signal_inbox ALTER COLUMN key TYPE text COLLATE "und-x-icu"'
+            )
+        store.save(state)
+        store.signal_state(state).commit(SignalChanges(), keys, ())
+        with psycopg.connect(dsn, autocommit=True) as db:
+            order = db.execute("SELECT key FROM wabus_signal_inbox ORDER BY key").fetchall()
+        assert [k for (k,) in order] != sorted(keys)  # the database's order is not Python's
+        snapshot = store.snapshot()
+    with SqliteStore(tmp_path / "copy.db") as copy:
+        copy.restore(snapshot)
+        assert copy.snapshot() == snapshot
+    assert [row[0] for row in snapshot.signal["signal_inbox"]] == sorted(keys)

@@ -55,6 +55,7 @@ from wabus.client._store import (
     _device_values,
     _plain,
     _signal_keys,
+    _sorted,
     device_from_row,
 )
 from wabus.protocol import (
@@ -541,10 +542,10 @@ class PostgresStore:
                 for table, columns in SIGNAL_COLUMNS.items():
                     query = (
                         f"SELECT {', '.join(columns)} FROM {_table(table)}"  # noqa: S608 - known names
-                        " WHERE account = %s ORDER BY 1"
+                        " WHERE account = %s"
                     )
                     rows = db.execute(query, (self.account,)).fetchall()
-                    signal[table] = tuple(_canonical(table, r) for r in rows)
+                    signal[table] = _sorted(_canonical(table, r) for r in rows)
             device = None if row is None else device_from_row(row, self.target)
             return StoreSnapshot(device, MappingProxyType(signal))
 

@@ -29,7 +29,7 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -470,9 +470,9 @@ class SqliteStore:
                     for table, columns in SIGNAL_COLUMNS.items():
                         rows: list[tuple[object, ...]] = []
                         if table in present:  # made by the Signal state, if it ever was
-                            query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1"  # noqa: S608 - known names
+                            query = f"SELECT {', '.join(columns)} FROM {table}"  # noqa: S608 - known names
                             rows = [_plain(row) for row in self._db.execute(query)]
-                        signal[table] = tuple(rows)
+                        signal[table] = _sorted(rows)
                 finally:
                     self._db.execute("COMMIT")
             except sqlite3.DatabaseError as err:
@@ -555,6 +555,12 @@ def device_from_row(row: Sequence[object], where: str) -> DeviceState:
 def _plain(row: Sequence[object]) -> tuple[object, ...]:
     """A database row as plain values (bytes for BLOBs, whatever the driver returned)."""
     return tuple(bytes(v) if isinstance(v, (bytearray, memoryview)) else v for v in row)
+
+
+def _sorted(rows: Iterable[tuple[object, ...]]) -> tuple[tuple[object, ...], ...]:
+    """Rows in the order of their keys as Python sorts them (text by code point), whatever the
+    database's collation: the same device gives the same snapshot everywhere."""
+    return tuple(sorted(rows, key=lambda row: row[0]))  # type: ignore[arg-type, return-value]
 
 
 def _checked_rows(snapshot: StoreSnapshot) -> dict[str, list[tuple[object, ...]]]:
