@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from tests import postgres, processes
-from tests.client.test_store import PEER, fill_signal, paired
+from tests.client.test_store import APP_STATE_EMPTY, PEER, fill_app_state, fill_signal, paired
 from wabus.client import (
     DeviceState,
     PostgresDatabase,
@@ -52,6 +52,8 @@ def test_accounts_share_a_database_and_nothing_else(dsn: str) -> None:
         first.save(one)
         second.save(two)
         fill_signal(first.signal_state(one))
+        fill_app_state(first)
+        assert second.load_app_state().collections == {}
         assert second.signal_state(two).get_session(PEER) is None
         assert second.signal_state(two).prekey_count() == 0
         second.clear()
@@ -79,7 +81,7 @@ def test_the_same_account_in_another_schema_is_another_device() -> None:
 
 
 def test_migrations_are_applied_once_in_order(dsn: str) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 1
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 2
     # Many first openings at once (threads, each its own connection): one migrates.
     errors: list[BaseException] = []
     barrier = threading.Barrier(6)
@@ -99,7 +101,7 @@ def test_migrations_are_applied_once_in_order(dsn: str) -> None:
     assert errors == []
     with PostgresStore(dsn) as store:
         assert store.schema_version == SCHEMA_VERSION
-    assert rows(dsn, "SELECT version FROM wabus_schema_version") == [(1,)]
+    assert rows(dsn, "SELECT version FROM wabus_schema_version ORDER BY 1") == [(1,), (2,)]
     assert len(rows(dsn, "SELECT account FROM wabus_accounts")) == 7
 
 
@@ -115,7 +117,7 @@ def test_a_migration_that_fails_leaves_nothing_behind(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as db:
         db.execute("DROP TABLE wabus_signal_inbox")
     with PostgresStore(dsn) as store:  # and once it is gone, the same opening works
-        assert store.schema_version == 1
+        assert store.schema_version == SCHEMA_VERSION
 
 
 def test_a_signal_commit_is_one_transaction(dsn: str) -> None:
@@ -379,34 +381,51 @@ def test_a_shared_connection_lost_is_retaken_by_each_account(dsn: str) -> None:
                 PostgresStore(dsn, account=name)
         one.close()
         two.close()
-        assert database.schema_version == 1  # the handle outlives its stores
+        assert database.schema_version == SCHEMA_VERSION  # the handle outlives its stores
 
 
-def test_a_later_step_upgrades_a_database_in_place(
-    dsn: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_later_steps_upgrade_a_database_in_place(dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from wabus.client import _pgstore
 
+    # A database made by a wabus that had step 1 only, with a device in it.
+    monkeypatch.setattr(_pgstore, "MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr(_pgstore, "SCHEMA_VERSION", 1)
     state = paired(DeviceState.new())
     with PostgresStore(dsn) as store:
         store.save(state)
-    # A wabus with a second step: it is applied once, on top of the data; the first is not.
+        fill_signal(store.signal_state(state))
+    assert rows(dsn, "SELECT to_regclass('wabus_appstate_keys')") == [(None,)]
+    monkeypatch.undo()
+    versions = "SELECT version FROM wabus_schema_version ORDER BY 1"
+    # This wabus applies step 2 on top of the data.
+    with PostgresStore(dsn) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        upgraded = store.snapshot()
+        assert {t: upgraded.tables[t] for t in APP_STATE_EMPTY} == APP_STATE_EMPTY
+        assert upgraded.counts()["signal_prekeys"] == 30
+        assert store.load() == state
+        fill_app_state(store)
+    assert rows(dsn, versions) == [(1,), (2,)]
+
+    # A later one whose step 3 fails leaves version 2 as it was; once it works, it is applied
+    # once; and this wabus, older then, refuses the upgraded database.
     broken = ("CREATE TABLE wabus_later (account text)", "SELECT no_such_function()")
     monkeypatch.setattr(_pgstore, "MIGRATIONS", (*MIGRATIONS, broken))
-    monkeypatch.setattr(_pgstore, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_pgstore, "SCHEMA_VERSION", 3)
     with pytest.raises(StoreError, match="no_such_function"):
-        PostgresStore(dsn)  # a failing step 2 leaves version 1 as it was
-    assert rows(dsn, "SELECT version FROM wabus_schema_version ORDER BY 1") == [(1,)]
+        PostgresStore(dsn)
+    assert rows(dsn, versions) == [(1,), (2,)]
     assert rows(dsn, "SELECT to_regclass('wabus_later')") == [(None,)]
     working = ("CREATE TABLE wabus_later (account text)",)
     monkeypatch.setattr(_pgstore, "MIGRATIONS", (*MIGRATIONS, working))
     for _ in range(2):
         with PostgresStore(dsn) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == 3
             assert store.load() == state
-    assert rows(dsn, "SELECT version FROM wabus_schema_version ORDER BY 1") == [(1,), (2,)]
-    monkeypatch.undo()  # and this wabus, older now, refuses the upgraded database
-    with pytest.raises(StoreSchemaTooNew, match="schema version 2, newer than ours"):
+            assert store.load_app_state().collections
+    assert rows(dsn, versions) == [(1,), (2,), (3,)]
+    monkeypatch.undo()
+    with pytest.raises(StoreSchemaTooNew, match="schema version 3, newer than ours"):
         PostgresStore(dsn)
 
 
@@ -428,4 +447,4 @@ def test_snapshots_do_not_depend_on_the_database_collation(dsn: str, tmp_path: P
     with SqliteStore(tmp_path / "copy.db") as copy:
         copy.restore(snapshot)
         assert copy.snapshot() == snapshot
-    assert [row[0] for row in snapshot.signal["signal_inbox"]] == sorted(keys)
+    assert [row[0] for row in snapshot.tables["signal_inbox"]] == sorted(keys)

@@ -21,8 +21,10 @@ import pytest
 from tests import processes
 from tests.client.conftest import Stores
 from wabus.client import (
+    AppStateStore,
     DeviceState,
     MemoryStore,
+    PostgresStore,
     SignalState,
     SqliteStore,
     Store,
@@ -32,6 +34,8 @@ from wabus.client import (
 )
 from wabus.core import Jid, Server
 from wabus.protocol import (
+    AppStateKey,
+    CollectionState,
     MemorySignalStore,
     PreKeyBundle,
     ProtocolAddress,
@@ -72,6 +76,18 @@ def fill_signal(signal: SignalState, *, prekeys: int = 30) -> None:
     signal.commit(SignalChanges(), {"chat|sender|ID1": b"a kept plaintext"}, ())
 
 
+COLLECTION = CollectionState(
+    "regular_high", 7, bytes(range(128)), {bytes([n]) * 32: bytes([n + 1]) * 32 for n in range(3)}
+)
+KEYS = (AppStateKey(b"\x00\x01", b"k" * 32, 1_700_000_000), AppStateKey(b"\x00\x02", b"j" * 32))
+APP_STATE_EMPTY = {"appstate_collections": (), "appstate_keys": ()}
+
+
+def fill_app_state(store: AppStateStore) -> None:
+    """A collection state and two sync keys (one without a timestamp)."""
+    store.save_app_state([COLLECTION, CollectionState("regular_low", 1)], KEYS)
+
+
 def sql(stores: Stores, statement: str) -> None:
     """Run `statement` on the store's database from outside (another program)."""
     if stores.kind == "sqlite":
@@ -89,7 +105,7 @@ def test_save_load_clear_in_memory() -> None:
 def test_save_load_clear(stores: Stores) -> None:
     with stores.open() as store:
         check_save_load_clear(store)
-        assert all(rows == () for rows in store.snapshot().signal.values())
+        assert all(rows == () for rows in store.snapshot().tables.values())
 
 
 def check_save_load_clear(store: Store) -> None:
@@ -176,7 +192,7 @@ def test_a_store_from_a_newer_wabus_is_refused(stores: Stores) -> None:
     with pytest.raises(StoreSchemaTooNew, match="schema version 99") as caught:
         stores.open()
     assert isinstance(caught.value, StoreError)
-    assert (caught.value.found, caught.value.supported) == (99, 1)
+    assert (caught.value.found, caught.value.supported) == (99, 2)
 
 
 # A child that writes once, then waits to be killed: "writing" once it is inside the write's
@@ -255,7 +271,7 @@ def test_a_process_killed_mid_write_loses_nothing_committed(
             assert after == before  # nothing of the half-made write
         elif what == "device":
             assert after.device == state.with_(push_name="second")
-            assert after.signal == before.signal
+            assert after.tables == before.tables
         elif what == "restore":
             assert after.device == state.with_(push_name="second")
             assert after.counts()["signal_prekeys"] == 50
@@ -375,16 +391,18 @@ def test_a_snapshot_restores_into_an_empty_store(stores: Stores, tmp_path: Path)
     with stores.open() as store:
         store.save(state)
         fill_signal(store.signal_state(state))
+        fill_app_state(store)
         snapshot = store.snapshot()
     assert snapshot.device == state
-    assert all(snapshot.counts()[table] > 0 for table in snapshot.signal), snapshot.counts()
+    assert all(snapshot.counts()[table] > 0 for table in snapshot.tables), snapshot.counts()
     with SqliteStore(tmp_path / "copy.db") as copy:
         copy.restore(snapshot)
         assert copy.snapshot() == snapshot
         assert copy.signal_state(state).get_session(PEER) is not None
+        assert copy.load_app_state().collections["regular_high"] == COLLECTION
         copy.restore(type(snapshot)(None, {}))  # an empty snapshot empties it
         assert copy.load() is None
-        assert all(rows == () for rows in copy.snapshot().signal.values())
+        assert all(rows == () for rows in copy.snapshot().tables.values())
 
 
 def test_a_bad_snapshot_is_a_store_error_and_changes_nothing(stores: Stores) -> None:
@@ -392,10 +410,75 @@ def test_a_bad_snapshot_is_a_store_error_and_changes_nothing(stores: Stores) -> 
     with stores.open() as store:
         store.save(state)
         snapshot = store.snapshot()
-        bad_table = type(snapshot)(state, {**snapshot.signal, "signal_secrets": ()})
+        bad_table = type(snapshot)(state, {**snapshot.tables, "signal_secrets": ()})
         with pytest.raises(StoreError, match="unknown tables: signal_secrets"):
             store.restore(bad_table)
         bad_row = type(snapshot)(state, {"signal_inbox": (("key",),)})
         with pytest.raises(StoreError, match="signal_inbox row 0 has 1 values, not 2"):
             store.restore(bad_row)
         assert store.snapshot() == snapshot
+
+
+def test_the_app_state_in_memory() -> None:
+    check_app_state(MemoryStore())
+
+
+def test_the_app_state_is_kept(stores: Stores) -> None:
+    with stores.open() as store:
+        check_app_state(store)
+        fill_app_state(store)
+    with stores.open() as store:  # and it survives a reopen
+        kept = store.load_app_state()
+        assert kept.collections["regular_high"] == COLLECTION
+        assert kept.keys == {key.key_id: key for key in KEYS}
+
+
+def check_app_state(store: AppStateStore) -> None:
+    assert isinstance(store, AppStateStore)
+    assert store.load_app_state().collections == {}
+    assert store.load_app_state().keys == {}
+    fill_app_state(store)
+    kept = store.load_app_state()
+    assert kept.collections == {
+        "regular_high": COLLECTION,
+        "regular_low": CollectionState("regular_low", 1),
+    }
+    assert kept.keys == {key.key_id: key for key in KEYS}
+    newer = CollectionState("regular_high", 8, bytes(128))
+    store.save_app_state([newer])  # replaces the collection's state, keeps the rest
+    kept = store.load_app_state()
+    assert kept.collections["regular_high"] == newer
+    assert len(kept.collections) == 2 and len(kept.keys) == 2
+    assert isinstance(store, MemoryStore | SqliteStore | PostgresStore)
+    store.clear()  # a logout forgets it
+    assert store.load_app_state() == type(kept)({}, {})
+
+
+def test_a_damaged_app_state_is_a_store_error(stores: Stores) -> None:
+    with stores.open() as store:
+        fill_app_state(store)
+    prefix, blob = ("", "x'00'") if stores.kind == "sqlite" else ("wabus_", "'\\x00'::bytea")
+    sql(
+        stores, f"UPDATE {prefix}appstate_collections SET state = {blob} WHERE name = 'regular_low'"
+    )
+    with stores.open() as store, pytest.raises(StoreError, match="'regular_low' is damaged"):
+        store.load_app_state()
+
+
+def test_a_version_1_sqlite_file_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    state = paired(DeviceState.new())
+    with SqliteStore(path) as store:
+        store.save(state)
+    with sqlite3.connect(path) as db:  # as the first wabus left it
+        db.execute("DROP TABLE appstate_collections")
+        db.execute("DROP TABLE appstate_keys")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with SqliteStore(path) as store:
+        assert store.load() == state
+        fill_app_state(store)
+        assert store.load_app_state().collections["regular_high"] == COLLECTION
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            "2",
+        )

@@ -17,7 +17,7 @@ import pytest
 from tests import postgres, processes
 from tests.client.test_e2e import first_text, ready
 from tests.client.test_session import live, make_client
-from tests.client.test_store import fill_signal, paired
+from tests.client.test_store import fill_app_state, fill_signal, paired
 from wabus.cli import main
 from wabus.client import DeviceState, PostgresStore, SqliteStore, Store
 from wabus.core.events import UndecryptableMessage
@@ -52,8 +52,9 @@ def test_sqlite_to_postgresql_and_back_loses_nothing(dsn: str, tmp_path: Path) -
     with SqliteStore(original) as store:
         store.save(state)
         fill_signal(store.signal_state(state))
+        fill_app_state(store)
     before = every_table(original)
-    assert len(before) == 9  # meta, device and the seven Signal tables
+    assert len(before) == 11  # meta, device, the seven Signal tables and the two app-state ones
     assert all(before.values()), {name: len(rows) for name, rows in before.items()}
 
     there = wabus(

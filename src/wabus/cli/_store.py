@@ -89,7 +89,7 @@ def migrate(
     if snapshot.device is None:
         raise StoreError(f"{source.target} holds no device to migrate")
     existing = destination.snapshot()
-    if not replace and (existing.device is not None or any(existing.signal.values())):
+    if not replace and (existing.device is not None or any(existing.tables.values())):
         raise StoreError(
             f"{destination.target} already holds a device ({_summary(existing)}):"
             " --replace to overwrite it"
@@ -97,7 +97,7 @@ def migrate(
     destination.restore(snapshot)
     copied = destination.snapshot()
     if copied != snapshot:
-        differ = [t for t in snapshot.signal if snapshot.signal[t] != copied.signal.get(t)]
+        differ = [t for t in snapshot.tables if snapshot.tables[t] != copied.tables.get(t)]
         if copied.device != snapshot.device:
             differ.insert(0, "device")
         raise StoreError(

@@ -8,9 +8,10 @@
   `open_store` opens ``sqlite:PATH`` or ``postgresql://``; `StoreSnapshot` is one device's
   whole state, which ``wabus store migrate`` copies);
   `SignalState` (`SqliteSignalState`, `PostgresSignalState`, `MemorySignalState`): its
-  end-to-end sessions, prekeys and sender keys. Failures are `StoreError`s: `StoreLocked`,
-  `StoreUnavailable`, `StoreSchemaTooNew`, `StoreConfigError`. `send_message` returns a
-  `SendResult`.
+  end-to-end sessions, prekeys and sender keys; `AppState` (`AppStateStore.load_app_state`,
+  `save_app_state`): the app-state collections' states and sync keys. Failures are
+  `StoreError`s: `StoreLocked`, `StoreUnavailable`, `StoreSchemaTooNew`, `StoreConfigError`.
+  `send_message` returns a `SendResult`.
 - `MediaClient` (`Client.media`): the media servers (``media_conn``; `upload` streams a file
   encrypted to them and returns an `UploadedMedia`; `download_to`/`iter_download` stream one
   back, checked and decrypted); `DownloadFailed`, `UploadFailed`. Media bodies: `image`,
@@ -82,6 +83,8 @@ from wabus.client._pgstore import PostgresDatabase, PostgresSignalState, Postgre
 from wabus.client._polls import Polls, PollVoteResult, PollVotes
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
+    AppState,
+    AppStateStore,
     DeviceState,
     MemoryStore,
     PortableStore,
@@ -104,6 +107,8 @@ from wabus.client._websocket import (
 
 __all__ = [
     "WHATSAPP_URL",
+    "AppState",
+    "AppStateStore",
     "BusinessProfile",
     "Client",
     "ClientError",

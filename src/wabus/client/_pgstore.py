@@ -1,7 +1,8 @@
 """The device store in PostgreSQL: many accounts in one database, one row set per account.
 
 `PostgresStore(dsn, account=...)` holds what a `SqliteStore` holds (the device, the Signal
-sessions, identities, prekeys, signed prekeys, sender keys, counters and the inbox) in tables
+sessions, identities, prekeys, signed prekeys, sender keys, counters and the inbox, the
+app-state collections' states and sync keys) in tables
 whose key starts with the account's name, so any number of devices share one database (or one
 schema of it: the DSN's ``options=-csearch_path=...`` picks it). psycopg 3 (the ``postgres``
 extra) is the driver; the `Store` protocol is blocking, so the store uses a blocking
@@ -41,9 +42,11 @@ from contextlib import contextmanager
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
-from wabus.client._signal_state import SIGNAL_COLUMNS, SIGNAL_TABLES
+from wabus.client._signal_state import SIGNAL_TABLES
 from wabus.client._store import (
     _COLUMNS,
+    STORE_COLUMNS,
+    AppState,
     DeviceState,
     StoreConfigError,
     StoreError,
@@ -51,6 +54,7 @@ from wabus.client._store import (
     StoreSchemaTooNew,
     StoreSnapshot,
     StoreUnavailable,
+    _app_state,
     _checked_rows,
     _device_values,
     _plain,
@@ -59,6 +63,8 @@ from wabus.client._store import (
     device_from_row,
 )
 from wabus.protocol import (
+    AppStateKey,
+    CollectionState,
     LocalIdentity,
     PreKeyRecord,
     ProtocolAddress,
@@ -141,6 +147,18 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             key text NOT NULL, plaintext bytea NOT NULL, PRIMARY KEY (account, key)
         )""",
     ),
+    # 2: the app state (each collection's state, the sync keys).
+    (
+        """CREATE TABLE wabus_appstate_collections (
+            account text NOT NULL REFERENCES wabus_accounts ON DELETE CASCADE,
+            name text NOT NULL, state bytea NOT NULL, PRIMARY KEY (account, name)
+        )""",
+        """CREATE TABLE wabus_appstate_keys (
+            account text NOT NULL REFERENCES wabus_accounts ON DELETE CASCADE,
+            key_id bytea NOT NULL, key_data bytea NOT NULL, timestamp bigint,
+            PRIMARY KEY (account, key_id)
+        )""",
+    ),
 )
 """The schema's migration steps, in order: step N (from 1) takes the schema from version N-1
 to N. A step is never edited once released; a change is a new step at the end."""
@@ -165,14 +183,14 @@ _DEVICE_UPSERT: Final = (
 
 
 def _table(name: str) -> str:
-    """The PostgreSQL table of a Signal table (``signal_sessions`` -> ``wabus_signal_sessions``)."""
+    """The PostgreSQL table of a store table (``signal_sessions`` -> ``wabus_signal_sessions``)."""
     return f"wabus_{name}"
 
 
 def _upsert(name: str) -> str:
-    """``INSERT ... ON CONFLICT DO UPDATE`` for one row of a Signal table (account first)."""
-    key, *rest = SIGNAL_COLUMNS[name]
-    columns = ", ".join(SIGNAL_COLUMNS[name])
+    """``INSERT ... ON CONFLICT DO UPDATE`` for one row of a store table (account first)."""
+    key, *rest = STORE_COLUMNS[name]
+    columns = ", ".join(STORE_COLUMNS[name])
     values = ", ".join("%s" for _ in range(len(rest) + 2))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in rest)
     return (
@@ -182,13 +200,13 @@ def _upsert(name: str) -> str:
 
 
 def _delete(name: str) -> str:
-    """``DELETE`` one row of a Signal table by its key."""
-    key = SIGNAL_COLUMNS[name][0]
+    """``DELETE`` one row of a store table by its key."""
+    key = STORE_COLUMNS[name][0]
     return f"DELETE FROM {_table(name)} WHERE account = %s AND {key} = %s"  # noqa: S608
 
 
-_UPSERTS: Final = MappingProxyType({name: _upsert(name) for name in SIGNAL_TABLES})
-_DELETES: Final = MappingProxyType({name: _delete(name) for name in SIGNAL_TABLES})
+_UPSERTS: Final = MappingProxyType({name: _upsert(name) for name in STORE_COLUMNS})
+_DELETES: Final = MappingProxyType({name: _delete(name) for name in STORE_COLUMNS})
 
 
 def _driver() -> ModuleType:
@@ -519,7 +537,7 @@ class PostgresStore:
 
     def _delete_all(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
         db.execute("DELETE FROM wabus_device WHERE account = %s", (self.account,))
-        for table in SIGNAL_TABLES:
+        for table in STORE_COLUMNS:
             db.execute(f"DELETE FROM {_table(table)} WHERE account = %s", (self.account,))  # noqa: S608 - a known name
 
     def signal_state(self, state: DeviceState) -> SignalState:
@@ -529,25 +547,70 @@ class PostgresStore:
                 self._signal_for = state.identity_seed
             return self._signal
 
+    # The app state -------------------------------------------------------------------------
+
+    def load_app_state(self) -> AppState:
+        """The account's collection states and sync keys."""
+
+        def work(
+            db: psycopg.Connection[tuple[Any, ...]],
+        ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+            with self._transaction(db):
+                collections = db.execute(
+                    "SELECT name, state FROM wabus_appstate_collections WHERE account = %s",
+                    (self.account,),
+                ).fetchall()
+                keys = db.execute(
+                    "SELECT key_id, key_data, timestamp FROM wabus_appstate_keys"
+                    " WHERE account = %s",
+                    (self.account,),
+                ).fetchall()
+            return collections, keys
+
+        collections, keys = self._run(work)
+        return _app_state(
+            [(str(n), bytes(v)) for n, v in collections],
+            [(bytes(i), bytes(d), None if t is None else int(t)) for i, d, t in keys],
+            self.target,
+        )
+
+    def save_app_state(
+        self, collections: Iterable[CollectionState] = (), keys: Iterable[AppStateKey] = ()
+    ) -> None:
+        """Keep these collection states and keys, in one transaction."""
+        account = self.account
+        states = [(account, c.name, c.to_bytes()) for c in collections]
+        key_rows = [(account, k.key_id, k.key_data, k.timestamp) for k in keys]
+
+        def work(db: psycopg.Connection[tuple[Any, ...]]) -> None:
+            with self._transaction(db):
+                cursor = db.cursor()
+                if states:
+                    cursor.executemany(_UPSERTS["appstate_collections"], states)
+                if key_rows:
+                    cursor.executemany(_UPSERTS["appstate_keys"], key_rows)
+
+        self._run(work)
+
     # Snapshots -----------------------------------------------------------------------------
 
     def snapshot(self) -> StoreSnapshot:
         """The device and every Signal table of the account, read in one transaction."""
 
         def work(db: psycopg.Connection[tuple[Any, ...]]) -> StoreSnapshot:
-            signal: dict[str, tuple[tuple[object, ...], ...]] = {}
+            tables: dict[str, tuple[tuple[object, ...], ...]] = {}
             with self._transaction(db):
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 row = db.execute(_DEVICE_SELECT, (self.account,)).fetchone()
-                for table, columns in SIGNAL_COLUMNS.items():
+                for table, columns in STORE_COLUMNS.items():
                     query = (
                         f"SELECT {', '.join(columns)} FROM {_table(table)}"  # noqa: S608 - known names
                         " WHERE account = %s"
                     )
                     rows = db.execute(query, (self.account,)).fetchall()
-                    signal[table] = _sorted(_canonical(table, r) for r in rows)
+                    tables[table] = _sorted(_canonical(table, r) for r in rows)
             device = None if row is None else device_from_row(row, self.target)
-            return StoreSnapshot(device, MappingProxyType(signal))
+            return StoreSnapshot(device, MappingProxyType(tables))
 
         return self._run(work)
 
@@ -560,7 +623,7 @@ class PostgresStore:
                 self._delete_all(db)
                 if snapshot.device is not None:
                     db.execute(_DEVICE_UPSERT, [self.account, *_device_values(snapshot.device)])
-                for table, columns in SIGNAL_COLUMNS.items():
+                for table, columns in STORE_COLUMNS.items():
                     insert = (
                         f"INSERT INTO {_table(table)} (account, {', '.join(columns)})"  # noqa: S608 - known names
                         f" VALUES (%s, {', '.join('%s' for _ in columns)})"

@@ -17,10 +17,9 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final, Protocol, final, runtime_checkable
 
-from wabus.client._store import StoreError
+from wabus.client._store import SIGNAL_COLUMNS, StoreError
 from wabus.protocol import (
     LocalIdentity,
     MemorySignalStore,
@@ -181,19 +180,6 @@ CREATE TABLE IF NOT EXISTS signal_sender_keys (name TEXT PRIMARY KEY, record BLO
 CREATE TABLE IF NOT EXISTS signal_counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signal_inbox (key TEXT PRIMARY KEY, plaintext BLOB NOT NULL)
 """
-SIGNAL_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
-    {
-        "signal_sessions": ("address", "record"),
-        "signal_identities": ("address", "identity"),
-        "signal_prekeys": ("id", "record"),
-        "signal_signed_prekeys": ("id", "record", "current"),
-        "signal_sender_keys": ("name", "record"),
-        "signal_counters": ("key", "value"),
-        "signal_inbox": ("key", "plaintext"),
-    }
-)
-"""Every table of the Signal state and its columns, the key first (a `StoreSnapshot` row is
-these values in this order, whatever the database: ``current`` is 0 or 1)."""
 SIGNAL_TABLES: Final = tuple(SIGNAL_COLUMNS)
 """Every table of the Signal state (what a logout empties)."""
 

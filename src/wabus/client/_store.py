@@ -36,13 +36,26 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Protocol, Self, final, runtime_checkable
 
 from wabus.core import Jid, WabusError
-from wabus.protocol import DeviceKeys, KeyPair, LocalIdentity, SignedPreKeyRecord
+from wabus.protocol import (
+    AppStateKey,
+    CollectionState,
+    DeviceKeys,
+    KeyPair,
+    LocalAppStateError,
+    LocalIdentity,
+    SignedPreKeyRecord,
+)
 
 if TYPE_CHECKING:
     from wabus.client._pgstore import PostgresStore
     from wabus.client._signal_state import SignalState, SqliteSignalState
 
 __all__ = [
+    "APP_STATE_COLUMNS",
+    "SIGNAL_COLUMNS",
+    "STORE_COLUMNS",
+    "AppState",
+    "AppStateStore",
     "DeviceState",
     "MemoryStore",
     "PortableStore",
@@ -57,7 +70,33 @@ __all__ = [
     "open_store",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""The SQLite file's schema version (2: the app-state tables)."""
+
+SIGNAL_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "signal_sessions": ("address", "record"),
+        "signal_identities": ("address", "identity"),
+        "signal_prekeys": ("id", "record"),
+        "signal_signed_prekeys": ("id", "record", "current"),
+        "signal_sender_keys": ("name", "record"),
+        "signal_counters": ("key", "value"),
+        "signal_inbox": ("key", "plaintext"),
+    }
+)
+"""Every table of the Signal state and its columns, the key first (a `StoreSnapshot` row is
+these values in this order, whatever the database: ``current`` is 0 or 1)."""
+APP_STATE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "appstate_collections": ("name", "state"),
+        "appstate_keys": ("key_id", "key_data", "timestamp"),
+    }
+)
+"""The app-state tables: each collection's `CollectionState` (``to_bytes``), and the sync keys."""
+STORE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {**SIGNAL_COLUMNS, **APP_STATE_COLUMNS}
+)
+"""Every table a store holds beside the device row (what a `StoreSnapshot` carries)."""
 
 
 class StoreError(WabusError):
@@ -196,20 +235,44 @@ class Store(Protocol):
 @dataclass(frozen=True, slots=True)
 class StoreSnapshot:
     """Everything a store holds of one device, as plain values: what ``wabus store migrate``
-    copies. `signal` maps each table of `wabus.client._signal_state.SIGNAL_COLUMNS` to its rows
-    (in that table's column order), sorted by key: two stores that hold the same device give
-    equal snapshots, whatever their databases."""
+    copies. `tables` maps each table of `STORE_COLUMNS` (the Signal state, the app state) to
+    its rows (in that table's column order), sorted by key: two stores that hold the same
+    device give equal snapshots, whatever their databases."""
 
     device: DeviceState | None
-    signal: Mapping[str, tuple[tuple[object, ...], ...]]
+    tables: Mapping[str, tuple[tuple[object, ...], ...]]
 
     def counts(self) -> dict[str, int]:
-        """How many rows each Signal table has (for a report)."""
-        return {table: len(rows) for table, rows in self.signal.items()}
+        """How many rows each table has (for a report)."""
+        return {table: len(rows) for table, rows in self.tables.items()}
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What a store keeps of app-state sync: each collection's state (its version, LTHash and
+    value MACs) by name, and the sync keys by key id."""
+
+    collections: Mapping[str, CollectionState]
+    keys: Mapping[bytes, AppStateKey]
 
 
 @runtime_checkable
-class PortableStore(Store, Protocol):
+class AppStateStore(Protocol):
+    """A store that keeps the app state beside the device (every store wabus ships)."""
+
+    def load_app_state(self) -> AppState:
+        """The collections' states and the sync keys kept (empty for a new device)."""
+
+    def save_app_state(
+        self, collections: Iterable[CollectionState] = (), keys: Iterable[AppStateKey] = ()
+    ) -> None:
+        """Keep these collection states (replacing those of the same names) and keys (by key
+        id), in one transaction."""
+
+
+@runtime_checkable
+class PortableStore(Store, AppStateStore, Protocol):
     """A `Store` that can give a `StoreSnapshot` of its device and take one (SQLite and
     PostgreSQL), and that holds its device until `close`."""
 
@@ -241,6 +304,8 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._signal: SignalState | None = None
         self._signal_for: bytes | None = None
+        self._collections: dict[str, CollectionState] = {}
+        self._keys: dict[bytes, AppStateKey] = {}
 
     def load(self) -> DeviceState | None:
         with self._lock:
@@ -254,6 +319,24 @@ class MemoryStore:
         with self._lock:
             self._state = None
             self._signal = None
+            self._collections.clear()
+            self._keys.clear()
+
+    def load_app_state(self) -> AppState:
+        """The collections' states and the sync keys kept."""
+        with self._lock:
+            return AppState(
+                MappingProxyType(dict(self._collections)), MappingProxyType(dict(self._keys))
+            )
+
+    def save_app_state(
+        self, collections: Iterable[CollectionState] = (), keys: Iterable[AppStateKey] = ()
+    ) -> None:
+        """Keep these collection states and keys (at once)."""
+        collections, keys = list(collections), list(keys)
+        with self._lock:
+            self._collections.update((c.name, c) for c in collections)
+            self._keys.update((k.key_id, k) for k in keys)
 
     def signal_state(self, state: DeviceState) -> SignalState:
         from wabus.client._signal_state import MemorySignalState
@@ -301,7 +384,13 @@ CREATE TABLE IF NOT EXISTS device (
     account_identity BLOB,
     edge_routing_info BLOB
 );
+CREATE TABLE IF NOT EXISTS appstate_collections (name TEXT PRIMARY KEY, state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS appstate_keys (
+    key_id BLOB PRIMARY KEY, key_data BLOB NOT NULL, timestamp INTEGER
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', :version);
+UPDATE meta SET value = :version
+    WHERE key = 'schema_version' AND value GLOB '[0-9]*' AND CAST(value AS INTEGER) < :version;
 """
 # Built from the column tuple above, never from input.
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM device"  # noqa: S608
@@ -418,13 +507,11 @@ class SqliteStore:
                 raise self._failure("write", err) from err
 
     def clear(self) -> None:
-        from wabus.client._signal_state import SIGNAL_TABLES
-
         with self._lock:
             try:
                 with self._transaction():
                     self._db.execute("DELETE FROM device")
-                    for table in SIGNAL_TABLES:  # made by the Signal state, if it ever was
+                    for table in STORE_COLUMNS:  # the Signal ones, if the state ever made them
                         exists = self._db.execute(
                             "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
                         ).fetchone()
@@ -450,10 +537,38 @@ class SqliteStore:
         """The store's file, for messages."""
         return str(self.path)
 
-    def snapshot(self) -> StoreSnapshot:
-        """The device and every Signal table, read in one transaction."""
-        from wabus.client._signal_state import SIGNAL_COLUMNS
+    def load_app_state(self) -> AppState:
+        """The collections' states and the sync keys kept in the file."""
+        with self._lock:
+            try:
+                collections = self._db.execute("SELECT name, state FROM appstate_collections")
+                stored = [(str(name), bytes(state)) for name, state in collections]
+                keys = self._db.execute("SELECT key_id, key_data, timestamp FROM appstate_keys")
+                key_rows = [(bytes(i), bytes(d), t) for i, d, t in keys]
+            except sqlite3.DatabaseError as err:
+                raise self._failure("read", err) from err
+        return _app_state(stored, key_rows, str(self.path))
 
+    def save_app_state(
+        self, collections: Iterable[CollectionState] = (), keys: Iterable[AppStateKey] = ()
+    ) -> None:
+        """Keep these collection states and keys, in one transaction."""
+        states = [(c.name, c.to_bytes()) for c in collections]
+        key_rows = [(k.key_id, k.key_data, k.timestamp) for k in keys]
+        with self._lock:
+            try:
+                with self._transaction():
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO appstate_collections VALUES (?, ?)", states
+                    )
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO appstate_keys VALUES (?, ?, ?)", key_rows
+                    )
+            except sqlite3.DatabaseError as err:
+                raise self._failure("write", err) from err
+
+    def snapshot(self) -> StoreSnapshot:
+        """The device and every other table, read in one transaction."""
         with self._lock:
             try:
                 self._db.execute("BEGIN")
@@ -466,23 +581,22 @@ class SqliteStore:
                             "SELECT name FROM sqlite_master WHERE type='table'"
                         )
                     }
-                    signal: dict[str, tuple[tuple[object, ...], ...]] = {}
-                    for table, columns in SIGNAL_COLUMNS.items():
+                    tables: dict[str, tuple[tuple[object, ...], ...]] = {}
+                    for table, columns in STORE_COLUMNS.items():
                         rows: list[tuple[object, ...]] = []
-                        if table in present:  # made by the Signal state, if it ever was
+                        if table in present:  # the Signal ones, if the state ever made them
                             query = f"SELECT {', '.join(columns)} FROM {table}"  # noqa: S608 - known names
                             rows = [_plain(row) for row in self._db.execute(query)]
-                        signal[table] = _sorted(rows)
+                        tables[table] = _sorted(rows)
                 finally:
                     self._db.execute("COMMIT")
             except sqlite3.DatabaseError as err:
                 raise self._failure("read", err) from err
-        return StoreSnapshot(device, MappingProxyType(signal))
+        return StoreSnapshot(device, MappingProxyType(tables))
 
     def restore(self, snapshot: StoreSnapshot) -> None:
-        """Replace the device and every Signal table by `snapshot`, in one transaction."""
+        """Replace the device and every other table by `snapshot`, in one transaction."""
         from wabus.client._signal_state import _SCHEMA as SIGNAL_SCHEMA
-        from wabus.client._signal_state import SIGNAL_COLUMNS, SIGNAL_TABLES
 
         rows = _checked_rows(snapshot)
         with self._lock:
@@ -491,11 +605,11 @@ class SqliteStore:
                     for statement in SIGNAL_SCHEMA.strip().split(";\n"):
                         self._db.execute(statement)
                     self._db.execute("DELETE FROM device")
-                    for table in SIGNAL_TABLES:
+                    for table in STORE_COLUMNS:
                         self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - a known name
                     if snapshot.device is not None:
                         self._db.execute(_UPSERT, _device_values(snapshot.device))
-                    for table, columns in SIGNAL_COLUMNS.items():
+                    for table, columns in STORE_COLUMNS.items():
                         insert = (
                             f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - known names
                             f" VALUES ({', '.join('?' for _ in columns)})"
@@ -563,17 +677,32 @@ def _sorted(rows: Iterable[tuple[object, ...]]) -> tuple[tuple[object, ...], ...
     return tuple(sorted(rows, key=lambda row: row[0]))  # type: ignore[arg-type, return-value]
 
 
-def _checked_rows(snapshot: StoreSnapshot) -> dict[str, list[tuple[object, ...]]]:
-    """The snapshot's Signal rows by table, every table present; `StoreError` for a table or
-    a row that is not one of ours."""
-    from wabus.client._signal_state import SIGNAL_COLUMNS
+def _app_state(
+    collections: Iterable[tuple[str, bytes]],
+    keys: Iterable[tuple[bytes, bytes, int | None]],
+    where: str,
+) -> AppState:
+    """An `AppState` from stored rows; `StoreError` naming the collection whose state is
+    damaged."""
+    states: dict[str, CollectionState] = {}
+    for name, data in collections:
+        try:
+            states[name] = CollectionState.from_bytes(data)
+        except LocalAppStateError as err:
+            raise StoreError(f"{where}: the app state of {name!r} is damaged ({err})") from err
+    by_id = {key_id: AppStateKey(key_id, data, stamp) for key_id, data, stamp in keys}
+    return AppState(MappingProxyType(states), MappingProxyType(by_id))
 
-    unknown = set(snapshot.signal) - set(SIGNAL_COLUMNS)
+
+def _checked_rows(snapshot: StoreSnapshot) -> dict[str, list[tuple[object, ...]]]:
+    """The snapshot's rows by table, every table present; `StoreError` for a table or a row
+    that is not one of ours."""
+    unknown = set(snapshot.tables) - set(STORE_COLUMNS)
     if unknown:
         raise StoreError(f"a snapshot with unknown tables: {', '.join(sorted(unknown))}")
     rows: dict[str, list[tuple[object, ...]]] = {}
-    for table, columns in SIGNAL_COLUMNS.items():
-        rows[table] = list(snapshot.signal.get(table, ()))
+    for table, columns in STORE_COLUMNS.items():
+        rows[table] = list(snapshot.tables.get(table, ()))
         for at, row in enumerate(rows[table]):
             if len(row) != len(columns):
                 raise StoreError(
