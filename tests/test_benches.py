@@ -28,3 +28,7 @@ def test_benchmarks_run_quick() -> None:
     # The stores: SQLite always, PostgreSQL where it answers (CI: always).
     assert "== bench_store ==" in result.stdout
     assert "  SQLite  " in result.stdout
+    # Media: the streamed file came back the same through the client and the simulator (the
+    # bench raises otherwise).
+    assert "== bench_media ==" in result.stdout
+    assert "download to a file" in result.stdout
