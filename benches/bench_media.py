@@ -7,8 +7,8 @@ wabus, in a fresh Python process (``--measure``):
   each piece written to the encrypted file as it comes; decrypt: `MediaDecryptor` the same
   way back, checking the MAC and both SHA-256s at the end;
 - the ceiling: the same loops written directly on ``cryptography`` (AES-256-CBC, PKCS#7,
-  HMAC-SHA256 and both SHA-256s, same chunks, same files), the least this work can cost from
-  Python;
+  HMAC-SHA256 and both SHA-256s, same chunks, same files): the work with no library around
+  it;
 - for contrast, `encrypt_media` on the whole file in memory (bytes in, bytes out), which holds
   the file more than twice;
 - end to end: the simulator in another process (``benches._media_server``), a `Client` paired
@@ -16,8 +16,9 @@ wabus, in a fresh Python process (``--measure``):
   file, POSTed from there) and `MediaClient.download_to` of it into another file (streamed,
   checked, moved into place).
 
-Baileys 7.0.0-rc14 (``benches/peers/baileys_media.mjs``, node, when
-``tests/interop/js/node_modules`` is installed): ``encryptedStream`` on the same file;
+Baileys 7.0.0-rc14 (``benches/peers/baileys_media.mjs``, in Node.js; npm installs it into
+``tests/interop/js/node_modules`` on first use, as for ``bench_e2e_signal``; without Node.js or
+npm it is skipped, saying why): ``encryptedStream`` on the same file;
 ``encryptedStream`` then ``uploadWithNodeHttp`` to the same simulator's media host; and
 ``downloadContentFromMessage`` piped into a file. Baileys' download does not check the MAC nor
 either hash; wabus's does.
@@ -49,6 +50,7 @@ from typing import IO, Any
 import anyio
 import structlog
 
+from benches.bench_e2e_signal import node_modules
 from wabus.client import Client, MemoryStore, UploadedMedia
 from wabus.client._media import CHUNK
 from wabus.core import Bot, EventHandler
@@ -63,7 +65,6 @@ from wabus.protocol import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-JS = ROOT / "tests/interop/js"
 KIND = MediaType.DOCUMENT
 MEDIA_KEY = bytes(range(32))
 _GUARD = 900.0  # seconds: a guard against a hang, not a measurement
@@ -366,12 +367,9 @@ def ours(plain: Path, rounds: int) -> dict[str, dict[str, float]]:
 
 def peer(plain: Path, rounds: int) -> dict[str, Any] | str:
     """Baileys' figures, or why they are missing."""
-    node = shutil.which("node")
-    modules = JS / "node_modules"
-    if node is None:
-        return "node is not installed"
-    if not (modules / "baileys/package.json").exists():
-        return f"{modules.relative_to(ROOT)} is missing (npm install there)"
+    node, modules = shutil.which("node"), node_modules()
+    if node is None or modules is None:
+        return "Node.js and npm are needed, and tests/interop/js/node_modules installed by npm"
     with _server(new_group=True) as server:
         _, _, host, auth = _ready(server)
         script = ROOT / "benches/peers/baileys_media.mjs"
