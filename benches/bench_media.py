@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -90,23 +90,34 @@ def _reset_peak() -> int | None:
         return None
 
 
-async def _rounds(work: Callable[[], Awaitable[object]], rounds: int) -> dict[str, float]:
-    """Best seconds of `rounds` rounds of `work`, the most its round raised the peak RSS, and
-    the tracemalloc peak of one more round."""
-    best, rss = float("inf"), 0
+Work = Callable[[], Awaitable[object]]
+
+
+async def _race(works: Mapping[str, Work], rounds: int) -> dict[str, dict[str, float]]:
+    """Each work's best seconds (wall clock and this process's CPU) over `rounds` rounds, the
+    most one of its runs raised the peak RSS, and the tracemalloc peak of one more run. Every
+    round runs each work once, in turn, so that a busy spell of the machine falls on all."""
+    best = {name: {"seconds": float("inf"), "cpu_seconds": float("inf")} for name in works}
+    rss = dict.fromkeys(works, 0)
     for _ in range(rounds):
-        base = _reset_peak()
-        start = time.perf_counter()
+        for name, work in works.items():
+            base = _reset_peak()
+            start, cpu = time.perf_counter(), time.process_time()
+            await work()
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            best[name]["seconds"] = min(best[name]["seconds"], wall)
+            best[name]["cpu_seconds"] = min(best[name]["cpu_seconds"], cpu)
+            rss[name] = -1 if base is None else max(rss[name], _status("VmHWM") - base)
+    results = {}
+    for name, work in works.items():
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
         await work()
-        best = min(best, time.perf_counter() - start)
-        rss = -1 if base is None else max(rss, _status("VmHWM") - base)  # -1: not measured
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    tracemalloc.reset_peak()
-    await work()
-    heap = tracemalloc.get_traced_memory()[1] - before
-    tracemalloc.stop()
-    return {"seconds": best, "peak_rss_bytes": rss, "peak_heap_bytes": heap}
+        heap = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.stop()
+        results[name] = {**best[name], "peak_rss_bytes": rss[name], "peak_heap_bytes": heap}
+    return results
 
 
 # The work, on files ------------------------------------------------------------------------
@@ -285,10 +296,7 @@ async def _end_to_end(plain: Path, work: Path, rounds: int) -> dict[str, dict[st
             async def download() -> None:
                 await client.media.download_to(uploaded[-1], KIND, back)
 
-            results = {
-                "upload": await _rounds(upload, rounds),
-                "download": await _rounds(download, rounds),
-            }
+            results = await _race({"upload": upload, "download": download}, rounds)
             await client.stop()
         if _sha256(back) != _sha256(plain):
             raise RuntimeError("the downloaded file is not the uploaded one")
@@ -324,13 +332,14 @@ async def _measure(plain: Path, rounds: int) -> dict[str, dict[str, float]]:
         async def one_shot() -> None:
             encrypt_media(plain.read_bytes(), KIND, MEDIA_KEY)
 
-        results = {
-            "encrypt": await _rounds(encrypt, rounds),
-            "decrypt": await _rounds(decrypt, rounds),
-            "ceiling_encrypt": await _rounds(c_encrypt, rounds),
-            "ceiling_decrypt": await _rounds(c_decrypt, rounds),
-            "one_shot": await _rounds(one_shot, 1),
+        works = {
+            "encrypt": encrypt,
+            "ceiling_encrypt": c_encrypt,  # the same key: the same encrypted file
+            "decrypt": decrypt,
+            "ceiling_decrypt": c_decrypt,
         }
+        results = await _race(works, rounds)
+        results.update(await _race({"one_shot": one_shot}, 1))
         if _sha256(back) != fields.file_sha256:
             raise RuntimeError("the decrypted file is not the plaintext")
         results.update(await _end_to_end(plain, work, rounds))
@@ -410,8 +419,21 @@ def main(quick: bool = False) -> None:
     def rate(seconds: float) -> float:
         return size / 2**20 / seconds
 
+    def line(who: str, figures: dict[str, float]) -> str:
+        return (
+            f"{who:<8}{rate(figures['seconds']):7.1f} MiB/s"
+            f"  {figures['cpu_seconds'] * 1000 / (size / 2**20):5.1f} ms CPU/MiB"
+        )
+
+    def ratios(wabus: dict[str, float], other: dict[str, float]) -> str:
+        by_wall, by_cpu = (other[k] / wabus[k] for k in ("seconds", "cpu_seconds"))
+        return f"wabus {by_wall:.2f}x as fast; by CPU {by_cpu:.2f}x"
+
     print(f"Media: a {size / 2**20:.0f} MiB document, best of {rounds} rounds")
-    print("  memory: peak RSS above the round's start (and Python's tracemalloc peak)\n")
+    print(
+        "  CPU: this process's (threads included); memory: peak RSS above the run's start,"
+        " and Python's tracemalloc peak\n"
+    )
     rows = [
         ("encrypt, file to file", "encrypt", "ceiling_encrypt", "encrypt"),
         ("decrypt, file to file", "decrypt", "ceiling_decrypt", None),
@@ -421,25 +443,24 @@ def main(quick: bool = False) -> None:
     for label, key, ceiling, baileys in rows:
         figures = mine[key]
         print(
-            f"  {label:<25} wabus   {rate(figures['seconds']):7.1f} MiB/s"
+            f"  {label:<25} {line('wabus', figures)}"
             f"  RSS +{_mib(figures['peak_rss_bytes'])}  heap {_mib(figures['peak_heap_bytes'])}"
         )
         if ceiling is not None:
             top = mine[ceiling]
             print(
-                f"  {'':<25} ceiling {rate(top['seconds']):7.1f} MiB/s"
-                f"  (plain cryptography loop; wabus at {top['seconds'] / figures['seconds']:.2f}x)"
+                f"  {'':<25} {line('ceiling', top)}"
+                f"  (a plain cryptography loop; {ratios(figures, top)})"
             )
         if baileys is not None and isinstance(theirs, dict):
             other = theirs[baileys]
             print(
-                f"  {'':<25} Baileys {rate(other['seconds']):7.1f} MiB/s"
-                f"  RSS +{_mib(other['peakRssBytes'])}"
-                f"  (wabus {other['seconds'] / figures['seconds']:.2f}x as fast)"
+                f"  {'':<25} {line('Baileys', other)}"
+                f"  RSS +{_mib(other['peak_rss_bytes'])}  ({ratios(figures, other)})"
             )
     one = mine["one_shot"]
     print(
-        f"  {'(encrypt_media, in RAM)':<25} wabus   {rate(one['seconds']):7.1f} MiB/s"
+        f"  {'(encrypt_media, in RAM)':<25} {line('wabus', one)}"
         f"  RSS +{_mib(one['peak_rss_bytes'])}  heap {_mib(one['peak_heap_bytes'])}"
         "  (the whole file held, for contrast)"
     )

@@ -10,7 +10,7 @@
 // (what Baileys' upload function calls under Node, with http:// for the loopback host);
 // download: downloadContentFromMessage({mediaKey, url}) piped into a file.
 //
-// Memory: before each round /proc/self/clear_refs resets VmHWM to the current RSS; the round's
+// CPU: process.cpuUsage (user and system, every thread). Memory: before each round /proc/self/clear_refs resets VmHWM to the current RSS; the round's
 // figure is VmHWM minus that RSS (the most over the rounds). Output: one JSON line.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -45,15 +45,19 @@ const sha256File = async (path) => {
 
 const measure = async (work) => {
   let best = Infinity;
+  let bestCpu = Infinity;
   let peak = 0;
   for (let n = 0; n < rounds; n++) {
     const base = resetPeak();
     const start = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     await work();
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+    const used = process.cpuUsage(cpu);
+    bestCpu = Math.min(bestCpu, (used.user + used.system) / 1e6);
     peak = base === undefined ? -1 : Math.max(peak, status('VmHWM') - base); // -1: not measured
   }
-  return { seconds: best, peakRssBytes: peak };
+  return { seconds: best, cpu_seconds: bestCpu, peak_rss_bytes: peak };
 };
 
 const result = { node: process.versions.node };
