@@ -282,47 +282,56 @@ class _Lane:
 
         Returns True when the batch ended because its time slice is used up (the caller then
         yields to the loop), False when the queue ran dry, a publisher is waiting or the lane
-        closed. Every `every` events it reads the clock and tells producers waiting for room
+        closed. Every `check_every` events it reads the clock and tells producers waiting for room
         that the queue is down to its low-water mark; the per-event path is only the pop, the
         call and one check for a waiting publisher or a close.
         """
         pending = self.pending
         popleft = pending.popleft
         report = self.bus._report
-        shared = self.shared
-        single = self.callback
         waiters = self.waiters
         low_water = self.low_water
         every = self.check_every
         clock = time.monotonic
         began = clock()
-        countdown = every
+        single = self.callback
+        # Two copies of one loop, for a lane of one callback (queues bare events) and a shared
+        # one (queues pairs): the per-event path then has no branch on which it is.
         while True:
-            # No `while pending:` check before the pop: another thread may empty the deque in
-            # between (close(), or a DROP_OLDEST producer making room).
-            try:
-                item = popleft()
-            except IndexError:
-                self._tell_room()
-                return False
-            if shared:
-                callback, event = item
+            if single is not None:
+                for _ in range(every):
+                    # No `while pending:` check before the pop: another thread may empty the
+                    # deque in between (close(), or a DROP_OLDEST producer making room).
+                    try:
+                        event = popleft()
+                    except IndexError:
+                        self._tell_room()
+                        return False
+                    try:
+                        await single(event)
+                    except Exception as exc:
+                        report(exc, single, event)
+                    if waiters or self.closed:
+                        self._tell_room()
+                        return False
             else:
-                event, callback = item, single
-            try:
-                await callback(event)
-            except Exception as exc:
-                report(exc, callback, event)
-            if waiters or self.closed:
-                self._tell_room()
-                return False
-            countdown -= 1
-            if not countdown:
-                countdown = every
-                if self.room_waiting and not self.room_signalled and len(pending) <= low_water:
-                    self.notify_room()
-                if clock() - began >= _SLICE:
-                    return True
+                for _ in range(every):
+                    try:
+                        callback, event = popleft()
+                    except IndexError:
+                        self._tell_room()
+                        return False
+                    try:
+                        await callback(event)
+                    except Exception as exc:
+                        report(exc, callback, event)
+                    if waiters or self.closed:
+                        self._tell_room()
+                        return False
+            if self.room_waiting and not self.room_signalled and len(pending) <= low_water:
+                self.notify_room()
+            if clock() - began >= _SLICE:
+                return True
 
     def _tell_room(self) -> None:
         if self.room_waiting and not self.room_signalled and len(self.pending) <= self.low_water:
