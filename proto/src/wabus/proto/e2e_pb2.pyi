@@ -1116,3 +1116,31 @@ class DisappearingMode(_message.Message):
     initiatorDeviceJid: str
     initiatedByMe: bool
     def __init__(self, initiator: _Optional[_Union[DisappearingMode.Initiator, str]] = ..., trigger: _Optional[_Union[DisappearingMode.Trigger, str]] = ..., initiatorDeviceJid: _Optional[str] = ..., initiatedByMe: _Optional[bool] = ...) -> None: ...
+
+class ServerErrorReceipt(_message.Message):
+    __slots__ = ("stanzaId",)
+    STANZAID_FIELD_NUMBER: _ClassVar[int]
+    stanzaId: str
+    def __init__(self, stanzaId: _Optional[str] = ...) -> None: ...
+
+class MediaRetryNotification(_message.Message):
+    __slots__ = ("stanzaId", "directPath", "result", "messageSecret")
+    class ResultType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        GENERAL_ERROR: _ClassVar[MediaRetryNotification.ResultType]
+        SUCCESS: _ClassVar[MediaRetryNotification.ResultType]
+        NOT_FOUND: _ClassVar[MediaRetryNotification.ResultType]
+        DECRYPTION_ERROR: _ClassVar[MediaRetryNotification.ResultType]
+    GENERAL_ERROR: MediaRetryNotification.ResultType
+    SUCCESS: MediaRetryNotification.ResultType
+    NOT_FOUND: MediaRetryNotification.ResultType
+    DECRYPTION_ERROR: MediaRetryNotification.ResultType
+    STANZAID_FIELD_NUMBER: _ClassVar[int]
+    DIRECTPATH_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGESECRET_FIELD_NUMBER: _ClassVar[int]
+    stanzaId: str
+    directPath: str
+    result: MediaRetryNotification.ResultType
+    messageSecret: bytes
+    def __init__(self, stanzaId: _Optional[str] = ..., directPath: _Optional[str] = ..., result: _Optional[_Union[MediaRetryNotification.ResultType, str]] = ..., messageSecret: _Optional[bytes] = ...) -> None: ...
