@@ -19,7 +19,10 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
 - Media: `MediaType` (each kind's keys and ``mms-type``), `encrypt_media`, `decrypt_media`
   (`EncryptedMedia`, `MediaError`), a piece at a time (`MediaEncryptor`, `MediaDecryptor`),
   the ``media_conn`` IQ (`media_conn_request`, `parse_media_conn`, `MediaConn`, `MediaHost`),
-  `download_url` and `upload_url`.
+  `download_url` and `upload_url`; media retry (an expired file uploaded again by the phone):
+  `media_retry_key`, `media_retry_receipt` / `parse_media_retry_receipt` /
+  `open_media_retry_request`, `media_retry_notification` / `parse_media_retry_notification`
+  (`MediaRetryResult`, `MediaRetryStatus`, `MediaRetryRequest`, `MediaRetryError`).
 - Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
   XEdDSA: `KeyPair`, `xeddsa_verify`; the server's certificates: `CertificateVerifier`,
   `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
@@ -233,6 +236,19 @@ from wabus.protocol._media import (
     parse_media_conn,
     upload_url,
 )
+from wabus.protocol._media_retry import (
+    MEDIA_RETRY_INFO,
+    MediaRetryError,
+    MediaRetryRequest,
+    MediaRetryResult,
+    MediaRetryStatus,
+    media_retry_key,
+    media_retry_notification,
+    media_retry_receipt,
+    open_media_retry_request,
+    parse_media_retry_notification,
+    parse_media_retry_receipt,
+)
 from wabus.protocol._noise import (
     NOISE_PATTERN,
     ClientHandshake,
@@ -397,6 +413,7 @@ __all__ = [
     "MAX_SENDER_KEY_STATES",
     "MAX_SKIPPED_KEYS",
     "MEDIA_KEY_SIZE",
+    "MEDIA_RETRY_INFO",
     "MUTATION_KEYS_INFO",
     "NOISE_PATTERN",
     "PAIR_CODE_ALPHABET",
@@ -478,6 +495,10 @@ __all__ = [
     "MediaEncryptor",
     "MediaError",
     "MediaHost",
+    "MediaRetryError",
+    "MediaRetryRequest",
+    "MediaRetryResult",
+    "MediaRetryStatus",
     "MediaType",
     "MemorySignalStore",
     "MutationKeys",
@@ -600,14 +621,20 @@ __all__ = [
     "malformed_stanza",
     "mark_chat_read",
     "media_conn_request",
+    "media_retry_key",
+    "media_retry_notification",
+    "media_retry_receipt",
     "mutation_event",
     "mute_chat",
     "new_pair_code",
     "newest_key",
+    "open_media_retry_request",
     "option_names",
     "pad",
     "parse_group",
     "parse_media_conn",
+    "parse_media_retry_notification",
+    "parse_media_retry_receipt",
     "parse_participant_results",
     "parse_server_sync",
     "parse_sync_reply",
