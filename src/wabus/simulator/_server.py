@@ -54,6 +54,7 @@ from typing import Final, final
 import anyio
 import anyio.abc
 import structlog
+from google.protobuf.message import DecodeError
 
 from wabus.client import ConnectionClosed, WebSocket, accept_websocket
 from wabus.core import EventHandler, Jid, Node, Server, WabusError
@@ -83,6 +84,7 @@ from wabus.protocol import (
 from wabus.simulator._accounts import Account, Device, Directory, Group
 from wabus.simulator._iq import IqContext, answer_iq, result, server_error
 from wabus.simulator._media import MediaStore
+from wabus.simulator._media_retry import answer_media_retry
 from wabus.simulator._peers import Peers
 from wabus.simulator._presence import PresenceBoard
 from wabus.simulator._scenario import (
@@ -925,7 +927,8 @@ class Simulator:
     async def _route_receipt(self, link: _Link, node: Node) -> None:
         """A companion's receipt goes where the message came from: to the companions of the
         sender's account (the device it names, or all of them), as the server forwards it; a
-        retry receipt for a simulated contact's message is answered by that contact."""
+        retry receipt for a simulated contact's message is answered by that contact, a media
+        retry request to our own account by our simulated phone."""
         sender = link.device
         to = node.opt_jid("to")
         if sender is None or to is None:
@@ -941,6 +944,21 @@ class Simulator:
                 with _quietly_decrypting():
                     await self._answer_retry(link, node, author)
                 return
+        if (
+            node.opt_attr("type") == "server-error"
+            and account is sender.account
+            and account.phone.simulated is not None
+        ):
+            answer = answer_media_retry(
+                node,
+                self._copy_of(sender, node.attr("id")),
+                self.media,
+                phone=account.pn,
+                now=self.now(),
+            )
+            if answer is not None:
+                await self._send(link, answer)
+            return
         origin = sender.lid if target.is_lid else sender.jid
         attrs = {k: v for k, v in node.attrs.items() if k not in ("to", "participant")}
         if group is not None:
@@ -980,6 +998,25 @@ class Simulator:
         enc = self._spoil(Node("enc", {**enc.attrs, "count": str(count or 1)}, enc.bytes_content))
         others = [child for child in original.nodes if child.tag != "plaintext"]
         await self._send(link, Node("message", original.attrs, [enc, *others]))
+
+    def _copy_of(self, device: Device, message_id: str) -> WAMessage | None:
+        """The phone's copy of message `message_id` of `device`'s account: one a simulated
+        sender sealed for `device`, or one a companion of the account sent and a simulated
+        device decrypted; None when it has none (or it no longer reads)."""
+        original = self._sealed.get((id(device), message_id))
+        plaintext = original.child("plaintext") if original is not None else None
+        if plaintext is not None:
+            try:
+                return WAMessage.FromString(plaintext.bytes_content or b"")
+            except DecodeError:
+                return None
+        for record in reversed(self._decrypted):
+            if record.id != message_id:
+                continue
+            ours = (self.directory.account(record.sender), self.directory.account(record.recipient))
+            if device.account in ours:
+                return record.message
+        return None
 
     def _ack_attrs(self, node: Node) -> dict[str, str | Jid]:
         return {
