@@ -70,6 +70,7 @@ from wabus.client._groups import Groups
 from wabus.client._media import (
     DownloadFailed,
     MediaClient,
+    MediaRetryFailed,
     UploadedMedia,
     UploadFailed,
     audio,
@@ -122,6 +123,7 @@ __all__ = [
     "Groups",
     "LinkPreview",
     "MediaClient",
+    "MediaRetryFailed",
     "MemorySignalState",
     "MemoryStore",
     "MessageRef",

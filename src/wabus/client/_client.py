@@ -73,11 +73,13 @@ the server delivers the notification again.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Final
 
 import anyio
@@ -90,7 +92,13 @@ from wabus.client._contacts import Contacts
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._groups import Groups
-from wabus.client._media import MediaClient
+from wabus.client._media import (
+    DownloadFailed,
+    MediaClient,
+    MediaRetryFailed,
+    media_of,
+    with_direct_path,
+)
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
 from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server
@@ -129,6 +137,9 @@ from wabus.protocol import (
     Decryptor,
     HandshakeComplete,
     HistoryDownloader,
+    MediaRetryError,
+    MediaRetryResult,
+    MediaRetryStatus,
     MediaType,
     Outcome,
     PairCodeCompanion,
@@ -144,6 +155,8 @@ from wabus.protocol import (
     history_sync_event,
     login_payload,
     malformed_stanza,
+    media_retry_receipt,
+    parse_media_retry_notification,
     peek_history_notification,
     phone_number_jid,
     registration_payload,
@@ -266,6 +279,8 @@ class _Session:
     commit_soon: anyio.Event = field(default_factory=anyio.Event)
     sent: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
     """Messages we sent that wait for the server's ack, by id."""
+    media_retries: dict[str, tuple[anyio.Event, list[Node]]] = field(default_factory=dict)
+    """Media retry requests that wait for the phone's ``mediaretry`` notification, by id."""
     resend: list[Node] = field(default_factory=list)
     """Retry receipts for messages we sent, to answer (by the committer task)."""
     after_commit: list[Node] = field(default_factory=list)
@@ -481,6 +496,81 @@ class Client:
         if ack.has_attr("error"):
             raise SendFailed(f"the server refused {message_id} (error {ack.attr('error')})")
         return SendResult(result.id, result.devices, result.stanza, ack=ack)
+
+    async def request_media_retry(
+        self, message: Message, *, timeout: float | None = None
+    ) -> MediaRetryResult:
+        """Ask our phone to upload the media of a received (or sent) `message` again, as when
+        its URL expired (``<receipt type="server-error">``), and wait for its answer: a
+        `MediaRetryResult` whose `status` is SUCCESS with the new `direct_path`, or why not.
+
+        Raises `DownloadFailed` for a message without media, `NotConnected` without a
+        logged-in connection, `RequestTimeout` when the phone does not answer in time and
+        `MediaRetryError` when its answer is not one."""
+        found = media_of(message.message)
+        if found is None or not found[0].mediaKey:
+            raise DownloadFailed(f"message {message.info.id} carries no media to retry")
+        session, state = self._session, self._state
+        if session is None or not session.conn.logged_in or state is None or state.pn is None:
+            raise NotConnected("there is no logged-in connection")
+        media_key = found[0].mediaKey
+        source = message.info.source
+        request = media_retry_receipt(
+            message_id=message.info.id,
+            media_key=media_key,
+            own=state.pn,
+            chat=source.chat,
+            from_me=source.is_from_me,
+            participant=source.sender.to_non_ad() if source.is_group else None,
+        )
+        waiter: tuple[anyio.Event, list[Node]] = (anyio.Event(), [])
+        session.media_retries[message.info.id] = waiter
+        limit = timeout if timeout is not None else self._request_timeout
+        try:
+            await self.send_node(request)
+            with anyio.fail_after(limit):
+                await waiter[0].wait()
+        except TimeoutError:
+            raise RequestTimeout(message.info.id, limit) from None
+        finally:
+            session.media_retries.pop(message.info.id, None)
+        if not waiter[1]:
+            raise NotConnected(f"the connection ended before the phone answered {message.info.id}")
+        return parse_media_retry_notification(waiter[1][0], media_key)
+
+    async def download(
+        self,
+        message: Message,
+        *,
+        to: str | os.PathLike[str],
+        retry: bool = True,
+        timeout: float | None = None,
+    ) -> Path:
+        """Download the media of `message` into the file `to` (checked, then moved into
+        place: see `MediaClient.download_to`); returns its path.
+
+        With `retry`, a file the media servers no longer have (``404``/``410`` from every
+        host) is asked of our phone again (`request_media_retry`) and downloaded from its new
+        path. Raises `DownloadFailed`, and `MediaRetryFailed` (with the `status`) when the
+        phone could not upload it again."""
+        found = media_of(message.message)
+        if found is None:
+            raise DownloadFailed(f"message {message.info.id} carries no media")
+        part, kind = found
+        try:
+            return await self.media.download_to(part, kind, to)
+        except DownloadFailed as err:
+            if not retry or not err.expired:
+                raise
+            _log.info("media expired, asking the phone again", id=message.info.id)
+        try:
+            result = await self.request_media_retry(message, timeout=timeout)
+        except MediaRetryError as err:
+            raise DownloadFailed(f"media retry of {message.info.id}: {err}") from err
+        if result.status is not MediaRetryStatus.SUCCESS or result.direct_path is None:
+            raise MediaRetryFailed(result)
+        renewed = with_direct_path(part, result.direct_path)
+        return await self.media.download_to(renewed, kind, to)
 
     async def send_text(self, to: Jid, text: str) -> str:
         """Send a text message to a user or a group (see `send_message`); returns its id."""
@@ -701,6 +791,15 @@ class Client:
                         and node.opt_attr("class") == "message"
                     ):
                         self._sent_acked(session, node)
+                    elif (
+                        node is not None
+                        and node.tag == "notification"
+                        and node.opt_attr("type") == "mediaretry"
+                    ):
+                        retry = session.media_retries.get(node.opt_attr("id") or "")
+                        if retry is not None:
+                            retry[1].append(node)
+                            retry[0].set()
                     await self._stanza(event, bus, session, tasks, deliveries)
                 elif isinstance(event, SessionEnded):
                     raise _EndConnection(event.outcome, event.reason)

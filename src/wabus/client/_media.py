@@ -29,6 +29,7 @@ from typing import IO, Final, Protocol
 import anyio
 import httpx
 import structlog
+from google.protobuf.message import Message as ProtoMessage
 
 from wabus.client._errors import ClientError
 from wabus.core import Node
@@ -39,6 +40,7 @@ from wabus.protocol import (
     MediaEncryptor,
     MediaError,
     MediaHost,
+    MediaRetryResult,
     MediaType,
     decrypt_media,
     download_url,
@@ -50,6 +52,7 @@ from wabus.protocol import (
 __all__ = [
     "DownloadFailed",
     "MediaClient",
+    "MediaRetryFailed",
     "UploadFailed",
     "UploadedMedia",
     "audio",
@@ -73,7 +76,27 @@ Source = bytes | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 
 
 class DownloadFailed(ClientError):
-    """No media host gave the file (every host refused or failed, or it did not check out)."""
+    """No media host gave the file (every host refused or failed, or it did not check out).
+
+    `expired` is true when every host answered ``404`` or ``410``: the file is no longer
+    there, and a media retry (`Client.request_media_retry`) can have the phone upload it
+    again."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+class MediaRetryFailed(DownloadFailed):
+    """The phone could not upload an expired file again: `status` says why (NOT_FOUND, it no
+    longer has it; DECRYPTION_ERROR, the request did not open; GENERAL_ERROR), `result` is
+    its whole answer."""
+
+    def __init__(self, result: MediaRetryResult) -> None:
+        code = f", error {result.error_code}" if result.error_code is not None else ""
+        super().__init__(f"media retry of {result.message_id}: {result.status.name}{code}")
+        self.result = result
+        self.status = result.status
 
 
 class UploadFailed(ClientError):
@@ -169,7 +192,7 @@ class MediaClient:
                 if response.status_code == httpx.codes.OK:
                     return response.content
                 errors.append(f"{host.hostname}: HTTP {response.status_code}")
-        raise DownloadFailed(f"no media host gave {direct_path}: {'; '.join(errors)}")
+        raise _none_gave(direct_path, errors)
 
     async def download(
         self,
@@ -290,7 +313,7 @@ class MediaClient:
                 except MediaError as err:
                     raise DownloadFailed(f"{direct_path}: {err}") from err
                 return
-        raise DownloadFailed(f"no media host gave {direct_path}: {'; '.join(errors)}")
+        raise _none_gave(direct_path, errors)
 
     async def download_to(
         self, media: _MediaFields | UploadedMedia, kind: MediaType, to: str | os.PathLike[str]
@@ -315,6 +338,22 @@ class MediaClient:
         http, self._http = self._http, None
         if http is not None:
             await http.aclose()
+
+
+def with_direct_path(part: _MediaFields, direct_path: str) -> _MediaFields:
+    """A copy of a received media part that points at `direct_path` (a media retry's)."""
+    if not isinstance(part, ProtoMessage):
+        raise TypeError(f"not a media message: {type(part).__name__}")
+    renewed = type(part)()
+    renewed.CopyFrom(part)
+    renewed.directPath = direct_path
+    return renewed
+
+
+def _none_gave(direct_path: str, errors: list[str]) -> DownloadFailed:
+    """The error when no host gave a file; `expired` when each said 404 or 410."""
+    expired = bool(errors) and all(e.endswith(("HTTP 404", "HTTP 410")) for e in errors)
+    return DownloadFailed(f"no media host gave {direct_path}: {'; '.join(errors)}", expired=expired)
 
 
 async def _write(file: IO[bytes], data: bytes) -> None:
