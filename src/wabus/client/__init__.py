@@ -14,7 +14,10 @@
   `send_message` returns a `SendResult`.
 - `MediaClient` (`Client.media`): the media servers (``media_conn``; `upload` streams a file
   encrypted to them and returns an `UploadedMedia`; `download_to`/`iter_download` stream one
-  back, checked and decrypted); `DownloadFailed`, `UploadFailed`. Media bodies: `image`,
+  back, checked and decrypted); `DownloadFailed`, `UploadFailed`. `Client.download(message,
+  to=...)` downloads a received message's media and, when the file expired, has the phone
+  upload it again (`Client.request_media_retry`; `MediaRetryFailed` with the status when it
+  cannot). Media bodies: `image`,
   `video`, `audio` (voice notes too), `document`, `sticker`; `media_of` finds the media of a
   received body.
 - Message bodies for `send_message` (`wabus.client._content`): `text` (mentions, a
