@@ -49,6 +49,7 @@ function textOf(message) {
 
 let socket = null;
 let stopped = false;
+const received = new Map(); // id -> the message as Baileys got it (for updateMediaMessage)
 let connections = 0;
 
 async function connect() {
@@ -82,6 +83,7 @@ async function connect() {
   });
   sock.ev.on("messages.upsert", ({ messages, type }) => {
     for (const message of messages) {
+      if (message.key.id) received.set(message.key.id, message);
       say({
         kind: "message",
         type,
@@ -147,6 +149,21 @@ commands.on("line", async (line) => {
     } else if (command.op === "modify") {
       await socket.chatModify(command.mod, command.jid);
       say({ kind: "modified", jid: command.jid });
+    } else if (command.op === "updateMedia") {
+      const message = received.get(command.id);
+      if (!message) throw new Error(`no message ${command.id}`);
+      try {
+        const updated = await socket.updateMediaMessage(message);
+        const content = updated.message?.imageMessage ?? updated.message?.documentMessage;
+        say({ kind: "media-updated", id: command.id, directPath: content?.directPath ?? null });
+      } catch (error) {
+        say({
+          kind: "media-update-failed",
+          id: command.id,
+          status: error?.output?.statusCode ?? null,
+          error: String(error?.message ?? error),
+        });
+      }
     } else if (command.op === "quit") {
       stopped = true;
       socket?.end(undefined);
