@@ -30,7 +30,10 @@ from it (`_iq`): prekeys, digests and key bundles, ``passive``, props, block lis
 usync, app-state sync, dirty bits, group queries; an unknown IQ gets an error reply, never
 silence. Messages a companion sends are acknowledged and delivered to the other companions
 they are addressed to (online at once, or at their next login); the server never looks inside
-an ``<enc>``. Everything a client sends is recorded for `expect_sent`.
+an ``<enc>``. Everything a client sends is recorded for `expect_sent`. A media-retry request
+(``<receipt type="server-error">`` to the companion's own account) is answered by the
+simulated phone from its copy of the message (`_media_retry`): the file renewed on the media
+host under a new direct path, or why not.
 
 Tests and demos drive it through async methods: `send_message`, `send_node`, `run_scenario`,
 `send_failure`, `send_stream_error`, `drop_connection`, and `sync` (which returns once the client
