@@ -290,6 +290,8 @@ async def test_contacts_on_whatsapp_status_lid_picture_and_blocking() -> None:
     assert statuses[0].set_at is not None
     assert statuses[1].text is None
     assert lids == {ALICE: ALICE_LID}
+    assert ours.contacts.phone_number(ALICE_LID) == ALICE  # learnt from the answer
+    assert ours.contacts.lid(ALICE) == ALICE_LID
     assert business == BusinessProfile(
         jid=ALICE,
         description="Fresh bread",

@@ -38,6 +38,7 @@ from wabus.client._client import WHATSAPP_URL, Client, new_message_id
 from wabus.client._contacts import (
     BusinessProfile,
     Contacts,
+    LidMap,
     OnWhatsApp,
     ProfilePicture,
     UserStatus,
@@ -124,6 +125,7 @@ __all__ = [
     "DownloadFailed",
     "GroupError",
     "Groups",
+    "LidMap",
     "LinkPreview",
     "MediaClient",
     "MediaRetryFailed",

@@ -88,7 +88,7 @@ import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from wabus.client import _pair_code, _presence
-from wabus.client._contacts import Contacts
+from wabus.client._contacts import Contacts, LidMap
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
 from wabus.client._groups import Groups
@@ -113,6 +113,7 @@ from wabus.core.events import (
     KeepAliveTimeout,
     LoggedOut,
     Message,
+    MessageSource,
     Notification,
     PairingCode,
     PairingQrCode,
@@ -337,6 +338,7 @@ class Client:
     ) -> None:
         self._phone = phone_number_jid(phone_number) if phone_number is not None else None
         self._store = store
+        self._lid_map = LidMap()  # what the stanzas and usync answers say of LIDs (Contacts)
         self.url = url
         self._roots = tuple(trusted_roots)
         self._ssl = ssl_context
@@ -760,6 +762,15 @@ class Client:
             if events:
                 return [e for e in events if not isinstance(e, HandshakeComplete)]
 
+    def _learn_lid(self, event: BaseEvent) -> None:
+        """Feed a LID/phone-number pair the event's sender carries into the `LidMap`."""
+        source = getattr(event, "source", None)
+        if source is None:
+            info = getattr(event, "info", None)
+            source = getattr(info, "source", None)
+        if isinstance(source, MessageSource) and source.sender_alt is not None:
+            self._lid_map.learn(source.sender, source.sender_alt)
+
     async def _read(
         self,
         bus: CoreEventBus,
@@ -1133,6 +1144,7 @@ class Client:
                     else:
                         published = [item]
                     for event in published:
+                        self._learn_lid(event)
                         try:
                             await bus.publish(event)
                         except Exception as err:
@@ -1389,4 +1401,4 @@ class Client:
     @property
     def contacts(self) -> Contacts:
         """Contacts and users: on WhatsApp, status, LIDs, pictures, blocking (`Contacts`)."""
-        return Contacts(self.request)
+        return Contacts(self.request, self._lid_map)

@@ -15,6 +15,8 @@ A refusal raises `ContactError` with the server's code and text; an answer that 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -23,7 +25,14 @@ from wabus.client._errors import ContactError
 from wabus.core import Jid, Node, NodeError, Server
 from wabus.protocol import GroupAnswerError, iq_error, usync_query
 
-__all__ = ["BusinessProfile", "Contacts", "OnWhatsApp", "ProfilePicture", "UserStatus"]
+__all__ = [
+    "BusinessProfile",
+    "Contacts",
+    "LidMap",
+    "OnWhatsApp",
+    "ProfilePicture",
+    "UserStatus",
+]
 
 Request = Callable[[Node], Awaitable[Node]]
 SERVER: Final = Jid("", Server.USER)
@@ -79,11 +88,84 @@ def _normal_phone(phone: str) -> str:
     return "+" + digits
 
 
+DEFAULT_LID_MAP_SIZE: Final = 100_000
+
+
+class LidMap:
+    """Which LID is which phone number, as far as this client has learnt (both directions).
+
+    WhatsApp names a user by a phone-number JID (``…@s.whatsapp.net``) or by a LID
+    (``…@lid``), and tells which is which only in passing: a message's ``sender_pn`` /
+    ``participant_pn`` / ``sender_lid`` beside its sender (`MessageSource.sender_alt`), and
+    the answers of the usync ``<lid>`` query (`Contacts.lids`). The client feeds every pair it
+    sees into its map; `Contacts.phone_number` and `Contacts.lid` read it without a round
+    trip. Device parts are dropped (a mapping is per user). At most `capacity` pairs are kept,
+    the least recently learnt forgotten first. Thread-safe.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_LID_MAP_SIZE) -> None:
+        if not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"capacity must be a positive int, got {capacity!r}")
+        self._capacity = capacity
+        self._to_pn: OrderedDict[Jid, Jid] = OrderedDict()
+        self._to_lid: dict[Jid, Jid] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, one: Jid, other: Jid) -> bool:
+        """Record that `one` and `other` (a LID and a phone-number JID, in either order) are
+        the same user. Returns False, recording nothing, for any other pair."""
+        if one.is_lid and other.is_user:
+            lid, pn = one.to_non_ad(), other.to_non_ad()
+        elif other.is_lid and one.is_user:
+            lid, pn = other.to_non_ad(), one.to_non_ad()
+        else:
+            return False
+        with self._lock:
+            old_pn = self._to_pn.pop(lid, None)
+            if old_pn is not None and self._to_lid.get(old_pn) == lid:
+                del self._to_lid[old_pn]
+            old_lid = self._to_lid.get(pn)
+            if old_lid is not None:
+                self._to_pn.pop(old_lid, None)
+            self._to_pn[lid] = pn
+            self._to_lid[pn] = lid
+            while len(self._to_pn) > self._capacity:
+                gone_lid, gone_pn = self._to_pn.popitem(last=False)
+                if self._to_lid.get(gone_pn) == gone_lid:
+                    del self._to_lid[gone_pn]
+        return True
+
+    def phone_number(self, lid: Jid) -> Jid | None:
+        """The phone-number JID of `lid`'s user, if learnt."""
+        with self._lock:
+            return self._to_pn.get(lid.to_non_ad())
+
+    def lid(self, phone_number: Jid) -> Jid | None:
+        """The LID of a phone-number user, if learnt."""
+        with self._lock:
+            return self._to_lid.get(phone_number.to_non_ad())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._to_pn)
+
+
 class Contacts:
     """The contact queries of one client (see the module doc)."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, lid_map: LidMap | None = None) -> None:
         self._request = request
+        self._lid_map = lid_map if lid_map is not None else LidMap()
+
+    def phone_number(self, lid: Jid) -> Jid | None:
+        """The phone number of a LID user, from what the client has learnt (`LidMap`): the
+        sender attributes of messages received, and `lids` answers. No round trip."""
+        return self._lid_map.phone_number(lid)
+
+    def lid(self, phone_number: Jid) -> Jid | None:
+        """The LID of a phone-number user, from what the client has learnt (see
+        `phone_number`); `await lids([...])` asks the server."""
+        return self._lid_map.lid(phone_number)
 
     async def _ask(self, what: str, node: Node) -> Node:
         reply = await self._request(node)
@@ -146,7 +228,8 @@ class Contacts:
         return statuses
 
     async def lids(self, users: Iterable[Jid]) -> dict[Jid, Jid]:
-        """The LID of each phone-number user the server knows (unknown ones are left out)."""
+        """The LID of each phone-number user the server knows (unknown ones are left out); the
+        answers are also learnt (`lid`, `phone_number`)."""
         nodes = [Node("user", {"jid": u.to_non_ad()}) for u in users]
         if not nodes:
             return {}
@@ -155,7 +238,9 @@ class Contacts:
             lid = user.child("lid")
             try:
                 if lid is not None and lid.has_attr("val"):
-                    mapping[user.jid("jid").to_non_ad()] = lid.jid("val").to_non_ad()
+                    pn, its_lid = user.jid("jid").to_non_ad(), lid.jid("val").to_non_ad()
+                    mapping[pn] = its_lid
+                    self._lid_map.learn(pn, its_lid)
             except (NodeError, ValueError) as err:
                 raise GroupAnswerError(f"a bad <lid> in the answer: {err}") from err
         return mapping
