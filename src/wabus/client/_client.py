@@ -311,7 +311,8 @@ class Client:
     reading the socket (see the module doc: slow handlers hold the server back, they never
     cost the connection or an event). With `phone_number` a new device links by pairing code
     instead of QR code (see `pair_phone`), on every connection that pairs. At each login the
-    signed prekey is replaced once it is `signed_prekey_lifetime` seconds old.
+    signed prekey is replaced once it is `signed_prekey_lifetime` seconds old. `media_ssl`
+    makes media ``https://`` verified with that context (the simulator's, with ``media_tls``).
     """
 
     def __init__(
@@ -321,6 +322,7 @@ class Client:
         url: str = WHATSAPP_URL,
         trusted_roots: Iterable[TrustedRoot] = (WHATSAPP_ROOT,),
         ssl_context: ssl.SSLContext | None = None,
+        media_ssl: ssl.SSLContext | None = None,
         push_name: str = "",
         version: ClientVersion = _DEFAULT_VERSION,
         keepalive_interval: float = 20.0,
@@ -358,7 +360,10 @@ class Client:
         self._decryptor = decryptor
         self._e2e: E2E | None = None
         self._downloader = history_downloader
-        self.media = MediaClient(self.request, scheme="https" if url.startswith("wss:") else "http")
+        secure = url.startswith("wss:") or media_ssl is not None
+        self.media = MediaClient(
+            self.request, scheme="https" if secure else "http", ssl_context=media_ssl
+        )
         """The media servers: hosts from ``media_conn``, downloads (see `MediaClient`)."""
         self._clock = clock
         self._state: DeviceState | None = None

@@ -11,7 +11,9 @@ in memory, let alone twice. `download_to` and `iter_download` stream a file the 
 `image`, `video`, `audio`, `document` and `sticker` build the ``wa.Message`` bodies for
 `Client.send_message` from an `UploadedMedia`; `media_of` finds the media in a received one.
 HTTP is httpx's. The scheme follows the chat connection's: ``wss://`` (the real service)
-means ``https://`` media, a plain ``ws://`` URL (the simulator on loopback) plain ``http://``.
+means ``https://`` media, a plain ``ws://`` URL (the simulator on loopback) plain ``http://``,
+unless the client is given a ``media_ssl`` context (a simulator with ``media_tls``): then
+``https://``, verified with that context.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import ssl
 import tempfile
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable
@@ -129,18 +132,24 @@ class _MediaFields(Protocol):
 
 
 class MediaClient:
-    """Downloads media for one `Client` (see the module doc)."""
+    """Downloads media for one `Client` (see the module doc).
+
+    `ssl_context`, if given, is what httpx verifies ``https://`` media hosts with (instead of
+    the system's roots), e.g. the simulator's ``sim.media_tls.client_context()``.
+    """
 
     def __init__(
         self,
         request: Request,
         *,
         scheme: str = "https",
+        ssl_context: ssl.SSLContext | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._request = request
         self._scheme = scheme
+        self._ssl = ssl_context
         self._clock = clock
         self._timeout = timeout
         self._conn: tuple[float, MediaConn] | None = None
@@ -166,7 +175,8 @@ class MediaClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout, headers=_ORIGIN)
+            verify: ssl.SSLContext | bool = True if self._ssl is None else self._ssl
+            self._http = httpx.AsyncClient(timeout=self._timeout, headers=_ORIGIN, verify=verify)
         return self._http
 
     async def fetch(

@@ -1,4 +1,5 @@
-"""The simulator's media host: WhatsApp's media servers on loopback, over plain HTTP/1.1.
+"""The simulator's media host: WhatsApp's media servers on loopback, over HTTP/1.1 (plain, or
+TLS with ``Simulator(media_tls=True)``, see `wabus.simulator._tls`).
 
 A companion learns where media is from the ``media_conn`` IQ (the simulator names this host,
 ``127.0.0.1:<port>``), then:
@@ -86,11 +87,12 @@ class MediaStore:
             raise KeyError(direct_path)
         return self.store(found.data, found.kind)
 
-    async def serve(self, listener: anyio.abc.Listener[anyio.abc.SocketStream]) -> None:
-        """Serve HTTP on `listener` until cancelled."""
+    async def serve(self, listener: anyio.abc.Listener[anyio.abc.ByteStream]) -> None:
+        """Serve HTTP on `listener` (plain TCP or a `anyio.streams.tls.TLSListener`) until
+        cancelled."""
         await listener.serve(self._connection)
 
-    async def _connection(self, stream: anyio.abc.SocketStream) -> None:
+    async def _connection(self, stream: anyio.abc.ByteStream) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEADERS)
         async with stream:
             try:
@@ -107,7 +109,7 @@ class MediaStore:
                 _log.debug("media host: connection ended", error=repr(err))
 
     async def _read_request(
-        self, conn: h11.Connection, stream: anyio.abc.SocketStream
+        self, conn: h11.Connection, stream: anyio.abc.ByteStream
     ) -> tuple[h11.Request | None, bytes]:
         request: h11.Request | None = None
         body = bytearray()
@@ -165,7 +167,7 @@ class MediaStore:
     async def _send(
         self,
         conn: h11.Connection,
-        stream: anyio.abc.SocketStream,
+        stream: anyio.abc.ByteStream,
         status: int,
         headers: list[tuple[str, str]],
         payload: bytes,

@@ -57,6 +57,7 @@ from typing import Final, final
 import anyio
 import anyio.abc
 import structlog
+from anyio.streams.tls import TLSListener
 from google.protobuf.message import DecodeError
 
 from wabus.client import ConnectionClosed, WebSocket, accept_websocket
@@ -101,6 +102,7 @@ from wabus.simulator._scenario import (
     offline_stanzas,
     text_message,
 )
+from wabus.simulator._tls import MediaTls
 
 __all__ = ["QR_PREFIX", "AutoScanner", "DecryptedMessage", "Simulator", "SimulatorError"]
 
@@ -200,6 +202,7 @@ class Simulator:
         keep_sent: int = 10_000,
         clock: Callable[[], float] = time.time,
         root: KeyPair | None = None,
+        media_tls: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -233,9 +236,12 @@ class Simulator:
             created=T0,
             participants={BOB: "superadmin", ALICE: "", phone: ""},
         )
+        self.media_tls = MediaTls() if media_tls else None
+        """With `media_tls`, the media host's CA and leaf (`MediaTls`): the host then serves
+        TLS and names ``https://`` URLs; a client trusts `MediaTls.ca_pem`. None: plain HTTP."""
         self.media = MediaStore(clock)
-        """The media host: files (the history sync blob, uploads) served over HTTP on
-        loopback once the simulator runs (see `wabus.simulator._media`)."""
+        """The media host: files (the history sync blob, uploads) served over HTTP (HTTPS
+        with `media_tls`) on loopback once the simulator runs (see `wabus.simulator._media`)."""
         self.peers = Peers()
         """The simulated devices' Signal sides (see `wabus.simulator._peers`)."""
         self.presence = PresenceBoard(self.directory)
@@ -269,7 +275,13 @@ class Simulator:
             self.media.hostname = f"{self.host}:{media_port}"
             self._task_group = await stack.enter_async_context(anyio.create_task_group())
             self._task_group.start_soon(listener.serve, self._serve)
-            self._task_group.start_soon(self.media.serve, media)
+            if self.media_tls is not None:
+                served: anyio.abc.Listener[anyio.abc.ByteStream] = TLSListener(
+                    media, self.media_tls.server_context(), standard_compatible=False
+                )
+            else:
+                served = media
+            self._task_group.start_soon(self.media.serve, served)
             self._stack = stack.pop_all()
         return self
 
