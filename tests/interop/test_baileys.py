@@ -85,10 +85,13 @@ def is_open(record: dict[str, Any]) -> bool:
 @contextlib.asynccontextmanager
 async def baileys(sim: Simulator, auth: Path, *, scan: bool = True) -> AsyncIterator[Baileys]:
     """Baileys pointed at `sim`, in its own process group (ended whatever happens); the
-    simulated phone scans each QR code Baileys shows, as it shows it."""
+    simulated phone scans each QR code Baileys shows, as it shows it. With the simulator's
+    ``media_tls``, Node trusts its CA as well (``NODE_EXTRA_CA_CERTS``), for the media host."""
     node = node_executable()
     command = [node, "baileys_client.mjs", sim.url, sim.trusted_root.key.hex(), str(auth)]
     env = {**os.environ, "BAILEYS_LOG_LEVEL": "silent"}
+    if sim.media_tls is not None:
+        env["NODE_EXTRA_CA_CERTS"] = str(sim.media_tls.ca_path)
     async with processes.open_process(command, cwd=JS, env=env, stderr=None) as process:
         peer = Baileys(process)
         async with anyio.create_task_group() as tasks:

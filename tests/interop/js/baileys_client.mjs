@@ -12,15 +12,22 @@
 // digits}, {"op": "groupCreate", "subject": "...", "participants": [jid]}, {"op":
 // "groupSubject", "jid": group, "subject": "..."}, {"op": "sendContent", "to": jid, "content":
 // {...sendMessage content...}, "quoted": {key, message} or null}, {"op": "modify", "mod":
-// {...}, "jid": jid} (chatModify), {"op": "quit"}. When the server closes the connection, it
+// {...}, "jid": jid} (chatModify), {"op": "download", "id": id} (downloadMediaMessage of a
+// received message: reports the bytes' sha256 and length, or "download-failed"),
+// {"op": "sendMedia", "to": jid, "kind": "image"|"document"|..., "path": file, "caption",
+// "mimetype", "fileName"} (sendMessage uploads the file to the media host media_conn names),
+// {"op": "quit"}. Its media host trust comes from NODE_EXTRA_CA_CERTS. When the server closes the connection, it
 // reconnects as a
 // Baileys application would (at once after a restart request, after a short pause otherwise),
 // and stops for good when logged out.
 
+import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import makeWASocket, {
   DisconnectReason,
   WA_CERT_DETAILS,
+  downloadMediaMessage,
+  getContentType,
   useMultiFileAuthState,
 } from "baileys";
 import pino from "pino";
@@ -43,6 +50,7 @@ function textOf(message) {
     message.extendedTextMessage?.text ??
     message.imageMessage?.caption ??
     message.videoMessage?.caption ??
+    message.documentMessage?.caption ??
     null
   );
 }
@@ -92,6 +100,7 @@ async function connect() {
         fromMe: Boolean(message.key.fromMe),
         participant: message.key.participant ?? null,
         text: textOf(message.message),
+        content: message.message ? getContentType(message.message) ?? null : null,
         quoted: message.message?.extendedTextMessage?.contextInfo?.stanzaId ?? null,
         reaction: message.message?.reactionMessage
           ? { text: message.message.reactionMessage.text, id: message.message.reactionMessage.key?.id }
@@ -164,6 +173,33 @@ commands.on("line", async (line) => {
           error: String(error?.message ?? error),
         });
       }
+    } else if (command.op === "download") {
+      const message = received.get(command.id);
+      if (!message) throw new Error(`no message ${command.id}`);
+      try {
+        const data = await downloadMediaMessage(message, "buffer", {}, {
+          logger,
+          reuploadRequest: (m) => socket.updateMediaMessage(m),
+        });
+        const sha256 = createHash("sha256").update(data).digest("hex");
+        say({ kind: "downloaded", id: command.id, sha256, length: data.length });
+      } catch (error) {
+        say({ kind: "download-failed", id: command.id, error: String(error?.stack ?? error) });
+      }
+    } else if (command.op === "sendMedia") {
+      const content = { [command.kind]: { url: command.path } };
+      if (command.caption) content.caption = command.caption;
+      if (command.mimetype) content.mimetype = command.mimetype;
+      if (command.fileName) content.fileName = command.fileName;
+      const sent = await socket.sendMessage(command.to, content);
+      const part = sent?.message?.[`${command.kind}Message`];
+      say({
+        kind: "sent",
+        id: sent?.key?.id ?? null,
+        to: command.to,
+        url: part?.url ?? null,
+        directPath: part?.directPath ?? null,
+      });
     } else if (command.op === "quit") {
       stopped = true;
       socket?.end(undefined);
