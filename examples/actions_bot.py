@@ -1,16 +1,19 @@
 """A bot that does more than answer: against the simulator, it marks what it reads, shows it is
 typing, replies quoting the question, reacts to it, opens a group for the people in the chat,
-and runs a poll there (the simulated contacts decrypt everything; the server sees none of it)."""
+runs a poll there and shares the menu as an image (uploaded encrypted to the simulator's media
+host); the simulated contacts decrypt everything, the server sees none of it."""
 
 import anyio
 
-from wabus.client import Client, MemoryStore, poll, reaction, reply
+from wabus.client import Client, MemoryStore, image, poll, reaction, reply
 from wabus.core import Bot, EventHandler, Jid, Server
 from wabus.core.events import Message
+from wabus.protocol import MediaType
 from wabus.simulator import AutoScanner, Simulator
 
 ALICE = Jid("15550000002", Server.USER)
 BOB = Jid("15550000003", Server.USER)
+MENU = bytes(range(256)) * 64  # stands in for a photo of the menu (16 KiB)
 
 
 class LunchBot(EventHandler):
@@ -27,6 +30,8 @@ class LunchBot(EventHandler):
         await self.client.send_message(chat, reaction(event, "🍕"))
         group = await self.client.groups.create("Lunch", [ALICE, BOB])
         await self.client.send_message(group.jid, poll("Where?", ["pizza", "sushi", "salad"]))
+        menu = await self.client.media.upload(MENU, MediaType.IMAGE)
+        await self.client.send_message(group.jid, image(menu, caption="today's menu"))
 
 
 async def main() -> None:
@@ -52,6 +57,9 @@ async def main() -> None:
             )
             options = [o.optionName for o in voted.message.pollCreationMessageV3.options]
             print(f"the group {voted.chat.user} got a poll: {', '.join(options)}")
+            photo = await sim.expect_message(lambda m: m.message.HasField("imageMessage"))
+            shared = photo.message.imageMessage
+            print(f"and an image: {shared.caption!r}, {shared.fileLength} bytes, {shared.mimetype}")
             await client.stop()
 
 
