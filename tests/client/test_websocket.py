@@ -14,7 +14,14 @@ import pytest
 import trustme
 from anyio.streams.tls import TLSListener
 
-from wabus.client import ConnectionClosed, WebSocket, accept_websocket, connect_websocket
+from wabus.client import (
+    ClientError,
+    ConnectionClosed,
+    WebSocket,
+    accept_websocket,
+    connect_websocket,
+)
+from wabus.core import WabusError
 
 pytestmark = pytest.mark.anyio
 
@@ -79,8 +86,10 @@ async def test_messages_go_both_ways() -> None:
         await ws.send(big)
         assert await receive_exactly(ws, len(big)) == big
         await ws.close("done")
-        with pytest.raises(ConnectionClosed, match="closed by us: done"):
+        with pytest.raises(ConnectionClosed, match="closed by us: done") as closed:
             await ws.receive()
+        assert isinstance(closed.value, ClientError)
+        assert isinstance(closed.value, WabusError)
         with pytest.raises(ConnectionClosed):
             await ws.send(b"after close")
 

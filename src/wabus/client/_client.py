@@ -1307,6 +1307,8 @@ class Client:
         """Pair this connection by code (``Client(phone_number=...)``), not by QR code."""
         try:
             await self._start_code(session, phone, None)
+        except ConnectionClosed:  # a ClientError too, but it ends the session, not the pairing
+            raise
         except (PairCodeError, ClientError) as err:
             _log.error("pairing code refused", error=str(err))
             await session.ws.close(f"pairing code refused: {err}")
@@ -1327,6 +1329,8 @@ class Client:
         assert verifier is not None
         try:
             await _pair_code.finish(self.request, companion, verifier, notification)
+        except ConnectionClosed:  # a ClientError too, but it ends the session
+            raise
         except (PairCodeError, ClientError) as err:
             _log.warning("pair-code login failed", error=str(err))
 

@@ -39,6 +39,8 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
+from wabus.client._errors import ClientError
+
 __all__ = ["ConnectionClosed", "WebSocket", "accept_websocket", "connect_websocket"]
 
 _CHUNK: Final = 65536
@@ -68,8 +70,11 @@ def binary_frame(data: bytes, mask: bytes | None = None) -> bytes:
     return header + mask + masked.to_bytes(size, "big")
 
 
-class ConnectionClosed(Exception):
-    """The WebSocket is closed; `reason` says how (and `code` the close code, if any)."""
+class ConnectionClosed(ClientError):
+    """The WebSocket is closed; `reason` says how (and `code` the close code, if any).
+
+    A `ClientError`, so it sits under the `WabusError` root like every other wabus error.
+    """
 
     def __init__(self, reason: str, code: int | None = None) -> None:
         super().__init__(reason)
