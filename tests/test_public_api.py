@@ -47,6 +47,7 @@ _DATA_DOC = {
     "HOOKS",
     "PLUGIN_GROUP",
     "DIALECT_GROUP",
+    "SERVERS",
     "DEFAULT_QUEUE_SIZE",
     "DEFAULT_HEARTBEAT_INTERVAL",
     "Shape",

@@ -8,12 +8,19 @@ from hypothesis import given
 from pydantic import BaseModel
 
 from tests.strategies import jids
-from wabus.core import InvalidJid, Jid, Server
+from wabus.core import SERVERS, InvalidJid, Jid, Server
 
 
 @given(jids())
 def test_string_form_round_trips(jid: Jid) -> None:
     assert Jid.parse(str(jid)) == jid
+
+
+def test_servers_maps_every_server_name_to_its_member() -> None:
+    assert len(SERVERS) == len(Server)
+    for member in Server:
+        assert SERVERS[member.value] is member
+    assert SERVERS.get("example.com") is None
 
 
 @given(jids())

@@ -27,7 +27,7 @@ from wabus.core._errors import (
     WabusError,
 )
 from wabus.core._handler import HOOKS, EventHandler, hook_name
-from wabus.core._jid import Jid, Server
+from wabus.core._jid import SERVERS, Jid, Server
 from wabus.core._node import AttrValue, Content, Node
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
 from wabus.core.events import BaseEvent, Event
@@ -38,6 +38,7 @@ __all__ = [
     "DIALECT_GROUP",
     "HOOKS",
     "PLUGIN_GROUP",
+    "SERVERS",
     "AttrValue",
     "BaseEvent",
     "Bot",

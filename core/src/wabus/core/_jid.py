@@ -14,15 +14,16 @@ compare, which matters because the node decoder makes several per stanza. Build 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, NamedTuple, final
+from typing import Any, Final, NamedTuple, final
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from wabus.core._errors import InvalidJid
 
-__all__ = ["Jid", "Server"]
+__all__ = ["SERVERS", "Jid", "Server"]
 
 
 class Server(StrEnum):
@@ -52,7 +53,10 @@ class Server(StrEnum):
     """The legacy user server of older clients."""
 
 
-_SERVERS: dict[str, Server] = {member.value: member for member in Server}
+# A plain dict (read-only by its type): the binary decoder looks names up in it per JID.
+SERVERS: Final[Mapping[str, Server]] = {member.value: member for member in Server}
+"""Every `Server` by its name (``"s.whatsapp.net"`` → `Server.USER`); `.get` gives None for
+a name that is not a server, where `Server(name)` would raise."""
 _FORBIDDEN_IN_USER = frozenset("@:.")
 _MAX_AGENT = 0xFF
 _MAX_DEVICE = 0xFFFF
@@ -108,7 +112,7 @@ class Jid(_JidParts):
         whole = (user, server)
         if not isinstance(user, str):
             raise InvalidJid(whole, f"user must be a str, got {type(user).__name__}")
-        srv = _SERVERS.get(server) if isinstance(server, str) else None
+        srv = SERVERS.get(server) if isinstance(server, str) else None
         if srv is None:
             raise InvalidJid(whole, f"unknown server {server!r}")
         if _FORBIDDEN_IN_USER.intersection(user):
@@ -143,9 +147,9 @@ class Jid(_JidParts):
         user, at, server = text.partition("@")
         if not at:
             # A bare server, such as "s.whatsapp.net" or "g.us".
-            if text not in _SERVERS:
+            if text not in SERVERS:
                 raise InvalidJid(text, f"unknown server {text!r}")
-            return _tuple_new(cls, ("", _SERVERS[text], 0, 0, 0))
+            return _tuple_new(cls, ("", SERVERS[text], 0, 0, 0))
         if "@" in server:
             raise InvalidJid(text, "more than one '@'")
         if not user:

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from wabus.core import AttrValue, InvalidJid, Jid, Node, Server
+from wabus.core import SERVERS, AttrValue, InvalidJid, Jid, Node, Server
 from wabus.protocol._errors import (
     DecompressionLimit,
     InvalidCompression,
@@ -109,7 +109,6 @@ def _encoded_strings(*texts: str) -> bytes:
     return bytes(out)
 
 
-_SERVERS: Final[dict[str, Server]] = {member.value: member for member in Server}
 # Jid is a tuple subclass (user, server, agent, device, integrator); building one straight
 # from parts the decoder has checked is what `Jid.trusted` does, minus a Python call.
 _new_tuple: Final = tuple.__new__
@@ -438,7 +437,7 @@ def _read_server(data: bytes, pos: int) -> tuple[Server, int]:
     at = pos
     tag = data[pos]
     name, pos = _read_value(data, pos + 1, tag)
-    server = _SERVERS.get(name) if type(name) is str else None
+    server = SERVERS.get(name) if type(name) is str else None
     if server is None:
         raise MalformedNode(at, f"unknown JID server {name!r}")
     return server, pos
@@ -464,7 +463,7 @@ def _read_jid_pair(data: bytes, pos: int) -> tuple[Jid, int]:
     user, pos = fast if fast is not None else _read_user(data, pos)
     tag = data[pos]
     if 0 < tag < 236:  # the server is nearly always a token
-        server = _SERVERS.get(_SINGLE[tag])
+        server = SERVERS.get(_SINGLE[tag])
         if server is None:
             raise MalformedNode(pos, f"unknown JID server {_SINGLE[tag]!r}")
         pos += 1
