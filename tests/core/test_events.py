@@ -184,6 +184,13 @@ def test_open_enums_keep_unknown_wire_values() -> None:
     assert HistorySyncType(42).value == 42
     with pytest.raises(ValueError, match="is not a valid ConnectFailureReason"):
         ConnectFailureReason("401")  # type: ignore[arg-type]
+    unknown = ReceiptType("future-kind")
+    assert unknown is receipt.receipt_type
+    assert (unknown.name, unknown.value) == ("UNKNOWN", "future-kind")
+    assert isinstance(unknown, ReceiptType)
+    assert isinstance(unknown, str)
+    with pytest.raises(ValueError, match="is not a valid ReceiptType"):
+        ReceiptType(3)  # type: ignore[arg-type]
 
 
 def _info() -> MessageInfo:

@@ -91,48 +91,51 @@ Blob = Annotated[bytes, _Base64Marker]
 _UNKNOWN_MEMBERS: dict[tuple[type, object], Any] = {}
 
 
-class OpenIntEnum(IntEnum):
+class _OpenEnum:
+    """The body `OpenIntEnum` and `OpenStrEnum` share: unlisted values become pseudo-members.
+
+    A mixin placed before the enum's data type; that type (``int`` or ``str``) is the enum's
+    ``_member_type_``. Each unlisted value gets one pseudo-member, cached, so ``is`` holds.
+    """
+
+    _name_: str
+
+    @classmethod
+    def _unknown_name(cls, value: Any) -> str:
+        """The name of the pseudo-member for `value`: ``UNKNOWN`` unless a subclass says."""
+        return "UNKNOWN"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        data_type: Any = cls._member_type_  # type: ignore[attr-defined]
+        make: Any = data_type.__new__
+        if type(value) is not data_type:
+            return None
+        key = (cls, value)
+        member: Any = _UNKNOWN_MEMBERS.get(key)
+        if member is None:
+            member = make(cls, value)
+            member._name_ = cls._unknown_name(value)
+            member._value_ = value
+            member = _UNKNOWN_MEMBERS.setdefault(key, member)
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """False for a value the enum does not list."""
+        return type(self).__members__.get(self._name_) is self  # type: ignore[attr-defined]
+
+
+class OpenIntEnum(_OpenEnum, IntEnum):
     """An `IntEnum` that also accepts unlisted integers, as pseudo-members named ``UNKNOWN_n``."""
 
     @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if type(value) is not int:
-            return None
-        key = (cls, value)
-        member = _UNKNOWN_MEMBERS.get(key)
-        if member is None:
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            member = _UNKNOWN_MEMBERS.setdefault(key, member)
-        return member
-
-    @property
-    def is_known(self) -> bool:
-        """False for a value the enum does not list."""
-        return type(self).__members__.get(self._name_) is self
+    def _unknown_name(cls, value: Any) -> str:
+        return f"UNKNOWN_{value}"
 
 
-class OpenStrEnum(StrEnum):
+class OpenStrEnum(_OpenEnum, StrEnum):
     """A `StrEnum` that also accepts unlisted strings, as pseudo-members named ``UNKNOWN``."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if type(value) is not str:
-            return None
-        key = (cls, value)
-        member = _UNKNOWN_MEMBERS.get(key)
-        if member is None:
-            member = str.__new__(cls, value)
-            member._name_ = "UNKNOWN"
-            member._value_ = value
-            member = _UNKNOWN_MEMBERS.setdefault(key, member)
-        return member
-
-    @property
-    def is_known(self) -> bool:
-        """False for a value the enum does not list."""
-        return type(self).__members__.get(self._name_) is self
 
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
