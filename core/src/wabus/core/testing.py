@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, final, overload
 
@@ -67,11 +68,14 @@ def _predicate(match: Any) -> tuple[Callable[[BaseEvent], bool], str]:
 class _Waiter:
     """One pending wait: woken on its event loop (async) or through a threading.Event."""
 
-    __slots__ = ("async_done", "loop", "predicate", "result", "start", "thread_done")
+    __slots__ = ("async_done", "label", "loop", "predicate", "result", "start", "thread_done")
 
-    def __init__(self, predicate: Callable[[BaseEvent], bool], start: int, *, threaded: bool):
+    def __init__(
+        self, predicate: Callable[[BaseEvent], bool], start: int, label: str, *, threaded: bool
+    ) -> None:
         self.predicate = predicate
         self.start = start
+        self.label = label
         self.result: BaseEvent | None = None
         self.thread_done: threading.Event | None = threading.Event() if threaded else None
         self.loop: LoopHandle | None = None if threaded else LoopHandle()
@@ -147,6 +151,23 @@ class EventRecorder(EventHandler):
                 return event
         return None
 
+    @contextmanager
+    def _waiting(self, match: Match | None, start: int, *, threaded: bool) -> Iterator[_Waiter]:
+        """The matching, shared by `wait_for` and `wait_for_sync`: a waiter whose `result` is
+        the event already recorded, or None until `record` fills it in (and wakes it)."""
+        predicate, label = _predicate(match)
+        waiter = _Waiter(predicate, start, label, threaded=threaded)
+        with self._lock:
+            waiter.result = self._find(predicate, start)
+            if waiter.result is None:
+                self._waiters.append(waiter)
+        try:
+            yield waiter
+        finally:
+            with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
     @overload
     async def wait_for(self, match: type[E], *, timeout: float = 5.0, start: int = 0) -> E: ...
     @overload
@@ -163,23 +184,14 @@ class EventRecorder(EventHandler):
         Raises `TimeoutError`, listing what was recorded, when none arrives within `timeout`
         seconds. Works whichever thread the events are dispatched from.
         """
-        predicate, label = _predicate(match)
-        with self._lock:
-            found = self._find(predicate, start)
-            if found is not None:
-                return found
-            waiter = _Waiter(predicate, start, threaded=False)
-            self._waiters.append(waiter)
-        try:
-            with anyio.fail_after(timeout):
+        with self._waiting(match, start, threaded=False) as waiter:
+            if waiter.result is None:
                 assert waiter.async_done is not None
-                await waiter.async_done.wait()
-        except TimeoutError:
-            raise TimeoutError(self._timeout_message(label, timeout)) from None
-        finally:
-            with self._lock:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
+                try:
+                    with anyio.fail_after(timeout):
+                        await waiter.async_done.wait()
+                except TimeoutError:
+                    raise TimeoutError(self._timeout_message(waiter.label, timeout)) from None
         assert waiter.result is not None
         return waiter.result
 
@@ -194,21 +206,11 @@ class EventRecorder(EventHandler):
         self, match: Match | None = None, *, timeout: float = 5.0, start: int = 0
     ) -> BaseEvent:
         """Like `wait_for`, blocking the calling thread (for threaded tests)."""
-        predicate, label = _predicate(match)
-        with self._lock:
-            found = self._find(predicate, start)
-            if found is not None:
-                return found
-            waiter = _Waiter(predicate, start, threaded=True)
-            self._waiters.append(waiter)
-        try:
-            assert waiter.thread_done is not None
-            if not waiter.thread_done.wait(timeout):
-                raise TimeoutError(self._timeout_message(label, timeout))
-        finally:
-            with self._lock:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
+        with self._waiting(match, start, threaded=True) as waiter:
+            if waiter.result is None:
+                assert waiter.thread_done is not None
+                if not waiter.thread_done.wait(timeout):
+                    raise TimeoutError(self._timeout_message(waiter.label, timeout))
         assert waiter.result is not None
         return waiter.result
 
