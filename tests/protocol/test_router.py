@@ -806,3 +806,17 @@ def test_connection_ending_stanzas_reset_the_latches() -> None:
     assert route(success, r) == [Connected()]
     assert route(Node("xmlstreamend"), r) == []
     assert route(success, r) == [Connected()]
+
+
+def test_one_default_clock_serves_the_router_the_certificates_and_the_client() -> None:
+    import inspect
+
+    from wabus.client import Client
+    from wabus.protocol import CertificateVerifier, Router, utc_now
+
+    before = datetime.now(UTC)
+    now = utc_now()
+    assert now.tzinfo is UTC
+    assert before <= now
+    for cls in (Router, CertificateVerifier, Client):
+        assert inspect.signature(cls).parameters["clock"].default is utc_now, cls

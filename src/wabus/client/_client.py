@@ -78,7 +78,7 @@ import secrets
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -161,6 +161,7 @@ from wabus.protocol import (
     peek_history_notification,
     phone_number_jid,
     registration_payload,
+    utc_now,
 )
 
 __all__ = [
@@ -201,10 +202,6 @@ async def _first(*events: anyio.Event) -> None:
 
         for event in events:
             group.start_soon(wait, event)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_message_id() -> str:
@@ -336,7 +333,7 @@ class Client:
         history_downloader: HistoryDownloader | None = None,
         phone_number: str | None = None,
         signed_prekey_lifetime: float = SIGNED_PREKEY_LIFETIME,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._phone = phone_number_jid(phone_number) if phone_number is not None else None
         self._store = store

@@ -149,6 +149,7 @@ from wabus.protocol._certs import (
     TrustedRoot,
     issue_chain,
 )
+from wabus.protocol._clock import utc_now
 from wabus.protocol._connection import (
     ACKED_TAGS,
     TABLES,
@@ -663,6 +664,7 @@ __all__ = [
     "unwrap_key",
     "upload_url",
     "usync_query",
+    "utc_now",
     "value_mac",
     "verify_device_signature",
     "wrap_key",

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final, final
 
 from google.protobuf.message import DecodeError
 
 from wabus.proto.cert_pb2 import CertChain
+from wabus.protocol._clock import utc_now
 from wabus.protocol._errors import RemoteWireError
 from wabus.protocol._keys import KEY_SIZE, KeyPair, xeddsa_verify
 
@@ -63,10 +64,6 @@ WHATSAPP_ROOT: Final = TrustedRoot(
 """WhatsApp's production root (issuer "WhatsAppLongTerm1", serial 0)."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _within(details: Details, now: int, which: str) -> None:
     if details.notBefore and now < details.notBefore:
         raise CertificateInvalid(f"the {which} certificate is not valid yet")
@@ -88,7 +85,7 @@ class CertificateVerifier:
         self,
         roots: Iterable[TrustedRoot] = (WHATSAPP_ROOT,),
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._roots = {root.serial: root.key for root in roots}
         if not self._roots:

@@ -29,7 +29,7 @@ import base64
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 import structlog
@@ -53,6 +53,7 @@ from wabus.core.events import (
     UndecryptableMessage,
 )
 from wabus.protocol import _stanzas as stanzas
+from wabus.protocol._clock import utc_now
 from wabus.protocol._errors import WireError
 from wabus.protocol._history import (
     DEFAULT_MAX_HISTORY,
@@ -146,10 +147,6 @@ class PairingKeys:
         return QR_URL_PREFIX + ",".join(fields)
 
 
-def _utc_now() -> datetime:  # the default clock; drivers inject their own
-    return datetime.now(UTC)
-
-
 _Parser = Callable[[Node, stanzas.Context], list[BaseEvent]]
 
 _NOTIFICATIONS: Final[dict[str, _Parser]] = {
@@ -226,7 +223,7 @@ class Router:
         history_downloader: HistoryDownloader | None = None,
         pairing_keys: PairingKeys | None = None,
         pairing_verifier: PairingVerifier | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         max_history_bytes: int = DEFAULT_MAX_HISTORY,
     ) -> None:
         self.own_pn = own_pn
