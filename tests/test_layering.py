@@ -116,3 +116,43 @@ def test_the_protocol_layer_is_sans_io() -> None:
         for node in ast.walk(tree):
             for name in _imported(node):
                 assert name.split(".")[0] not in _IO_MODULES, f"{path.name} imports {name}"
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def test_the_core_modules_import_each_other_without_a_cycle() -> None:
+    """The core's modules form a DAG at run time (the bus imports `EventHandler`, never the
+    reverse; imports for type checkers only do not count). Package ``__init__``s re-export
+    their children, so an edge into a package is an edge into the module named."""
+    root = AREAS["core"]
+    graph: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        type_only = _type_checking_blocks(tree)
+        name = _module_name(root, path)
+        graph[name] = {
+            imported
+            for node in ast.walk(tree)
+            if id(node) not in type_only
+            for imported in _imported(node)
+            if imported.startswith("wabus.core")
+            and imported != name
+            and not name.startswith(imported + ".")  # a child importing its own package
+        }
+    done: set[str] = set()
+
+    def visit(module: str, trail: tuple[str, ...]) -> None:
+        assert module not in trail, f"import cycle: {' -> '.join((*trail, module))}"
+        if module in done or module not in graph:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, (*trail, module))
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, ())

@@ -9,7 +9,7 @@ import pytest
 import structlog
 
 from tests.core.events_fixtures import CONNECTED, DISCONNECTED, message, receipt
-from wabus.core import BaseEvent, CoreEventBus, Event, EventHandler, Subscription
+from wabus.core import BaseEvent, CoreEventBus, Event, EventHandler, Subscription, event_classes
 from wabus.core.events import (
     Connected,
     ConnectionEvent,
@@ -47,6 +47,19 @@ def test_subscribing_to_bases_unions_and_event() -> None:
     assert seen["union"] == ["message", "receipt"]
     assert seen["conn"] == ["connected", "disconnected"]
     assert seen["typing_union"] == ["connected", "disconnected"]
+
+
+def test_event_classes_normalises_what_a_subscription_takes() -> None:
+    assert event_classes(Event) == (BaseEvent,)
+    assert event_classes(Message) == (Message,)
+    assert event_classes(Message | Receipt) == (Message, Receipt)
+    assert event_classes((Message, (Receipt, Message), ConnectionEvent)) == (
+        Message,
+        Receipt,
+        ConnectionEvent,
+    )
+    with pytest.raises(TypeError, match="expected an event class"):
+        event_classes(())
 
 
 @pytest.mark.parametrize("bad", [int, "message", None, Message | int])

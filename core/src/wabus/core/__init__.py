@@ -2,6 +2,9 @@
 
 The event classes live in `wabus.core.events`, composable filters in `wabus.core.filters`,
 and test helpers (`EventRecorder`, `ScriptedSource`) in `wabus.core.testing`.
+
+`event_classes` turns what a subscription takes (a class, a base, a union, a tuple, `Event`)
+into a tuple of event classes; handlers that subscribe by type at run time use it.
 """
 
 from wabus.core._blocking import in_thread
@@ -14,7 +17,7 @@ from wabus.core._bot import (
     available_dialects,
     available_plugins,
 )
-from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, Subscription
+from wabus.core._bus import CoreEventBus, ErrorHook, Subscription
 from wabus.core._errors import (
     BotConfigError,
     BusError,
@@ -30,6 +33,7 @@ from wabus.core._handler import HOOKS, EventHandler, hook_name
 from wabus.core._jid import SERVERS, Jid, Server
 from wabus.core._node import AttrValue, Content, Node
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
+from wabus.core._subscribing import EventFilter, event_classes
 from wabus.core.events import BaseEvent, Event
 
 __all__ = [
@@ -66,6 +70,7 @@ __all__ = [
     "WabusError",
     "available_dialects",
     "available_plugins",
+    "event_classes",
     "hook_name",
     "in_thread",
 ]

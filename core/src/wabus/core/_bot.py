@@ -44,11 +44,12 @@ from typing import (
 import anyio
 import structlog
 
-from wabus.core._bus import CoreEventBus, ErrorHook, EventFilter, event_classes
+from wabus.core._bus import CoreEventBus, ErrorHook
 from wabus.core._errors import BotConfigError, BusError, WabusError
 from wabus.core._handler import EventHandler
 from wabus.core._loop import LoopHandle
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
+from wabus.core._subscribing import EventFilter, event_classes
 from wabus.core.events import BaseEvent
 
 if TYPE_CHECKING:

@@ -33,28 +33,28 @@ import inspect
 import itertools
 import threading
 import types
-import typing
 from collections import deque
 from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, final, overload
 
 import anyio
 import anyio.lowlevel
 import structlog
 
 from wabus.core._errors import BusError, QueueFull
+from wabus.core._handler import EventHandler
 from wabus.core._lane import SyncCallback, _Lane
 from wabus.core._loop import LoopHandle
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
-from wabus.core.events import BaseEvent, Event
+from wabus.core._subscribing import EventFilter, event_classes
+from wabus.core.events import BaseEvent
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
-    from wabus.core._handler import EventHandler
 
-__all__ = ["CoreEventBus", "ErrorHook", "EventFilter", "Subscription"]
+__all__ = ["CoreEventBus", "ErrorHook", "EventFilter", "Subscription", "event_classes"]
 
 _log = structlog.get_logger("wabus.core.bus")
 
@@ -64,17 +64,6 @@ E3 = TypeVar("E3", bound=BaseEvent)
 
 ErrorHook: TypeAlias = Callable[[Exception, Callable[..., Any], BaseEvent], object]
 """``on_handler_error(error, handler, event)``: called after a handler raised."""
-
-
-class EventFilter(Protocol):
-    """A predicate over events; a handler only receives the events it returns True for.
-
-    Any callable taking one event and returning a bool fits (a function, a lambda, a `Filter`).
-    It is a Protocol rather than a `Callable` alias so that storing one as a class attribute
-    (`EventHandler.event_filter`) does not make type checkers treat it as a method.
-    """
-
-    def __call__(self, event: Any, /) -> bool: ...
 
 
 # Per subscription, what publish() needs: (dispatch_fn, callback, lane or None, filter or None).
@@ -89,32 +78,6 @@ def is_async_callable(fn: object) -> bool:
         return True
     call = getattr(type(fn), "__call__", None)  # noqa: B004 - we want the class attribute
     return call is not None and inspect.iscoroutinefunction(call)
-
-
-def event_classes(event_type: object) -> tuple[type[BaseEvent], ...]:
-    """Normalise what a caller may subscribe to into a tuple of event classes.
-
-    Accepts an event class (concrete or a base such as `BaseEvent` or `MessageEvent`), the
-    `Event` union, a union of event classes (``Message | Receipt``), or a non-empty tuple of
-    any of these (as `isinstance` does).
-    """
-    if event_type is Event:
-        return (BaseEvent,)
-    if isinstance(event_type, type) and issubclass(event_type, BaseEvent):
-        return (event_type,)
-    if isinstance(event_type, tuple) and event_type:
-        return tuple(dict.fromkeys(c for item in event_type for c in event_classes(item)))
-    origin = typing.get_origin(event_type)
-    if origin is typing.Annotated:
-        return event_classes(typing.get_args(event_type)[0])
-    if origin is typing.Union or origin is types.UnionType:
-        found: list[type[BaseEvent]] = []
-        for arg in typing.get_args(event_type):
-            found.extend(event_classes(arg))
-        return tuple(dict.fromkeys(found))
-    raise TypeError(
-        f"expected an event class, a union or tuple of event classes, or Event; got {event_type!r}"
-    )
 
 
 def _describe(callback: object) -> str:
@@ -398,8 +361,6 @@ class CoreEventBus:
         The handler's async hooks share one queue, so they receive events in order and never
         run two at once. Adding the same handler twice is a `ValueError`.
         """
-        from wabus.core._handler import EventHandler
-
         if not isinstance(handler, EventHandler):
             raise TypeError(f"add_handler takes an EventHandler, got {handler!r}")
         accepts = handler.accepts if handler.filters_events else None

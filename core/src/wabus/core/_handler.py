@@ -33,9 +33,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from wabus.core._bus import EventFilter
 from wabus.core._errors import HookDefinitionError
 from wabus.core._policy import Overflow
+from wabus.core._subscribing import EventFilter
 from wabus.core.events import (
     EVENT_TYPES,
     ArchiveUpdate,

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, final
 
-from wabus.core._bus import event_classes
 from wabus.core._jid import Jid
+from wabus.core._subscribing import event_classes
 from wabus.core.events import (
     ArchiveUpdate,
     BaseEvent,

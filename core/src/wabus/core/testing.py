@@ -20,10 +20,11 @@ from typing import Any, TypeVar, final, overload
 
 import anyio
 
-from wabus.core._bus import CoreEventBus, event_classes
+from wabus.core._bus import CoreEventBus
 from wabus.core._handler import EventHandler
 from wabus.core._jid import Jid, Server
 from wabus.core._loop import LoopHandle
+from wabus.core._subscribing import event_classes
 from wabus.core.events import (
     BaseEvent,
     ChatPresence,

@@ -24,8 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 
-from wabus.core import BaseEvent, EventHandler, Overflow, QueueFull
-from wabus.core._bus import event_classes
+from wabus.core import BaseEvent, EventHandler, Overflow, QueueFull, event_classes
 
 __all__ = ["ChannelEventHandler"]
 

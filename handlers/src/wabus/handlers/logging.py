@@ -19,8 +19,7 @@ from typing import Any, Final
 import structlog
 from pydantic import BaseModel
 
-from wabus.core import BaseEvent, EventHandler, Jid, Node
-from wabus.core._bus import event_classes
+from wabus.core import BaseEvent, EventHandler, Jid, Node, event_classes
 
 __all__ = ["LoggingHandler", "summarise"]
 

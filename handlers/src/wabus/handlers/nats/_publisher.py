@@ -56,8 +56,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import Header, PubAck
 
-from wabus.core import BaseEvent, EventHandler
-from wabus.core._bus import event_classes
+from wabus.core import BaseEvent, EventHandler, event_classes
 from wabus.handlers.nats._dedup import IDENTIFIED_KINDS, OccurrenceCounter, dedup_id
 from wabus.handlers.nats._errors import (
     BridgeError,
