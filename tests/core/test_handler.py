@@ -9,6 +9,7 @@ from tests.core.events_fixtures import ALICE, CONNECTED, GROUP, message, receipt
 from wabus.core import (
     HOOKS,
     BaseEvent,
+    CallbackHandler,
     CoreEventBus,
     Event,
     EventHandler,
@@ -250,3 +251,36 @@ def test_hook_signatures_are_typed_for_mypy() -> None:
         async def on_message(self, event: Message) -> None: ...
 
     assert Typed.handled_events() == {Connected, Message}
+
+
+class _Kinds(CallbackHandler):
+    def __init__(self, *event_types: Any) -> None:
+        super().__init__(*event_types)
+        self.seen: list[str] = []
+
+    def receive_event(self, event: BaseEvent) -> None:
+        self.seen.append(event.type)
+
+    def on_connected(self, event: Connected) -> None:  # not subscribed: one callback only
+        self.seen.append("hook")
+
+
+def test_a_callback_handler_takes_its_kinds_through_one_callback() -> None:
+    bus = CoreEventBus()
+    every, some = _Kinds(), _Kinds(Message | Receipt)
+    assert every.event_types == (BaseEvent,)
+    assert some.event_types == (Message, Receipt)
+    bus.add_handler(every)
+    bus.add_handler(some)
+    for event in (message(), CONNECTED, receipt()):
+        bus.dispatch(event)
+    assert every.seen == ["message", "connected", "receipt"]
+    assert some.seen == ["message", "receipt"]
+
+
+def test_a_callback_handler_must_define_its_callback() -> None:
+    class Missing(CallbackHandler):
+        pass
+
+    with pytest.raises(TypeError, match="receive_event"):
+        Missing()  # type: ignore[abstract]

@@ -4,7 +4,8 @@ The event classes live in `wabus.core.events`, composable filters in `wabus.core
 and test helpers (`EventRecorder`, `ScriptedSource`) in `wabus.core.testing`.
 
 `event_classes` turns what a subscription takes (a class, a base, a union, a tuple, `Event`)
-into a tuple of event classes; handlers that subscribe by type at run time use it.
+into a tuple of event classes; handlers that subscribe by type at run time use it, and
+`CallbackHandler` is the base of those that take a set of kinds through one callback.
 """
 
 from wabus.core._blocking import in_thread
@@ -29,7 +30,7 @@ from wabus.core._errors import (
     QueueFull,
     WabusError,
 )
-from wabus.core._handler import HOOKS, EventHandler, hook_name
+from wabus.core._handler import HOOKS, CallbackHandler, EventHandler, hook_name
 from wabus.core._jid import SERVERS, Jid, Server
 from wabus.core._node import AttrValue, Content, Node
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
@@ -50,6 +51,7 @@ __all__ = [
     "BotConfigError",
     "BusError",
     "BusNotRunning",
+    "CallbackHandler",
     "Content",
     "CoreEventBus",
     "ErrorHook",

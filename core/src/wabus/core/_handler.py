@@ -25,6 +25,7 @@ see events in order and never run concurrently.
 
 from __future__ import annotations
 
+import abc
 import difflib
 import inspect
 import types
@@ -35,7 +36,7 @@ from typing import Any, ClassVar
 
 from wabus.core._errors import HookDefinitionError
 from wabus.core._policy import Overflow
-from wabus.core._subscribing import EventFilter
+from wabus.core._subscribing import EventFilter, event_classes
 from wabus.core.events import (
     EVENT_TYPES,
     ArchiveUpdate,
@@ -513,3 +514,30 @@ class EventHandler:
     def on_raw_app_state_action(self, event: RawAppStateAction) -> Awaitable[None] | None:
         """An app-state mutation the catalogue does not model."""
         return None
+
+
+class CallbackHandler(EventHandler, abc.ABC):
+    """An `EventHandler` with one callback, `receive_event`, for one set of event kinds.
+
+    For handlers whose interests are set when they are made, not by hooks: recorders,
+    channels, loggers, bridges, dialects. `subscriptions` yields `event_types` with `receive_event`;
+    ``on_<kind>`` hooks are not subscribed. Subclasses define `receive_event` (sync or async: the
+    bus serves it accordingly) and pass the event classes to ``super().__init__``.
+    """
+
+    event_types: tuple[type[BaseEvent], ...] = (BaseEvent,)
+    """The event classes `receive_event` receives (every event unless `__init__` was given some)."""
+
+    def __init__(self, *event_types: Any) -> None:
+        """Take the event classes to receive, in any form `CoreEventBus.subscribe` takes
+        (none: every event)."""
+        if event_types:
+            self.event_types = event_classes(event_types)
+
+    @abc.abstractmethod
+    def receive_event(self, event: Any) -> Awaitable[None] | None:
+        """Receive one event of `event_types`."""
+
+    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
+        """`event_types`, through `receive_event`."""
+        yield self.event_types, self.receive_event

@@ -21,7 +21,7 @@ from typing import Any, TypeVar, final, overload
 import anyio
 
 from wabus.core._bus import CoreEventBus
-from wabus.core._handler import EventHandler
+from wabus.core._handler import CallbackHandler
 from wabus.core._jid import Jid, Server
 from wabus.core._loop import LoopHandle
 from wabus.core._subscribing import event_classes
@@ -89,22 +89,17 @@ class _Waiter:
             self.loop.call_soon(self.async_done.set)
 
 
-class EventRecorder(EventHandler):
+class EventRecorder(CallbackHandler):
     """Records every event it receives, thread-safely, and lets tests wait for one.
 
     Give event classes to record only those (default: every event).
     """
 
     def __init__(self, *event_types: Any) -> None:
-        self._types: tuple[type[BaseEvent], ...] = (
-            event_classes(event_types) if event_types else (BaseEvent,)
-        )
+        super().__init__(*event_types)
         self._lock = threading.Lock()
         self._events: list[BaseEvent] = []
         self._waiters: list[_Waiter] = []
-
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        yield self._types, self.record
 
     def record(self, event: BaseEvent) -> None:
         """Record one event (the bus calls this; tests may too)."""
@@ -120,6 +115,8 @@ class EventRecorder(EventHandler):
                 self._waiters.remove(waiter)
         for waiter in woken:
             waiter.wake()
+
+    receive_event = record
 
     @property
     def events(self) -> tuple[BaseEvent, ...]:

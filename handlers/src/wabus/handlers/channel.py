@@ -18,20 +18,19 @@ decides: wait for the consumer (the default), drop the oldest buffered event, or
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import anyio
 
-from wabus.core import BaseEvent, EventHandler, Overflow, QueueFull, event_classes
+from wabus.core import BaseEvent, CallbackHandler, Overflow, QueueFull
 
 __all__ = ["ChannelEventHandler"]
 
 E = TypeVar("E", bound=BaseEvent)
 
 
-class ChannelEventHandler(EventHandler, Generic[E]):
+class ChannelEventHandler(CallbackHandler, Generic[E]):
     """An event handler you iterate over: ``async for event in channel``.
 
     Give the event classes to receive (default: every event). `capacity` bounds the buffer;
@@ -47,17 +46,13 @@ class ChannelEventHandler(EventHandler, Generic[E]):
     ) -> None:
         if not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
-        self._types: tuple[type[BaseEvent], ...] = (
-            event_classes(event_types) if event_types else (BaseEvent,)
-        )
+        super().__init__(*event_types)
         self.overflow = Overflow(overflow)
         self.queue_size = capacity
         self._send, self._receive = anyio.create_memory_object_stream[E](capacity)
 
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        yield self._types, self._deliver
-
-    async def _deliver(self, event: E) -> None:
+    async def receive_event(self, event: E) -> None:
+        """Buffer one event for the iterator (the bus calls this)."""
         if self.overflow is Overflow.WAIT:
             with contextlib.suppress(anyio.ClosedResourceError):  # closed: nobody listens
                 await self._send.send(event)

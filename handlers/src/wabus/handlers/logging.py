@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import enum
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 import structlog
 from pydantic import BaseModel
 
-from wabus.core import BaseEvent, EventHandler, Jid, Node, event_classes
+from wabus.core import BaseEvent, CallbackHandler, Jid, Node
 
 __all__ = ["LoggingHandler", "summarise"]
 
@@ -69,7 +69,7 @@ def summarise(model: BaseModel) -> dict[str, Any]:
     return out
 
 
-class LoggingHandler(EventHandler):
+class LoggingHandler(CallbackHandler):
     """Logs each event it receives (all kinds by default) at `level`.
 
     `logger` defaults to ``structlog.get_logger("wabus.events")``; `message` is the log
@@ -86,16 +86,11 @@ class LoggingHandler(EventHandler):
     ) -> None:
         if level not in _LEVELS:
             raise ValueError(f"level must be one of {', '.join(_LEVELS)}, got {level!r}")
-        self._types: tuple[type[BaseEvent], ...] = (
-            event_classes(event_types) if event_types else (BaseEvent,)
-        )
+        super().__init__(*event_types)
         self._logger = logger if logger is not None else structlog.get_logger("wabus.events")
         self._emit: Callable[..., Any] = getattr(self._logger, level)
         self._message = message
         self._fields = fields
-
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        yield self._types, self.log_event
 
     def log_event(self, event: BaseEvent) -> None:
         """Log one event."""
@@ -103,3 +98,5 @@ class LoggingHandler(EventHandler):
             self._emit(self._message, kind=event.type, **summarise(event))
         else:
             self._emit(self._message, kind=event.type)
+
+    receive_event = log_event

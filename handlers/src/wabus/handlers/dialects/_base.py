@@ -58,7 +58,7 @@ import inspect
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -78,7 +78,7 @@ from typing import (
 import anyio
 import structlog
 
-from wabus.core import BaseEvent, EventHandler, Jid
+from wabus.core import BaseEvent, CallbackHandler, Jid
 from wabus.core.events import EVENT_TYPES, Message, PairSuccess, SelfPushNameUpdated
 from wabus.handlers.dialects._errors import (
     DeliveryError,
@@ -285,7 +285,7 @@ def _arities(fn: Callable[..., Any]) -> tuple[int | None, int]:
     return taken, required
 
 
-class Dialect(EventHandler, Generic[S]):
+class Dialect(CallbackHandler, Generic[S]):
     """Base of the dialects: re-emits core events under another vocabulary (see the module doc).
 
     Listen with `on` (or `once`), stop with `off`; `project` gives the dialect events of one
@@ -542,10 +542,6 @@ class Dialect(EventHandler, Generic[S]):
 
     # Delivering ----------------------------------------------------------------------------
 
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        """Every core event, through one async callback (see the module doc)."""
-        yield BaseEvent, self.handle_core_event
-
     async def handle_core_event(self, event: BaseEvent) -> None:
         """Project one core event and deliver the results (the bus calls this).
 
@@ -563,6 +559,8 @@ class Dialect(EventHandler, Generic[S]):
         finally:
             _TURN.reset(token)
             self._end_turn()
+
+    receive_event = handle_core_event
 
     async def deliver_timed(
         self, emission: DialectEvent, still: Callable[[], bool] | None = None

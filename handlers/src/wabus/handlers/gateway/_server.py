@@ -67,7 +67,7 @@ import anyio
 import structlog
 from anyio.abc import TaskStatus
 
-from wabus.core import BaseEvent, CoreEventBus, EventHandler
+from wabus.core import BaseEvent, CallbackHandler, CoreEventBus
 from wabus.handlers.dialects import BaileysDialect, ChatClient, DialectEvent
 from wabus.handlers.dialects.baileys import GATEWAY_EXTENSIONS
 from wabus.handlers.gateway._config import GatewayConfig, GatewayError
@@ -206,7 +206,7 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
-class EventGateway(EventHandler):
+class EventGateway(CallbackHandler):
     """Serves the bus's events to socket.io clients at ``/api/events`` (see the module doc).
 
     ::
@@ -267,10 +267,6 @@ class EventGateway(EventHandler):
 
     # The bus side -------------------------------------------------------------------------
 
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        """Every core event, through one async callback."""
-        yield BaseEvent, self.handle_core_event
-
     async def handle_core_event(self, event: BaseEvent) -> None:
         """Project one core event and queue it for each subscribed client (the bus calls
         this). Never waits for a client."""
@@ -300,6 +296,8 @@ class EventGateway(EventHandler):
                 if client.idle:
                     client.idle = False
                     client.wake.set()
+
+    receive_event = handle_core_event
 
     def _encode(self, emission: DialectEvent, namespace: str) -> Any:
         """One engine.io packet carrying the event, shared by every client of `namespace`

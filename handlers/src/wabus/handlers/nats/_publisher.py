@@ -42,7 +42,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self, final
@@ -56,7 +56,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import Header, PubAck
 
-from wabus.core import BaseEvent, EventHandler, event_classes
+from wabus.core import BaseEvent, CallbackHandler
 from wabus.handlers.nats._dedup import IDENTIFIED_KINDS, OccurrenceCounter, dedup_id
 from wabus.handlers.nats._errors import (
     BridgeError,
@@ -121,7 +121,7 @@ class _Pending:
         self.sending = False
 
 
-class NatsPublisher(EventHandler):
+class NatsPublisher(CallbackHandler):
     """Publishes each event it receives to JetStream (see the module doc).
 
     Give event classes to publish only those (default: every event). `account` is the
@@ -156,9 +156,7 @@ class NatsPublisher(EventHandler):
         for label, value in (("ack_timeout", ack_timeout), ("close_timeout", close_timeout)):
             if not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"{label} must be a positive number, got {value!r}")
-        self._types: tuple[type[BaseEvent], ...] = (
-            event_classes(event_types) if event_types else (BaseEvent,)
-        )
+        super().__init__(*event_types)
         self.account = account
         """The account token of every subject this publisher writes to."""
         self.stream = stream
@@ -185,10 +183,6 @@ class NatsPublisher(EventHandler):
         self._retries = 0
         self._failing_since: float | None = None
         self._last_warning = -_WARN_PERIOD
-
-    def subscriptions(self) -> Iterator[tuple[Any, Callable[[Any], Any]]]:
-        """`publish` for the event classes given (every event by default)."""
-        yield self._types, self.publish
 
     # Running -------------------------------------------------------------------------------
 
@@ -285,6 +279,8 @@ class NatsPublisher(EventHandler):
         if not self._accepting:
             raise PublisherClosed(event.to_json().encode())
         await self.send(self.outgoing(event))
+
+    receive_event = publish
 
     async def send(self, outgoing: OutgoingEvent) -> None:
         """Publish a prepared message, e.g. one from `PublishIncomplete.unconfirmed`."""
