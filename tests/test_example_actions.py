@@ -17,5 +17,5 @@ def test_the_actions_bot_example_runs() -> None:
     printed = [line for line in result.stdout.splitlines() if not re.match(r"\d{4}-", line)]
     assert printed[:2] == ["Alice got a reply quoting 'lunch?'", "Alice got a reaction: 🍕"]
     assert re.fullmatch(r"the group 1203630\d{11} got a poll: pizza, sushi, salad", printed[2])
-    assert printed[3] == "and an image: \"today's menu\", 16384 bytes, image/jpeg"
+    assert printed[3] == 'and an image: "today\'s menu", 16384 bytes, image/jpeg'
     assert len(printed) == 4
