@@ -88,6 +88,7 @@ import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from wabus.client import _pair_code, _presence
+from wabus.client._appsync import AppSync, key_share_of
 from wabus.client._contacts import Contacts, LidMap
 from wabus.client._e2e import E2E, E2EError, SendResult
 from wabus.client._errors import ClientError, NotConnected, RequestTimeout, SendFailed
@@ -123,12 +124,16 @@ from wabus.core.events import (
     UndecryptableMessage,
 )
 from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.proto.syncd_pb2 import ExternalBlobReference
 from wabus.protocol import (
+    COLLECTIONS,
     MAX_FRAME_SIZE,
     PAIR_CODE_LIFETIME,
     PAIR_CODE_NOTIFICATION,
     WHATSAPP_ROOT,
     AdvVerifier,
+    AppStateError,
+    AppStateKey,
     CertificateInvalid,
     CertificateVerifier,
     ChatState,
@@ -158,6 +163,7 @@ from wabus.protocol import (
     malformed_stanza,
     media_retry_receipt,
     parse_media_retry_notification,
+    parse_server_sync,
     peek_history_notification,
     phone_number_jid,
     registration_payload,
@@ -181,7 +187,7 @@ SERVER: Final = Jid("", Server.USER)
 _log = structlog.get_logger("wabus.client")
 SIGNED_PREKEY_LIFETIME: Final = 7 * 86400.0
 """How long a signed prekey is published before a new one replaces it (a week)."""
-_TAKEN_NOTIFICATIONS: Final = frozenset({"encrypt", PAIR_CODE_NOTIFICATION})
+_TAKEN_NOTIFICATIONS: Final = frozenset({"encrypt", "server_sync", PAIR_CODE_NOTIFICATION})
 _DEFAULT_VERSION: Final = ClientVersion()
 
 
@@ -370,6 +376,7 @@ class Client:
         self._scope: anyio.CancelScope | None = None
         self._bus: CoreEventBus | None = None
         self._offered: anyio.Event | None = None  # set when a connection offers pairing
+        self._app_sync = AppSync(store)
 
     # Public API ------------------------------------------------------------------------
 
@@ -837,6 +844,8 @@ class Client:
             return False
         if any(self._history_by_reference(e) is not None for e in received.events):
             return False  # a history blob to download: the full path starts it
+        if any(self._key_share(e) for e in received.events):
+            return False  # app-state keys to store: the full path keeps them
         if node.tag == "notification" and node.opt_attr("type") in _TAKEN_NOTIFICATIONS:
             return False  # a prekey count (the full path refills), the phone's pair code
         try:
@@ -951,6 +960,7 @@ class Client:
                 await anyio.to_thread.run_sync(self._store.save, self._state)
             elif isinstance(event, Connected):
                 tasks.start_soon(self._prekeys, session, None)
+                tasks.start_soon(self._sync_app_state, bus, COLLECTIONS)
             elif isinstance(event, DirtyNotice):
                 tasks.start_soon(self._clean_dirty, session, event)
             elif (notification := self._history_by_reference(event)) is not None:
@@ -960,6 +970,9 @@ class Client:
                 for_handlers.append(later)
                 continue
             else:
+                if shared := self._key_share(event):
+                    await self._app_sync.take_key_share(shared)
+                    tasks.start_soon(self._sync_app_state, bus, COLLECTIONS)
                 self._end_to_end_event(event, session)
             for_handlers.append(event)
         if (
@@ -970,6 +983,13 @@ class Client:
         ):
             session.resend.append(node)  # answered by the committer, after a commit
             session.commit_soon.set()
+        if node.tag == "notification" and node.opt_attr("type") == "server_sync":
+            try:
+                changed = [name for name, _ in parse_server_sync(node)]
+            except AppStateError as err:
+                _log.warning("bad server_sync notification", error=str(err))
+            else:
+                tasks.start_soon(self._sync_app_state, bus, changed)
         if node.tag == "notification" and node.opt_attr("type") == "encrypt":
             count = node.child("count")
             if count is not None:
@@ -978,6 +998,38 @@ class Client:
         assert router is not None
         await self._remember(router)
         return for_handlers
+
+    def _key_share(self, event: BaseEvent) -> tuple[AppStateKey, ...]:
+        """The app-state keys a message from our own account shares, if it is a key share."""
+        if not isinstance(event, Message) or not event.info.source.is_from_me:
+            return ()
+        return key_share_of(event.raw)
+
+    async def _sync_app_state(self, bus: CoreEventBus, names: Iterable[str]) -> None:
+        """Sync the app-state collections `names` and publish their events (see
+        `wabus.client._appsync`); a failure is logged, and the next login or notice syncs."""
+        if not self._app_sync.enabled:
+            return
+
+        async def download(reference: ExternalBlobReference) -> bytes:
+            return await self.media.download(
+                reference.directPath,
+                reference.mediaKey,
+                MediaType.APP_STATE,
+                file_enc_sha256=reference.fileEncSha256 or None,
+                file_sha256=reference.fileSha256 or None,
+            )
+
+        async def ask_keys(message: WAMessage) -> object:
+            state = self._state
+            if state is None or state.pn is None:
+                raise NotConnected("not paired")
+            return await self.send_message(state.pn.to_non_ad(), message)
+
+        try:
+            await self._app_sync.sync(names, self.request, download, bus.publish, ask_keys)
+        except Exception as err:  # a background task: never the connection's end
+            _log.warning("app-state sync stopped", error=f"{type(err).__name__}: {err}")
 
     def _history_receipt(self, message: Message) -> Node | None:
         """The ``hist_sync`` receipt that tells the phone a history chunk was processed."""

@@ -1,0 +1,144 @@
+"""App-state sync in the real `Client` against the simulator: the phone's key share stored, the
+collections fetched at login (a snapshot, then patches from the stored version) and on
+``server_sync``, their events published once verified; a mismatch resyncs from a snapshot and
+publishes no wrong event; a missing key asks the phone for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import anyio
+import pytest
+
+from tests.client.test_session import ALICE, live, make_client
+from wabus.client import MemoryStore
+from wabus.core import Jid, Node, Server
+from wabus.core.events import (
+    ArchiveUpdate,
+    Connected,
+    MarkChatAsReadUpdate,
+    MuteUpdate,
+    PinUpdate,
+)
+from wabus.proto.e2e_pb2 import Message as WAMessage
+from wabus.protocol import archive_chat, mark_chat_read, mute_chat, pin_chat
+from wabus.simulator import Simulator
+from wabus.simulator._appstate import server_sync_notice
+
+pytestmark = pytest.mark.anyio
+
+AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+BOB = Jid("15550003333", Server.USER)
+
+
+def _from_phone(me: Jid, message: WAMessage, message_id: str, t: int) -> Node:
+    """A message our own phone sends us (a plaintext body, as the simulator's scenario does)."""
+    return Node(
+        "message",
+        {"from": me.with_device(0), "id": message_id, "t": str(t), "category": "peer"},
+        [Node("plaintext", None, message.SerializeToString())],
+    )
+
+
+def _key_request_ids(message: WAMessage) -> list[bytes]:
+    inner = message.deviceSentMessage.message if message.HasField("deviceSentMessage") else message
+    request = inner.protocolMessage.appStateSyncKeyRequest
+    return [key.keyId for key in request.keyIds]
+
+
+async def test_key_share_then_snapshot_then_patches_on_server_sync() -> None:
+    store = MemoryStore()
+    async with Simulator() as sim:
+        app_state = sim.account.app_state
+        for action in (
+            pin_chat(ALICE, True, AT),
+            archive_chat(ALICE, True, AT),
+            mark_chat_read(ALICE, False, AT),
+            mute_chat(ALICE, datetime(2027, 1, 1, tzinfo=UTC), AT),
+        ):
+            app_state.phone_mutation(action)
+        client = make_client(sim, store)
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            assert client.state is not None and client.state.pn is not None
+            me = client.state.pn
+            # Without the key the login sync reads nothing and asks the phone for the key.
+            asked = await sim.expect_message(lambda m: bool(_key_request_ids(m.message)))
+            assert _key_request_ids(asked.message) == [app_state.key_id]
+            assert not events.of_type(PinUpdate)
+            await sim.send_node(_from_phone(me, app_state.key_share(), "KEYS1", sim.now()))
+            mute = await events.wait_for(MuteUpdate, timeout=10)
+            assert mute.jid == ALICE and mute.muted
+            pin = await events.wait_for(PinUpdate, timeout=10)
+            assert pin.jid == ALICE and pin.pinned and getattr(pin, "from_full_sync", False)
+            archive = await events.wait_for(ArchiveUpdate, timeout=10)
+            assert archive.archived
+            read = await events.wait_for(MarkChatAsReadUpdate, timeout=10)
+            assert not read.read
+            kept = store.load_app_state()
+            assert app_state.key_id in kept.keys
+            assert kept.collections["regular_low"] == app_state.collection("regular_low").state
+            assert kept.collections["regular_high"] == app_state.collection("regular_high").state
+            # A later change on the phone: server_sync names the collection, a patch comes.
+            app_state.phone_mutation(pin_chat(BOB, True, AT))
+            version = app_state.collection("regular_low").version
+            start = len(events)
+            await sim.send_node(server_sync_notice([("regular_low", version)], "ss1", sim.now()))
+            later = await events.wait_for(
+                lambda e: isinstance(e, PinUpdate) and e.jid == BOB, timeout=10, start=start
+            )
+            assert isinstance(later, PinUpdate) and later.pinned
+            assert not getattr(later, "from_full_sync", False)
+            await _until(
+                lambda: store.load_app_state().collections["regular_low"].version == version
+            )
+            assert store.load_app_state().collections["regular_low"] == (
+                app_state.collection("regular_low").state
+            )
+            assert len(events.of_type(PinUpdate)) == 2
+
+
+async def test_a_patch_that_does_not_verify_publishes_nothing_and_resyncs_from_a_snapshot() -> None:
+    store = MemoryStore()
+    async with Simulator() as sim:
+        app_state = sim.account.app_state
+        app_state.phone_mutation(pin_chat(ALICE, True, AT))
+        client = make_client(sim, store)
+        async with live(sim, client) as (_, events):
+            await events.wait_for(Connected)
+            await sim.wait_connected()
+            assert client.state is not None and client.state.pn is not None
+            me = client.state.pn
+            await sim.send_node(_from_phone(me, app_state.key_share(), "KEYS1", sim.now()))
+            await events.wait_for(PinUpdate, timeout=10)
+            # The server's next patch is corrupted (its patch MAC): no event comes of it.
+            stored = app_state.phone_mutation(archive_chat(BOB, True, AT))
+            stored.patchMac = bytes(32)
+            collection = app_state.collection("regular_low")
+            start = len(events)
+            await sim.send_node(
+                server_sync_notice([("regular_low", collection.version)], "ss1", sim.now())
+            )
+            # The resync from the snapshot gives the live records again, as a full sync: the
+            # archive (whose record is fine, only the patch MAC was wrong) and the pin.
+            archive = await events.wait_for(ArchiveUpdate, timeout=10, start=start)
+            assert archive.jid == BOB and getattr(archive, "from_full_sync", False)
+            assert all(
+                getattr(e, "from_full_sync", False)
+                for e in events.events[start:]
+                if isinstance(e, (ArchiveUpdate, PinUpdate))
+            )
+            await _until(
+                lambda: (
+                    store.load_app_state().collections["regular_low"].version == collection.version
+                )
+            )
+            assert store.load_app_state().collections["regular_low"] == collection.state
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    with anyio.fail_after(10):
+        while not check():
+            await anyio.sleep(0.01)
