@@ -47,7 +47,7 @@ def _key_request_ids(message: WAMessage) -> list[bytes]:
     return [key.keyId for key in request.keyIds]
 
 
-async def test_key_share_then_snapshot_then_patches_on_server_sync() -> None:
+async def test_key_share_then_snapshot_then_patches_then_a_new_key_asked_for() -> None:
     store = MemoryStore()
     async with Simulator() as sim:
         app_state = sim.account.app_state
@@ -64,11 +64,7 @@ async def test_key_share_then_snapshot_then_patches_on_server_sync() -> None:
             await sim.wait_connected()
             assert client.state is not None and client.state.pn is not None
             me = client.state.pn
-            # Without the key the login sync reads nothing and asks the phone for the key.
-            asked = await sim.expect_message(lambda m: bool(_key_request_ids(m.message)))
-            assert _key_request_ids(asked.message) == [app_state.key_id]
-            assert not events.of_type(PinUpdate)
-            await sim.send_node(_from_phone(me, app_state.key_share(), "KEYS1", sim.now()))
+            # The phone shares its key with its new companion, which then reads the snapshot.
             mute = await events.wait_for(MuteUpdate, timeout=10)
             assert mute.jid == ALICE and mute.muted
             pin = await events.wait_for(PinUpdate, timeout=10)
@@ -91,13 +87,24 @@ async def test_key_share_then_snapshot_then_patches_on_server_sync() -> None:
             )
             assert isinstance(later, PinUpdate) and later.pinned
             assert not getattr(later, "from_full_sync", False)
-            await _until(
-                lambda: store.load_app_state().collections["regular_low"].version == version
-            )
-            assert store.load_app_state().collections["regular_low"] == (
-                app_state.collection("regular_low").state
-            )
-            assert len(events.of_type(PinUpdate)) == 2
+            low = "regular_low"
+            await _until(lambda: store.load_app_state().collections[low].version == version)
+            assert store.load_app_state().collections[low] == app_state.collection(low).state
+            # The phone makes a new key and uses it: the companion asks for it, then reads.
+            app_state.key_id, app_state.key_data = b"\x00\x00\x00\x00\x07\x07", bytes(range(32))
+            app_state.phone_mutation(pin_chat(BOB, False, AT))
+            start = len(events)
+            await sim.send_node(server_sync_notice([(low, version + 1)], "ss2", sim.now()), to=me)
+            new_key = app_state.key_id
+            asked = await sim.expect_message(lambda m: new_key in _key_request_ids(m.message))
+            assert _key_request_ids(asked.message) == [new_key]
+            assert store.load_app_state().collections[low].version == version
+            assert not [e for e in events.events[start:] if isinstance(e, PinUpdate)]
+            await sim.send_node(_from_phone(me, app_state.key_share(), "KEYS2", sim.now()))
+            unpinned = await events.wait_for(PinUpdate, timeout=10, start=start)
+            assert unpinned.jid == BOB and not unpinned.pinned
+            await _until(lambda: store.load_app_state().collections[low].version == version + 1)
+            assert len(events.of_type(PinUpdate)) == 3
 
 
 async def test_a_patch_that_does_not_verify_publishes_nothing_and_resyncs_from_a_snapshot() -> None:
@@ -109,9 +116,6 @@ async def test_a_patch_that_does_not_verify_publishes_nothing_and_resyncs_from_a
         async with live(sim, client) as (_, events):
             await events.wait_for(Connected)
             await sim.wait_connected()
-            assert client.state is not None and client.state.pn is not None
-            me = client.state.pn
-            await sim.send_node(_from_phone(me, app_state.key_share(), "KEYS1", sim.now()))
             await events.wait_for(PinUpdate, timeout=10)
             # The server's next patch is corrupted (its patch MAC): no event comes of it.
             stored = app_state.phone_mutation(archive_chat(BOB, True, AT))

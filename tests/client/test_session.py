@@ -16,6 +16,7 @@ from wabus.client import Client, MemoryStore, NotConnected, RequestTimeout, Sqli
 from wabus.core import BaseEvent, Bot, EventHandler, Jid, Node, Server
 from wabus.core.events import (
     EVENT_TYPES,
+    ArchiveUpdate,
     ClientOutdated,
     Connected,
     ConnectFailure,
@@ -26,10 +27,13 @@ from wabus.core.events import (
     KeepAliveTimeout,
     LoggedOut,
     MalformedStanza,
+    MarkChatAsReadUpdate,
     Message,
+    MuteUpdate,
     PairError,
     PairingQrCode,
     PairSuccess,
+    PinUpdate,
     QrScannedWithoutMultidevice,
     StreamError,
     StreamReplaced,
@@ -38,6 +42,7 @@ from wabus.core.events import (
 from wabus.core.testing import EventRecorder
 from wabus.protocol import QR_URL_PREFIX, WHATSAPP_ROOT, CertificateInvalid
 from wabus.simulator import AutoScanner, SimulatedSession, Simulator, SimulatorError
+from wabus.simulator._scenario import BOB, GROUP
 
 pytestmark = pytest.mark.anyio
 
@@ -47,17 +52,14 @@ ALICE = Jid("15550000002", Server.USER)
 # Kinds no session can produce yet: they come from API calls or app-state sync.
 NOT_FROM_A_SESSION = {
     "pairing_code",
-    "pin_update",
-    "mute_update",
-    "archive_update",
+    # The phone's scenario pins, mutes, archives and marks unread; it does not star or delete.
     "star_update",
-    "mark_chat_as_read_update",
     "delete_chat_update",
     # Our own push name changes reach a companion through app-state sync, not a stanza.
     "self_push_name_updated",
     # Opened from a vote message by wabus.client.PollVotes, which knows the poll's secret.
     "poll_vote",
-    # The kinds added for app-state sync, which the client does not drive yet (issue 13 §2).
+    # App-state kinds the simulated phone's scenario does not make.
     "contact_update",
     "clear_chat_update",
     "delete_message_for_me_update",
@@ -106,6 +108,15 @@ async def test_pairs_then_logs_in_and_routes_the_scenario() -> None:
             await sim.wait_connected()
             stanzas = await sim.run_scenario()
             messages = events.of_type(Message)
+            # The phone's app-state mutations, synced after the scenario's server_sync.
+            pin = await events.wait_for(PinUpdate, timeout=10)
+            mute = await events.wait_for(MuteUpdate, timeout=10)
+            archive = await events.wait_for(ArchiveUpdate, timeout=10)
+            unread = await events.wait_for(MarkChatAsReadUpdate, timeout=10)
+        assert (pin.jid, pin.pinned) == (ALICE, True)
+        assert (mute.jid, mute.muted) == (GROUP, True)
+        assert (archive.jid, archive.archived) == (BOB, True)
+        assert (unread.jid, unread.read) == (ALICE, False)
         qr = events.of_type(PairingQrCode)[0]
         ref, *keys, platform = qr.code.removeprefix(QR_URL_PREFIX).split(",")
         assert ref.startswith("2@sim-ref-")
@@ -120,8 +131,9 @@ async def test_pairs_then_logs_in_and_routes_the_scenario() -> None:
         # Pairing ends in a restart: the second connection logs in and is the one that stays.
         assert client.connections == 2
         assert connected.type == "connected"
-        # One per <ib> child, two history chunks (inline, and a blob on the media host).
-        assert stanzas == 22
+        # One per <ib> child, two history chunks (inline, and a blob on the media host), and
+        # the server_sync notice after the phone's app-state mutations.
+        assert stanzas == 23
         assert [m.text for m in messages] == ["ping", "hello, group", "a picture"]
         # The client acknowledged every message and receipt it was sent.
         acked = {n.attr("id") for n in sim.sent if n.tag == "ack"}
@@ -143,6 +155,7 @@ async def test_every_event_kind_reaches_a_handler() -> None:
             await events.wait_for(Connected)
             await sim.wait_connected()
             await sim.run_scenario()
+            await events.wait_for(MarkChatAsReadUpdate, timeout=10)  # the app-state sync
             # What the scenario does not send: the stanzas of the router's gaps (issue 11).
             for node in (
                 shapes.BLOCKLIST,

@@ -76,6 +76,11 @@ async def test_prekeys_count_upload_digest_and_a_bundle_for_another_device() -> 
         assert count.require_child("count").attr("value") == "0"
         digest = await client.request(iq("encrypt", "get", Node("digest")))
         assert digest.require_child("error").attr("code") == "404"  # nothing uploaded yet
+        # This test counts prekeys: the phone's app-state key share would take one.
+        [paired] = sim.paired_devices
+        companion = sim.directory.device(paired)
+        assert companion is not None
+        companion.app_state_keys_shared = True
         upload = await client.request(
             iq("encrypt", "set", *prekeys_nodes(identity, signed, prekeys))
         )

@@ -969,10 +969,11 @@ class Client:
                 tasks.start_soon(self._fetch_history, later, notification)
                 for_handlers.append(later)
                 continue
+            elif shared := self._key_share(event):
+                await self._app_sync.take_key_share(shared)
+                tasks.start_soon(self._sync_app_state, bus, COLLECTIONS)
+                continue  # consumed here: the keys are the client's, the events follow
             else:
-                if shared := self._key_share(event):
-                    await self._app_sync.take_key_share(shared)
-                    tasks.start_soon(self._sync_app_state, bus, COLLECTIONS)
                 self._end_to_end_event(event, session)
             for_handlers.append(event)
         if (

@@ -119,6 +119,9 @@ class Device:
     platform: str = ""
     outbox: dict[tuple[str, str], Node] = field(default_factory=dict)
     """Stanzas sent to this device and not acknowledged yet, by (tag, id), oldest first."""
+    app_state_keys_shared: bool = False
+    """Whether the phone has shared its app-state key with this companion (it does once, when
+    the companion first publishes its prekeys: then it can be written to)."""
 
     @property
     def jid(self) -> Jid:

@@ -196,6 +196,20 @@ class AccountAppState:
         key.keyData.timestamp = 0
         return WAMessage(protocolMessage=share)
 
+    def key_share_stanza(self, companion: Jid, now: int) -> Node:
+        """The ``<message>`` (a plaintext body, sealed by the server for `companion`) in which
+        the phone sends `key_share` to one of its companions."""
+        return Node(
+            "message",
+            {
+                "from": companion.with_device(0),
+                "id": f"APPKEYS-{companion.device}-{self.key_id.hex()}",
+                "t": str(now),
+                "category": "peer",
+            },
+            [Node("plaintext", None, self.key_share().SerializeToString())],
+        )
+
     def answer(self, request: Node, store_media: StoreMedia | None) -> Node:
         """The ``<sync>`` that answers a fetch or a patch upload (see the module doc)."""
         asked = request.require_child("sync").children("collection")

@@ -84,6 +84,11 @@ def _upload_prekeys(ctx: IqContext, request: Node) -> Node:
     for key in listed.children("key") if listed is not None else ():
         keys.prekeys[_key_id(key)] = _bytes_child(key, "value", 32)
     device.keys = keys
+    if device.number != 0 and device.simulated is None and not device.app_state_keys_shared:
+        # The phone can now write to its new companion: it shares its app-state key.
+        device.app_state_keys_shared = True
+        share = device.account.app_state.key_share_stanza(device.jid, ctx.now())
+        ctx.notices.append((device, share))
     return result(request)
 
 

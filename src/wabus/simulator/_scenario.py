@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Final
 
 from wabus.core import Jid, Node, Server
 from wabus.proto import e2e_pb2, history_pb2
-from wabus.protocol import MediaType, encrypt_media
+from wabus.protocol import (
+    AppStateAction,
+    MediaType,
+    archive_chat,
+    encrypt_media,
+    mark_chat_read,
+    mute_chat,
+    pin_chat,
+)
 
 __all__ = [
     "ALICE",
@@ -25,6 +34,7 @@ __all__ = [
     "CONTACTS",
     "GROUP",
     "T0",
+    "app_state_actions",
     "live_stanzas",
     "offline_stanzas",
     "text_message",
@@ -232,4 +242,18 @@ def live_stanzas(me: Jid) -> list[Node]:
             ],
         ),
         Node("receipt", {"from": ALICE, "type": "read"}),  # no id: a malformed stanza
+    ]
+
+
+def app_state_actions() -> list[AppStateAction]:
+    """What the phone does on its screen during the scenario (app-state mutations, which its
+    companions learn by syncing): pins Alice, mutes the group for eight hours, archives Bob's
+    chat and marks Alice's as unread."""
+    at = datetime.fromtimestamp(T0 + 90, UTC)
+    until = datetime.fromtimestamp(T0 + 90 + 8 * 3600, UTC)
+    return [
+        pin_chat(ALICE, True, at),
+        mute_chat(GROUP, until, at),
+        archive_chat(BOB, True, at),
+        mark_chat_read(ALICE, False, at),
     ]

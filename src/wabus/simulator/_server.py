@@ -86,6 +86,7 @@ from wabus.protocol import (
     verify_device_signature,
 )
 from wabus.simulator._accounts import Account, Device, Directory, Group
+from wabus.simulator._appstate import server_sync_notice
 from wabus.simulator._iq import IqContext, answer_iq, result, server_error
 from wabus.simulator._media import MediaStore
 from wabus.simulator._media_retry import answer_media_retry
@@ -98,6 +99,7 @@ from wabus.simulator._scenario import (
     GROUP,
     GROUP_SUBJECT,
     T0,
+    app_state_actions,
     live_stanzas,
     offline_stanzas,
     text_message,
@@ -468,8 +470,16 @@ class Simulator:
             if interval and index:
                 await anyio.sleep(interval)
             await self._send(link, self._seal(node, link.device))
+        # The phone pins, mutes, archives and marks unread: its companions are told to sync.
+        app_state = link.device.account.app_state
+        changed: dict[str, int] = {}
+        for action in app_state_actions():
+            stored = app_state.phone_mutation(action)
+            changed[str(action.collection)] = stored.version.version
+        notice = server_sync_notice(sorted(changed.items()), f"sync-{next(self._ids)}", self.now())
+        await self._send(link, notice)
         await self.sync(to=to, ping=ping)
-        return len(stanzas)
+        return len(stanzas) + 1
 
     async def send_failure(self, reason: int, *, to: Jid | None = None, **attrs: str) -> None:
         """Send ``<failure reason=…>`` (the server refuses or ends the session)."""
@@ -881,7 +891,7 @@ class Simulator:
                 link.push()
                 self._notify()  # an IQ may have changed the server's state (keys, privacy)
                 for device, notice in context.notices:  # what the change tells others
-                    await self._deliver_to(device, notice)
+                    await self._deliver_to(device, self._seal(notice, device))
         elif tag == "ack":
             key = (node.opt_attr("class") or "", node.opt_attr("id") or "")
             link.acked[key] += 1
