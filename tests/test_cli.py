@@ -53,8 +53,10 @@ def test_run_against_the_simulator_pairs_answers_ping_and_exits_zero() -> None:
     assert any("text=ping" in line for line in lines)
     assert any("answered ping with pong" in line for line in lines)
     assert {"history_sync", "group_info_update", "incoming_call", "malformed_stanza"} <= set(kinds)
+    # The phone's app-state mutations, synced and printed.
+    assert {"pin_update", "mute_update", "archive_update", "mark_chat_as_read_update"} <= set(kinds)
     summary = re.fullmatch(
-        r"simulator session finished: (\d+) events of (\d+) kinds handled, 22 stanzas, "
+        r"simulator session finished: (\d+) events of (\d+) kinds handled, 23 stanzas, "
         r"ping answered with pong, 0 handler errors",
         lines[-1],
     )

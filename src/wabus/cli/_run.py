@@ -49,6 +49,10 @@ __all__ = [
 NAME = "run"
 HELP = "run the example bot against the simulator (or a scripted demo)"
 LOG_STREAM = "stdout"
+APP_STATE_KINDS = frozenset(
+    {"pin_update", "mute_update", "archive_update", "mark_chat_as_read_update"}
+)
+"""The chat-state events the scenario's app-state sync brings (the session waits for them)."""
 
 
 class PrintingBot(EventHandler):
@@ -219,6 +223,9 @@ async def _session(args: argparse.Namespace, printer: PrintingBot, outcome: _Out
             outcome.stanzas = await sim.run_scenario()
             await sim.expect_message(_is_pong, timeout=10)
             outcome.pong = True
+            with anyio.fail_after(10):  # the phone's pin, mute, archive and unread, synced
+                while not printer.kinds >= APP_STATE_KINDS:
+                    await anyio.sleep(0.01)
             await client.stop()
         outcome.finished = True
 
