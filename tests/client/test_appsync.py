@@ -5,6 +5,7 @@ publishes no wrong event; a missing key asks the phone for it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,12 +18,23 @@ from wabus.core import Jid, Node, Server
 from wabus.core.events import (
     ArchiveUpdate,
     Connected,
+    DeleteChatUpdate,
     MarkChatAsReadUpdate,
     MuteUpdate,
     PinUpdate,
+    StarUpdate,
 )
+from wabus.core.testing import EventRecorder
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol import archive_chat, mark_chat_read, mute_chat, pin_chat
+from wabus.protocol import (
+    CollectionState,
+    archive_chat,
+    decode_snapshot,
+    mark_chat_read,
+    mutation_event,
+    mute_chat,
+    pin_chat,
+)
 from wabus.simulator import Simulator
 from wabus.simulator._appstate import server_sync_notice
 
@@ -146,3 +158,83 @@ async def _until(check: Callable[[], bool]) -> None:
     with anyio.fail_after(10):
         while not check():
             await anyio.sleep(0.01)
+
+
+def _has(store: MemoryStore, state: CollectionState) -> bool:
+    return store.load_app_state().collections.get(state.name) == state
+
+
+async def _synced(sim: Simulator, events: EventRecorder) -> None:
+    """Wait until a client that just paired has its key and has read the account's state."""
+    await events.wait_for(Connected)
+    await sim.wait_connected()
+    await events.wait_for(PinUpdate, timeout=10)
+
+
+async def test_our_mutations_reach_the_other_companion_as_its_events() -> None:
+    first_store, second_store = MemoryStore(), MemoryStore()
+    async with Simulator() as sim:
+        app_state = sim.account.app_state
+        app_state.phone_mutation(pin_chat(BOB, True, AT))  # something to sync at pairing
+        first = make_client(sim, first_store)
+        async with live(sim, first) as (_, first_events):
+            await _synced(sim, first_events)
+            second = make_client(sim, second_store)
+            async with live(sim, second) as (_, events):
+                await _synced(sim, events)
+                start = len(events)
+                until = datetime(2027, 2, 1, tzinfo=UTC)
+                await first.pin(ALICE)
+                await first.mute(ALICE, until)
+                await first.archive(ALICE)
+                await first.star(ALICE, "MSG9", from_me=True)
+                await first.mark_chat_read(ALICE, read=False)
+                await first.delete_chat(BOB)
+                pin = await events.wait_for(PinUpdate, timeout=10, start=start)
+                mute = await events.wait_for(MuteUpdate, timeout=10, start=start)
+                archive = await events.wait_for(ArchiveUpdate, timeout=10, start=start)
+                star = await events.wait_for(StarUpdate, timeout=10, start=start)
+                read = await events.wait_for(MarkChatAsReadUpdate, timeout=10, start=start)
+                deleted = await events.wait_for(DeleteChatUpdate, timeout=10, start=start)
+                for name in ("regular_low", "regular_high"):
+                    server = app_state.collection(name).state
+                    assert first_store.load_app_state().collections[name] == server
+                    await _until(functools.partial(_has, second_store, server))
+        assert (pin.jid, pin.pinned) == (ALICE, True)
+        assert (mute.jid, mute.muted, mute.mute_end) == (ALICE, True, until)
+        assert (archive.jid, archive.archived) == (ALICE, True)
+        assert (star.chat_jid, star.message_id, star.from_me, star.starred) == (
+            ALICE,
+            "MSG9",
+            True,
+            True,
+        )
+        assert (read.jid, read.read) == (ALICE, False)
+        assert deleted.jid == BOB and deleted.delete_media
+
+
+async def test_a_conflict_is_refetched_then_our_mutation_reapplied() -> None:
+    store = MemoryStore()
+    async with Simulator() as sim:
+        app_state = sim.account.app_state
+        app_state.phone_mutation(pin_chat(BOB, True, AT))
+        client = make_client(sim, store)
+        async with live(sim, client) as (_, events):
+            await _synced(sim, events)
+            # The phone changes the collection and the client is not told: its patch conflicts.
+            app_state.phone_mutation(archive_chat(BOB, True, AT))
+            start = len(events)
+            await client.pin(ALICE)
+            # The refetch brought the phone's archive, and our pin went on top of it.
+            archive = await events.wait_for(ArchiveUpdate, timeout=10, start=start)
+            assert archive.jid == BOB and archive.archived
+            server = app_state.collection("regular_low")
+            assert server.version == 3
+            assert store.load_app_state().collections["regular_low"] == server.state
+            snapshot = decode_snapshot("regular_low", server.snapshot(), app_state.keys.get)
+            found = [mutation_event(m) for m in snapshot.mutations()]
+            assert {(type(e), getattr(e, "jid", None)) for e in found} == {
+                (PinUpdate, BOB),
+                (ArchiveUpdate, BOB),
+                (PinUpdate, ALICE),
+            }

@@ -34,6 +34,7 @@
   also used by the simulator.
 """
 
+from wabus.client._appsync import AppStateSendFailed
 from wabus.client._client import WHATSAPP_URL, Client, new_message_id
 from wabus.client._contacts import (
     BusinessProfile,
@@ -113,6 +114,7 @@ from wabus.client._websocket import (
 __all__ = [
     "WHATSAPP_URL",
     "AppState",
+    "AppStateSendFailed",
     "AppStateStore",
     "BusinessProfile",
     "Client",

@@ -20,17 +20,20 @@ notification (the collections it names), one sync at a time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import anyio
 import structlog
 
+from wabus.client._errors import ClientError
 from wabus.client._store import AppState, AppStateStore, Store
 from wabus.core import BaseEvent, Node
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.proto.syncd_pb2 import ExternalBlobReference
 from wabus.protocol import (
     COLLECTIONS,
+    AppStateAction,
     AppStateError,
     AppStateKey,
     AppStateKeyMissing,
@@ -39,14 +42,16 @@ from wabus.protocol import (
     CollectionState,
     Recovery,
     app_state_key_request,
+    app_state_patch_request,
     app_state_sync_request,
     apply_sync_reply,
     keys_from_share,
     mutation_event,
+    newest_key,
     parse_sync_reply,
 )
 
-__all__ = ["AppSync", "key_share_of"]
+__all__ = ["AppStateSendFailed", "AppSync", "key_share_of"]
 
 _log = structlog.get_logger("wabus.client.appstate")
 
@@ -57,6 +62,18 @@ AskKeys = Callable[[WAMessage], Awaitable[object]]
 
 _MAX_ROUNDS = 100
 """At most this many fetches in one sync (a server that always has more patches)."""
+_MAX_CONFLICTS = 5
+"""How many times a mutation of ours is refetched and reapplied after a ``409``."""
+
+
+class AppStateSendFailed(ClientError):
+    """A mutation of ours could not be applied: no app-state key yet, the server refused it
+    (`code`), or it kept conflicting with other devices' changes."""
+
+    def __init__(self, collection: str, reason: str, code: int | None = None) -> None:
+        super().__init__(f"app state {collection}: {reason}")
+        self.collection = collection
+        self.code = code
 
 
 def key_share_of(body: bytes) -> tuple[AppStateKey, ...]:
@@ -134,9 +151,8 @@ class AppSync:
                         await self._recover(outcome, states, fresh, pending, ask_keys)
                         continue
                     state, events, again = outcome
-                    await anyio.to_thread.run_sync(
-                        lambda s=state: store.save_app_state(collections=[s])  # type: ignore[misc]
-                    )
+                    save = functools.partial(store.save_app_state, collections=[state])
+                    await anyio.to_thread.run_sync(save)
                     states[collection.name] = state
                     for event in events:
                         await publish(event)
@@ -144,6 +160,43 @@ class AppSync:
                     if again:
                         pending.append(collection.name)
         return published
+
+    async def send(
+        self,
+        action: AppStateAction,
+        request: Request,
+        download: Download,
+        publish: Publish,
+        ask_keys: AskKeys,
+    ) -> CollectionState:
+        """Encode `action` on the stored state of its collection (MACs, LTHash, with the
+        newest key), send the patch and store the state it makes; on a ``409`` the other
+        devices' patches are fetched (and published) and the action is encoded again on top.
+        Returns the collection's new state. Raises `AppStateSendFailed`."""
+        store = self._store
+        name = str(action.collection)
+        if store is None:
+            raise AppStateSendFailed(name, "this store keeps no app state")
+        for _ in range(_MAX_CONFLICTS):
+            async with self._lock:
+                stored = await self._load()
+                key = newest_key(list(stored.keys.values()))
+                if key is None:
+                    raise AppStateSendFailed(name, "no app-state key from our phone yet")
+                state = stored.collections.get(name) or CollectionState(name)
+                encoded = action.encode(state, key_id=key.key_id, key_data=key.key_data)
+                reply = await request(app_state_patch_request(encoded))
+                answers = [c for c in parse_sync_reply(reply) if c.name == name]
+                code = answers[0].error_code if answers else None
+                if answers and code is None:
+                    save = functools.partial(store.save_app_state, collections=[encoded.state])
+                    await anyio.to_thread.run_sync(save)
+                    return encoded.state
+            if code != 409:
+                raise AppStateSendFailed(name, "the server refused the patch", code)
+            _log.info("app-state conflict: fetching, then applying again", collection=name)
+            await self.sync([name], request, download, publish, ask_keys)
+        raise AppStateSendFailed(name, "it kept conflicting with other devices", 409)
 
     async def _apply(
         self,

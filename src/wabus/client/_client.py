@@ -132,6 +132,7 @@ from wabus.protocol import (
     PAIR_CODE_NOTIFICATION,
     WHATSAPP_ROOT,
     AdvVerifier,
+    AppStateAction,
     AppStateError,
     AppStateKey,
     CertificateInvalid,
@@ -157,18 +158,24 @@ from wabus.protocol import (
     StanzaReceived,
     TrustedRoot,
     WireError,
+    archive_chat,
     clean_dirty_bits,
     history_sync_event,
     login_payload,
     malformed_stanza,
     media_retry_receipt,
+    mute_chat,
     parse_media_retry_notification,
     parse_server_sync,
     peek_history_notification,
     phone_number_jid,
+    pin_chat,
     registration_payload,
+    star_message,
     utc_now,
 )
+from wabus.protocol import delete_chat as app_state_delete_chat
+from wabus.protocol import mark_chat_read as app_state_mark_chat_read
 
 __all__ = [
     "WHATSAPP_URL",
@@ -1011,26 +1018,66 @@ class Client:
         `wabus.client._appsync`); a failure is logged, and the next login or notice syncs."""
         if not self._app_sync.enabled:
             return
-
-        async def download(reference: ExternalBlobReference) -> bytes:
-            return await self.media.download(
-                reference.directPath,
-                reference.mediaKey,
-                MediaType.APP_STATE,
-                file_enc_sha256=reference.fileEncSha256 or None,
-                file_sha256=reference.fileSha256 or None,
-            )
-
-        async def ask_keys(message: WAMessage) -> object:
-            state = self._state
-            if state is None or state.pn is None:
-                raise NotConnected("not paired")
-            return await self.send_message(state.pn.to_non_ad(), message)
-
         try:
-            await self._app_sync.sync(names, self.request, download, bus.publish, ask_keys)
+            await self._app_sync.sync(
+                names, self.request, self._app_state_blob, bus.publish, self._ask_app_state_keys
+            )
         except Exception as err:  # a background task: never the connection's end
             _log.warning("app-state sync stopped", error=f"{type(err).__name__}: {err}")
+
+    async def _app_state_blob(self, reference: ExternalBlobReference) -> bytes:
+        """An app-state snapshot or external-mutations blob, downloaded and checked."""
+        return await self.media.download(
+            reference.directPath,
+            reference.mediaKey,
+            MediaType.APP_STATE,
+            file_enc_sha256=reference.fileEncSha256 or None,
+            file_sha256=reference.fileSha256 or None,
+        )
+
+    async def _ask_app_state_keys(self, message: WAMessage) -> object:
+        """Send our phone an ``appStateSyncKeyRequest``."""
+        state = self._state
+        if state is None or state.pn is None:
+            raise NotConnected("not paired")
+        return await self.send_message(state.pn.to_non_ad(), message)
+
+    async def _app_state_send(self, action: AppStateAction) -> None:
+        bus = self._bus
+        if bus is None or not self.connected:
+            raise NotConnected("there is no logged-in connection")
+        await self._app_sync.send(
+            action, self.request, self._app_state_blob, bus.publish, self._ask_app_state_keys
+        )
+
+    async def pin(self, chat: Jid, *, pinned: bool = True) -> None:
+        """Pin (or unpin) `chat` on every device of the account (an app-state patch; our
+        other devices get a `PinUpdate`). Raises `AppStateSendFailed` or `NotConnected`."""
+        await self._app_state_send(pin_chat(chat, pinned, self._clock()))
+
+    async def mute(self, chat: Jid, until: datetime | None) -> None:
+        """Mute `chat` until `until` (None: unmute), on every device of the account."""
+        await self._app_state_send(mute_chat(chat, until, self._clock()))
+
+    async def archive(self, chat: Jid, *, archived: bool = True) -> None:
+        """Archive (or unarchive) `chat` on every device of the account."""
+        await self._app_state_send(archive_chat(chat, archived, self._clock()))
+
+    async def star(
+        self, chat: Jid, message_id: str, *, from_me: bool = False, starred: bool = True
+    ) -> None:
+        """Star (or unstar) the message `message_id` of `chat` (`from_me`: one we sent)."""
+        await self._app_state_send(star_message(chat, message_id, from_me, starred, self._clock()))
+
+    async def mark_chat_read(self, chat: Jid, *, read: bool = True) -> None:
+        """Mark `chat` read (or unread) on every device of the account."""
+        await self._app_state_send(app_state_mark_chat_read(chat, read, self._clock()))
+
+    async def delete_chat(self, chat: Jid, *, delete_media: bool = True) -> None:
+        """Delete `chat` on every device of the account."""
+        await self._app_state_send(
+            app_state_delete_chat(chat, self._clock(), delete_media=delete_media)
+        )
 
     def _history_receipt(self, message: Message) -> Node | None:
         """The ``hist_sync`` receipt that tells the phone a history chunk was processed."""
