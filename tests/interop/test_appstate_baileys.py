@@ -9,8 +9,8 @@ sends reaches Baileys the same way.
 
 Baileys downloads media blobs from the fixed host mmg.whatsapp.net, which a test cannot point
 at the simulator, so the simulator answers its fetches with patches, not snapshot blobs
-(``serve_snapshots`` off). The wabus client does not drive app-state sync by itself yet (issue
-13 §2): the test makes its requests with `wabus.protocol` and the key the phone shared.
+(``serve_snapshots`` off). The wabus client syncs by itself (the phone shares its key with it
+at pairing) and sends its mutation with `Client.archive`.
 """
 
 from __future__ import annotations
@@ -27,21 +27,13 @@ from tests.interop.test_baileys import OPEN_GUARD, Baileys, baileys, is_open
 from wabus.core import Jid, Node
 from wabus.core.events import (
     ArchiveUpdate,
-    BaseEvent,
     Connected,
     MuteUpdate,
-    Notification,
     PinUpdate,
 )
 from wabus.protocol import (
-    CollectionState,
-    app_state_patch_request,
-    app_state_sync_request,
     archive_chat,
-    decode_patch,
-    mutation_event,
     mute_chat,
-    parse_sync_reply,
     pin_chat,
 )
 from wabus.simulator import Simulator
@@ -141,43 +133,23 @@ async def test_a_chat_modify_from_baileys_reaches_a_wabus_client_and_back(tmp_pa
         app_state.serve_snapshots = False
         await sim.send_node(_key_share(sim, baileys_device), to=baileys_device)
         await peer.wait_for(lambda r: r.get("id") == "KEYSHARE1")
-        keys = app_state.keys.get
         client = make_client(sim)
         async with live(sim, client) as (_, events):
             await events.wait_for(Connected)
+            await sim.wait_connected()
             # Baileys pins a chat: the simulator verifies and applies its patch, and tells the
-            # wabus companion, which fetches and decodes it.
+            # wabus companion, which syncs by itself and publishes the event.
             start = len(events)
             await _modify(peer, {"pin": True}, ALICE)
             assert not peer.of("error")
             assert app_state.collection("regular_low").version == 1
-            notice = await events.wait_for(
-                lambda e: isinstance(e, Notification) and e.notification_type == "server_sync",
-                start=start,
-            )
-            assert isinstance(notice, Notification)
-            (low,) = parse_sync_reply(
-                await client.request(app_state_sync_request([CollectionState("regular_low")]))
-            )
-            state = CollectionState("regular_low")
-            got: list[BaseEvent] = []
-            for patch in low.patches:
-                decoded = decode_patch(patch, state, keys)
-                state = decoded.state
-                got.extend(mutation_event(m) for m in decoded.mutations)
-            (pin,) = got
-            assert isinstance(pin, PinUpdate) and pin.jid == ALICE and pin.pinned
+            pin = await events.wait_for(PinUpdate, start=start, timeout=30)
+            assert pin.jid == ALICE and pin.pinned
             # The wabus companion archives a chat: Baileys is told and reports it.
             before = len(peer.records)
-            encoded = archive_chat(BOB, True, AT).encode(
-                state, key_id=app_state.key_id, key_data=app_state.key_data
-            )
-            (answer,) = parse_sync_reply(await client.request(app_state_patch_request(encoded)))
-            assert answer.error_code is None
-            stored = app_state.collection("regular_low").patches[-1]
-            assert isinstance(
-                mutation_event(decode_patch(stored, state, keys).mutations[0]), ArchiveUpdate
-            )
+            await client.archive(BOB)
+            stored = app_state.collection("regular_low")
+            assert stored.version == 2
             update = await peer.wait_for(
                 lambda r: (
                     r["kind"] == "chats.update" and _updates([r], BOB).get("archived") is True
@@ -185,14 +157,10 @@ async def test_a_chat_modify_from_baileys_reaches_a_wabus_client_and_back(tmp_pa
                 start=before,
             )
             assert update
-            # And Baileys mutes one (in regular_high): applied, and it decodes to the mute.
+            # And Baileys mutes one (in regular_high): it arrives at wabus as the mute.
+            start = len(events)
             await peer.command(op="modify", mod={"mute": _ms(MUTE_END)}, jid=str(GROUP))
-            await peer.wait_for(
-                lambda r: r["kind"] == "modified" and r["jid"] == str(GROUP), timeout=30
-            )
-            (high_patch,) = app_state.collection("regular_high").patches
-            (mutation,) = decode_patch(high_patch, CollectionState("regular_high"), keys).mutations
-            mute = mutation_event(mutation)
-            assert isinstance(mute, MuteUpdate)
+            mute = await events.wait_for(MuteUpdate, start=start, timeout=30)
             assert (mute.jid, mute.muted, mute.mute_end) == (GROUP, True, MUTE_END)
         assert not peer.of("error")
+        assert not events.of_type(ArchiveUpdate)  # our own patch is not an event of ours
