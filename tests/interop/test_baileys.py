@@ -187,8 +187,11 @@ async def test_a_message_from_baileys_has_its_device_and_key_queries_answered(
         assert recipients & {alice_account.pn, alice_account.lid}  # not "0 devices"
         for to in participants.children("to"):
             enc = to.require_child("enc")
-            assert enc.opt_attr("type") == "pkmsg"  # sessions built from the bundles it fetched
             assert enc.bytes_content
+            if Jid.parse(to.attr("jid")).to_non_ad() in {alice_account.pn, alice_account.lid}:
+                # Sessions built from the bundles it fetched. (Our own phone may have written
+                # first, its app-state key share: then that session is already open, a msg.)
+                assert enc.opt_attr("type") == "pkmsg"
         assert message.child("device-identity") is not None
         queries = [
             n
