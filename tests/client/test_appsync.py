@@ -8,12 +8,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 import pytest
 
 from tests.client.test_session import ALICE, live, make_client
-from wabus.client import MemoryStore
+from wabus.client import AppStateSendFailed, MemoryStore
+from wabus.client._appsync import AppSync
 from wabus.core import Jid, Node, Server
 from wabus.core.events import (
     ArchiveUpdate,
@@ -27,6 +29,7 @@ from wabus.core.events import (
 from wabus.core.testing import EventRecorder
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.protocol import (
+    AppStateKey,
     CollectionState,
     archive_chat,
     decode_snapshot,
@@ -238,3 +241,29 @@ async def test_a_conflict_is_refetched_then_our_mutation_reapplied() -> None:
                 (ArchiveUpdate, BOB),
                 (PinUpdate, ALICE),
             }
+
+
+async def test_a_mutation_without_a_key_or_that_the_server_refuses_fails_typed() -> None:
+    async def never(node: Node) -> Node:
+        raise AssertionError("nothing is sent without a key")
+
+    async def nothing(_: object) -> Any:
+        raise AssertionError("not called")
+
+    with pytest.raises(AppStateSendFailed, match="no app-state key"):
+        await AppSync(MemoryStore()).send(
+            pin_chat(ALICE, True, AT), never, nothing, nothing, nothing
+        )
+    store = MemoryStore()
+    async with Simulator() as sim:
+        sim.account.app_state.phone_mutation(pin_chat(BOB, True, AT))
+        client = make_client(sim, store)
+        async with live(sim, client) as (_, events):
+            await _synced(sim, events)
+            # A key the phone never made (and newer): the server cannot verify the patch.
+            store.save_app_state(keys=[AppStateKey(b"\x00\x00\x00\x00\x99\x99", bytes(32), 2**40)])
+            with pytest.raises(AppStateSendFailed) as refused:
+                await client.pin(ALICE)
+            assert refused.value.code == 400
+            assert sim.account.app_state.collection("regular_low").version == 1
+            assert store.load_app_state().collections["regular_low"].version == 1
