@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
 from tests.client.test_session import ALICE, live, make_client
-from wabus.client import AppStateSendFailed, MemoryStore
+from wabus.client import AppStateSendFailed, MemoryStore, SqliteStore
 from wabus.client._appsync import AppSync
 from wabus.core import Jid, Node, Server
 from wabus.core.events import (
@@ -163,7 +164,7 @@ async def _until(check: Callable[[], bool]) -> None:
             await anyio.sleep(0.01)
 
 
-def _has(store: MemoryStore, state: CollectionState) -> bool:
+def _has(store: MemoryStore | SqliteStore, state: CollectionState) -> bool:
     return store.load_app_state().collections.get(state.name) == state
 
 
@@ -267,3 +268,33 @@ async def test_a_mutation_without_a_key_or_that_the_server_refuses_fails_typed()
             assert refused.value.code == 400
             assert sim.account.app_state.collection("regular_low").version == 1
             assert store.load_app_state().collections["regular_low"].version == 1
+
+
+async def test_a_restart_fetches_patches_from_the_stored_version(tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    async with Simulator() as sim:
+        app_state = sim.account.app_state
+        app_state.phone_mutation(pin_chat(ALICE, True, AT))
+        first = SqliteStore(path)
+        try:
+            async with live(sim, make_client(sim, first)) as (_, events):
+                await _synced(sim, events)
+                await _until(
+                    functools.partial(_has, first, app_state.collection("regular_low").state)
+                )
+        finally:
+            first.close()
+        # While it is away the phone archives a chat; the next start reads only that patch.
+        app_state.phone_mutation(archive_chat(BOB, True, AT))
+        second = SqliteStore(path)
+        try:
+            async with live(sim, make_client(sim, second), scan=False) as (_, events):
+                archive = await events.wait_for(ArchiveUpdate, timeout=10)
+                await _until(
+                    functools.partial(_has, second, app_state.collection("regular_low").state)
+                )
+                later = list(events.events)
+        finally:
+            second.close()
+    assert archive.jid == BOB and not archive.from_full_sync
+    assert not [e for e in later if isinstance(e, PinUpdate)]  # not the snapshot again
