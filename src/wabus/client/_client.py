@@ -68,6 +68,13 @@ reader goes on, and the dispatcher, which keeps arrival order, waits for it in t
 place: handlers get the `HistorySync` (or, if the download fails, the `Message` as it came),
 then the stanza is acknowledged and a ``hist_sync`` receipt sent. A crash before that means
 the server delivers the notification again.
+
+App-state sync (`wabus.client._appsync`): the phone's key share (a decrypted message from our
+own account) is stored and consumed; the collections are synced by a task at each login and
+on each ``server_sync`` notification, their verified mutations published as `PinUpdate`,
+`MuteUpdate`, … events (straight to the bus: they come from IQ answers, not stanzas to
+acknowledge). `pin`, `mute`, `archive`, `star`, `mark_chat_read` and `delete_chat` send our
+own patches.
 """
 
 from __future__ import annotations
