@@ -23,7 +23,7 @@ SOURCES := core/src proto/src protocol/src protocol/tools handlers/src src tests
 # Never let uv fetch a Python build: use the machine's.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint typecheck pytest bench fuzz constraints tokens proto clean
+.PHONY: help install run test lint typecheck pytest bench fuzz docs constraints tokens proto clean
 
 help:
 	@echo "make run    - run the example bot against the simulator (bootstraps everything)"
@@ -31,6 +31,7 @@ help:
 	@echo "make bench  - run the benchmarks in benches/"
 	@echo "make lint   - ruff only;  make typecheck - mypy --strict only"
 	@echo "make fuzz   - fuzz the wire decoders for FUZZ_SECONDS (default 300)"
+	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
 	@echo "make proto  - regenerate wabus.proto's *_pb2.py/.pyi from its .proto sources"
 
 $(UV):
@@ -74,11 +75,19 @@ fuzz: install
 	$(UV) pip install --quiet --python $(PY) --constraint constraints.txt --group fuzz
 	mkdir -p .fuzz && cd .fuzz && ../$(PY) ../protocol/tools/fuzz_decode.py --atheris --seconds $(FUZZ_SECONDS)
 
+# The documentation site (mkdocs.yml, docs/): guides and the API reference from the docstrings,
+# built into site/ with warnings as errors (a broken link or reference, a missing page or module
+# fails it). Not --quiet: mkdocs then drops the warnings before --strict counts them.
+docs: install
+	$(UV) pip install --quiet --python $(PY) --constraint constraints.txt --group docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 # Re-pin every dependency, and the build backend, to what resolves today (name==version lines
 # only: no lock file with download addresses is kept).
 constraints: $(UV)
 	$(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate \
 		--all-extras --group pyproject.toml:dev --group pyproject.toml:bench --group pyproject.toml:fuzz \
+		--group pyproject.toml:docs \
 		$(addsuffix /pyproject.toml,$(MEMBERS)) pyproject.toml \
 		| grep -v '^wabus' | grep -v '^-e ' > constraints.txt
 	echo hatchling | $(UV) pip compile --quiet --python $(PYTHON) --no-header --no-annotate - \
@@ -99,4 +108,4 @@ proto: install
 		$(PROTO_SRC)/wabus/proto/*.proto
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) site .mypy_cache .ruff_cache .pytest_cache .hypothesis
