@@ -29,7 +29,8 @@ GUIDES = ("bus", "client", "simulator", "dialects", "gateway", "nats")
 # Pages whose snippets need NATS with JetStream on 127.0.0.1:4222 (as tests/handlers/nats).
 NEEDS_NATS = frozenset({"nats"})
 
-_FENCE = re.compile(r"^(`{3,})(\S*)\s*$")
+# A fence may be indented (a block in a list item); its body is indented as much.
+_FENCE = re.compile(r"^( *)(`{3,})(\S*)\s*$")
 
 
 class DocsFormatError(ValueError):
@@ -60,19 +61,19 @@ def snippets(text: str) -> list[Snippet]:
                 last = None
             index += 1
             continue
-        fence, language = opening.groups()
+        indent, fence, language = opening.groups()
         start = index + 1
         end = start
-        while end < len(lines) and lines[end].rstrip() != fence:
+        while end < len(lines) and lines[end].rstrip() != indent + fence:
             end += 1
         if end == len(lines):
             raise DocsFormatError(f"line {index + 1}: the {fence}{language} block is not closed")
-        body = "\n".join(lines[start:end])
+        body = "\n".join(line.removeprefix(indent) for line in lines[start:end])
         if language == "python" and previous != NORUN:
             last = Snippet(line=index + 1, code=body)
             found.append(last)
         elif language == "text" and last is not None:
-            last.expected = [line for line in lines[start:end] if line.strip()]
+            last.expected = [line.strip() for line in lines[start:end] if line.strip()]
             last = None
         else:
             last = None
@@ -132,12 +133,19 @@ def test_snippet_extraction() -> None:
             "````python",
             "print('```')",
             "````",
+            "- in a list:",
+            "",
+            "    ```python",
+            "    if True:",
+            "        print('b')",
+            "    ```",
         ]
     )
     found = snippets(page)
     assert [(s.line, s.code, s.expected) for s in found] == [
         (1, "print('a')", ["a"]),
         (16, "print('```')", []),
+        (21, "if True:\n    print('b')", []),
     ]
     with pytest.raises(DocsFormatError, match="line 1: the ```python block is not closed"):
         snippets("```python\nprint(1)\n")
