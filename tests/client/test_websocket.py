@@ -185,3 +185,23 @@ async def test_wss_verifies_the_server_certificate() -> None:
         # The system's roots do not know this authority.
         with pytest.raises(ConnectionClosed, match="CERTIFICATE_VERIFY_FAILED"):
             await connect_websocket(f"wss://localhost:{port}/ws/chat")
+
+
+async def test_a_write_cancelled_midway_breaks_the_connection_instead_of_spinning() -> None:
+    """Regression: a send cancelled mid-flush dropped its batch but not its count, so the next
+    flush (``close()``'s, say) could never reach its target and spun on empty writes."""
+    stalled = anyio.Event()
+
+    async def never_read(stream: anyio.abc.ByteStream) -> None:
+        await accept_websocket(stream)
+        await stalled.wait()  # the peer accepts, then reads nothing more
+
+    async with serving(never_read) as port, connected(f"ws://127.0.0.1:{port}/") as ws:
+        with anyio.move_on_after(0.2) as scope:
+            await ws.send(bytes(32 * 1024 * 1024))  # more than loopback's buffers hold
+        assert scope.cancelled_caught  # the peer never reads: the send cannot finish
+        with anyio.fail_after(30):  # a hang guard: before the fix this never returned
+            with pytest.raises(ConnectionClosed, match="a write was interrupted"):
+                await ws.send(b"more")
+            await ws.close("done")
+        stalled.set()

@@ -163,18 +163,30 @@ class WebSocket:
                 raise self._closed  # broken or aborted: nothing more can be written
             self._writing = True
             batch, self._outbox = self._outbox, []
+            written = False
             try:
                 await self._stream.send(batch[0] if len(batch) == 1 else b"".join(batch))
+                written = True
                 self._written += len(batch)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as err:
-                if self._closed is None or self._closed.code is not None:
-                    self._closed = ConnectionClosed(f"the connection broke ({err!r})")
-                    self._write_broken = True
-                raise self._closed from err
+                raise self._break(f"the connection broke ({err!r})") from err
             finally:
                 self._writing = False
+                if not written:
+                    # Cancelled mid-send (or failed): the batch is gone and the stream may end
+                    # in part of a frame, so nothing more can be written. Without this, the
+                    # next flush would find its target unreachable and spin on empty sends.
+                    self._break("a write was interrupted")
                 progress, self._progress = self._progress, anyio.Event()
                 progress.set()
+
+    def _break(self, why: str) -> ConnectionClosed:
+        """Mark the connection broken for writing (a polite close under way becomes broken);
+        returns why it is closed."""
+        if self._closed is None or self._closed.code is not None:
+            self._closed = ConnectionClosed(why)
+            self._write_broken = True
+        return self._closed
 
     async def receive(self) -> bytes:
         """The next received data (part of a message, or several); raises `ConnectionClosed`."""
