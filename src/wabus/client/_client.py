@@ -1277,9 +1277,9 @@ class Client:
             return False
         try:
             session.conn.ack(node)
-        except WireError:
+            session.push()
+        except (WireError, ConnectionClosed):  # the link dropped meanwhile: redelivered later
             return False
-        session.push()
         return True
 
     async def _paired(self, event: PairSuccess, node: Node, session: _Session) -> None:
