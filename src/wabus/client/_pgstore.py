@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 
-from wabus.client._signal_state import SIGNAL_TABLES
+from wabus.client._signal_state import SIGNAL_TABLES, _CommitWrites
 from wabus.client._store import (
     _COLUMNS,
     STORE_COLUMNS,
@@ -697,7 +697,7 @@ def _stored(table: str, row: tuple[object, ...]) -> tuple[object, ...]:
 
 
 @final
-class PostgresSignalState:
+class PostgresSignalState(_CommitWrites):
     """A `SignalState` in the account's rows of a `PostgresStore` (its connection, one
     transaction per `commit`). Thread-safe.
 
@@ -784,28 +784,7 @@ class PostgresSignalState:
         )
         return None if row is None else bytes(row[0])
 
-    # Writes -----------------------------------------------------------------------------
-
-    def put_session(self, address: ProtocolAddress, record: SessionRecord | None) -> None:
-        self.apply(SignalChanges(sessions={address: record}))
-
-    def put_identity(self, address: ProtocolAddress, identity: bytes | None) -> None:
-        self.apply(SignalChanges(identities={address: identity}))
-
-    def put_prekeys(self, records: Iterable[PreKeyRecord]) -> None:
-        self.apply(SignalChanges(added_prekeys=tuple(records)))
-
-    def remove_prekey(self, key_id: int) -> None:
-        self.apply(SignalChanges(removed_prekeys=frozenset({key_id})))
-
-    def put_signed_prekey(self, record: SignedPreKeyRecord) -> None:
-        self.apply(SignalChanges(signed_prekey=record))
-
-    def put_sender_key(self, name: SenderKeyName, record: SenderKeyRecord | None) -> None:
-        self.apply(SignalChanges(sender_keys={name: record}))
-
-    def apply(self, changes: SignalChanges) -> None:
-        self.commit(changes, {}, ())
+    # Writes: single changes go through `commit` (`_CommitWrites`) -------------------
 
     def commit(
         self, changes: SignalChanges, inbox: Mapping[str, bytes], handled: Iterable[str]

@@ -77,6 +77,37 @@ class SignalState(Protocol):
         inbox keys of messages `handled` (acknowledged)."""
 
 
+class _CommitWrites:
+    """The single-change writes of a durable `SignalState`, each one `commit` (one
+    transaction), for the stores whose `commit` is the only way they write."""
+
+    def commit(
+        self, changes: SignalChanges, inbox: Mapping[str, bytes], handled: Iterable[str]
+    ) -> None:
+        raise NotImplementedError
+
+    def put_session(self, address: ProtocolAddress, record: SessionRecord | None) -> None:
+        self.apply(SignalChanges(sessions={address: record}))
+
+    def put_identity(self, address: ProtocolAddress, identity: bytes | None) -> None:
+        self.apply(SignalChanges(identities={address: identity}))
+
+    def put_prekeys(self, records: Iterable[PreKeyRecord]) -> None:
+        self.apply(SignalChanges(added_prekeys=tuple(records)))
+
+    def remove_prekey(self, key_id: int) -> None:
+        self.apply(SignalChanges(removed_prekeys=frozenset({key_id})))
+
+    def put_signed_prekey(self, record: SignedPreKeyRecord) -> None:
+        self.apply(SignalChanges(signed_prekey=record))
+
+    def put_sender_key(self, name: SenderKeyName, record: SenderKeyRecord | None) -> None:
+        self.apply(SignalChanges(sender_keys={name: record}))
+
+    def apply(self, changes: SignalChanges) -> None:
+        self.commit(changes, {}, ())
+
+
 @final
 class MemorySignalState:
     """A `SignalState` in memory (gone with the process). Thread-safe."""
@@ -185,7 +216,7 @@ SIGNAL_TABLES: Final = tuple(SIGNAL_COLUMNS)
 
 
 @final
-class SqliteSignalState:
+class SqliteSignalState(_CommitWrites):
     """A `SignalState` in the device's SQLite file, beside the device row (its own
     connection, write-ahead log, one transaction per `commit`). Thread-safe.
 
@@ -267,28 +298,7 @@ class SqliteSignalState:
         row = self._one("SELECT plaintext FROM signal_inbox WHERE key = ?", key)
         return None if row is None else bytes(row[0])
 
-    # Writes -----------------------------------------------------------------------------
-
-    def put_session(self, address: ProtocolAddress, record: SessionRecord | None) -> None:
-        self.apply(SignalChanges(sessions={address: record}))
-
-    def put_identity(self, address: ProtocolAddress, identity: bytes | None) -> None:
-        self.apply(SignalChanges(identities={address: identity}))
-
-    def put_prekeys(self, records: Iterable[PreKeyRecord]) -> None:
-        self.apply(SignalChanges(added_prekeys=tuple(records)))
-
-    def remove_prekey(self, key_id: int) -> None:
-        self.apply(SignalChanges(removed_prekeys=frozenset({key_id})))
-
-    def put_signed_prekey(self, record: SignedPreKeyRecord) -> None:
-        self.apply(SignalChanges(signed_prekey=record))
-
-    def put_sender_key(self, name: SenderKeyName, record: SenderKeyRecord | None) -> None:
-        self.apply(SignalChanges(sender_keys={name: record}))
-
-    def apply(self, changes: SignalChanges) -> None:
-        self.commit(changes, {}, ())
+    # Writes: single changes go through `commit` (`_CommitWrites`) -------------------
 
     def commit(
         self, changes: SignalChanges, inbox: Mapping[str, bytes], handled: Iterable[str]
