@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.client.test_e2e import ready
+from tests.client.test_e2e import both_ready, ready
 from tests.client.test_session import live, make_client
 from wabus.client import (
     Client,
@@ -48,12 +48,7 @@ async def two_bots() -> AsyncIterator[
     """Ours (the simulator's phone account) and theirs (ALICE's), both ready."""
     async with Simulator() as sim:
         ours, theirs = make_client(sim), make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (our_events, their_events):
             yield sim, ours, our_events, theirs, their_events
 
 

@@ -4,6 +4,8 @@ session that survives a restart of the process's client."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -46,6 +48,21 @@ async def ready(sim: Simulator, client: Client, events: EventRecorder) -> None:
     await events.wait_for(Connected, timeout=15)
     assert client.state is not None and client.state.pn is not None
     await sim.wait_ready(client.state.pn, timeout=15)
+
+
+@asynccontextmanager
+async def both_ready(
+    sim: Simulator, ours: Client, theirs: Client
+) -> AsyncIterator[tuple[EventRecorder, EventRecorder]]:
+    """`ours` on the simulator's own account and `theirs` on Alice's, both running and
+    `ready`; yields their recorders."""
+    async with (
+        live(sim, ours) as (_, our_events),
+        live(sim, theirs, account=ALICE) as (_, their_events),
+    ):
+        await ready(sim, ours, our_events)
+        await ready(sim, theirs, their_events)
+        yield our_events, their_events
 
 
 async def first_text(events: EventRecorder, text: str, start: int = 0) -> Message:
@@ -91,12 +108,7 @@ async def test_a_group_message_reaches_the_other_bot_and_the_simulated_members()
     async with Simulator() as sim:
         ours = make_client(sim)
         theirs = make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (_our_events, their_events):
             first = await ours.send_text(GROUP, "first in the group")
             second = await ours.send_text(GROUP, "second, sender key already given")
             got = await first_text(their_events, "first in the group")
@@ -173,12 +185,7 @@ async def test_a_retry_receipt_from_the_other_bot_gets_our_message_again() -> No
     async with Simulator() as sim:
         ours = make_client(sim)
         theirs = make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (_our_events, their_events):
             await ours.send_text(ALICE, "a session first")
             await first_text(their_events, "a session first")
             assert theirs.state is not None and theirs.state.pn is not None
@@ -244,12 +251,7 @@ async def test_the_signed_prekey_is_replaced_when_it_is_a_week_old() -> None:
     async with Simulator() as sim:
         ours = make_client(sim, clock=lambda: now[0])
         theirs = make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (our_events, _their_events):
             assert ours.state is not None and ours.state.pn is not None
             device = sim.directory.device(ours.state.pn)
             assert device is not None and device.keys is not None

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from tests.client.test_e2e import first_text, ready
-from tests.client.test_session import live, make_client
+from tests.client.test_e2e import both_ready, first_text
+from tests.client.test_session import make_client
 from wabus.client import BusinessProfile, Client, ContactError, GroupError
 from wabus.core import BaseEvent, Jid
 from wabus.core.events import (
@@ -40,12 +40,7 @@ async def two_bots() -> AsyncIterator[
 ]:
     async with Simulator() as sim:
         ours, theirs = make_client(sim), make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (our_events, their_events):
             yield sim, ours, our_events, theirs, their_events
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.test_e2e import first_text, ready
+from tests.client.test_e2e import both_ready, first_text, ready
 from tests.client.test_session import live, make_client
 from wabus.client import DownloadFailed, MediaRetryFailed, image, media_of
 from wabus.core import Jid, Node
@@ -87,12 +87,7 @@ async def test_an_image_between_two_bots_is_retried_and_a_forgotten_one_is_not_f
     picture = os.urandom(150_000)
     async with Simulator() as sim:
         ours, theirs = make_client(sim), make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (_our_events, their_events):
             uploaded = await ours.media.upload(picture, MediaType.IMAGE)
             await ours.send_message(ALICE, image(uploaded, caption="old cat"))
             got = await first_text(their_events, "old cat")

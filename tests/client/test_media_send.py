@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.client.test_e2e import first_text, ready
+from tests.client.test_e2e import both_ready, first_text, ready
 from tests.client.test_session import live, make_client
 from wabus.client import (
     DownloadFailed,
@@ -34,12 +34,7 @@ async def test_an_image_goes_to_another_bot_which_downloads_the_same_bytes(tmp_p
     picture = os.urandom(300_000)
     async with Simulator() as sim:
         ours, theirs = make_client(sim), make_client(sim)
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (_our_events, their_events):
             uploaded = await ours.media.upload(picture, MediaType.IMAGE)
             assert uploaded.file_length == len(picture)
             assert uploaded.file_sha256 == hashlib.sha256(picture).digest()

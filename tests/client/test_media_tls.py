@@ -14,7 +14,7 @@ import pytest
 from anyio.streams.tls import TLSAttribute
 from cryptography import x509
 
-from tests.client.test_e2e import first_text, ready
+from tests.client.test_e2e import both_ready, first_text, ready
 from tests.client.test_session import live, make_client
 from wabus.client import DownloadFailed, document, media_of
 from wabus.core.events import Message
@@ -32,12 +32,7 @@ async def test_media_goes_over_tls_between_two_clients_that_trust_the_simulators
         ctx = sim.media_tls.client_context()
         ours = make_client(sim, media_ssl=ctx)
         theirs = make_client(sim, media_ssl=sim.media_tls.client_context())
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (_our_events, their_events):
             uploaded = await ours.media.upload(data, MediaType.DOCUMENT)
             assert uploaded.url.startswith(f"https://{sim.media.hostname}/")
             await ours.send_message(ALICE, document(uploaded, file_name="a.bin", caption="tls"))

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import pytest
 
 from tests.client.test_content import arrived, me
-from tests.client.test_e2e import ready
-from tests.client.test_session import live, make_client
+from tests.client.test_e2e import both_ready
+from tests.client.test_session import make_client
 from wabus.client import Client
 from wabus.core import Jid, Node
 from wabus.core.events import (
@@ -36,12 +36,7 @@ async def two_bots() -> AsyncIterator[
     async with Simulator() as sim:
         ours = make_client(sim, push_name="Ours")
         theirs = make_client(sim, push_name="Theirs")
-        async with (
-            live(sim, ours) as (_, our_events),
-            live(sim, theirs, account=ALICE) as (_, their_events),
-        ):
-            await ready(sim, ours, our_events)
-            await ready(sim, theirs, their_events)
+        async with both_ready(sim, ours, theirs) as (our_events, their_events):
             yield sim, ours, our_events, theirs, their_events
 
 
