@@ -20,6 +20,46 @@ PER_PRODUCER = 50_000
 CHURNERS = 2
 
 
+async def dispatch_while_churning(
+    bus: CoreEventBus, events: list[list[Message]], churn: Callable[[int], object]
+) -> tuple[list[BaseException], list[int]]:
+    """Dispatch each batch of `events` from a thread of its own while `CHURNERS` threads call
+    ``churn(n)`` in a loop; returns once every thread has ended: (errors, rounds per churner).
+    Every thread is joined even when this is cancelled."""
+    errors: list[BaseException] = []
+    rounds = [0] * CHURNERS
+    stop = threading.Event()
+
+    def churner(n: int) -> None:
+        try:
+            while not stop.is_set():
+                churn(n)
+                rounds[n] += 1
+        except BaseException as exc:  # pragma: no cover - reported to the caller
+            errors.append(exc)
+
+    def producer(batch: list[Message]) -> None:
+        try:
+            for event in batch:
+                bus.dispatch(event)
+        except BaseException as exc:  # pragma: no cover - reported to the caller
+            errors.append(exc)
+
+    churners = [threading.Thread(target=churner, args=(n,)) for n in range(CHURNERS)]
+    producers = [threading.Thread(target=producer, args=(batch,)) for batch in events]
+    try:
+        for thread in churners + producers:
+            thread.start()
+        for thread in producers:
+            await anyio.to_thread.run_sync(thread.join)
+    finally:
+        stop.set()
+        for thread in churners + producers:
+            if thread.ident is not None:  # started
+                await anyio.to_thread.run_sync(thread.join, abandon_on_cancel=False)
+    return errors, rounds
+
+
 @pytest.mark.anyio
 async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() -> None:
     bus = CoreEventBus()
@@ -34,7 +74,6 @@ async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() 
     async_seen: Counter[int] = Counter()
     async_order: list[int] = []
     position = {id(e): (p, i) for p, batch in enumerate(events) for i, e in enumerate(batch)}
-    errors: list[BaseException] = []
 
     def make_sync(slot: int) -> Callable[[BaseEvent], None]:
         counter, lock = steady_sync[slot], locks[slot]
@@ -53,37 +92,14 @@ async def test_every_steady_handler_gets_every_event_exactly_once_under_churn() 
     bus.subscribe(BaseEvent, make_sync(1))
     bus.subscribe(Message, async_handler, queue_size=10_000)
 
-    stop_churn = threading.Event()
-    churn_rounds = [0] * CHURNERS
-
     def churn(n: int) -> None:
-        try:
-            while not stop_churn.is_set():
-                sub = bus.subscribe(Message, lambda e: None)
-                other = bus.subscribe(BaseEvent, lambda e: None)
-                sub.close()
-                other.close()
-                churn_rounds[n] += 1
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        sub = bus.subscribe(Message, lambda e: None)
+        other = bus.subscribe(BaseEvent, lambda e: None)
+        sub.close()
+        other.close()
 
-    def produce(p: int) -> None:
-        try:
-            for event in events[p]:
-                bus.dispatch(event)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    churners = [threading.Thread(target=churn, args=(n,)) for n in range(CHURNERS)]
-    producers = [threading.Thread(target=produce, args=(p,)) for p in range(PRODUCERS)]
     async with bus:
-        for thread in churners + producers:
-            thread.start()
-        for thread in producers:
-            await anyio.to_thread.run_sync(thread.join)
-        stop_churn.set()
-        for thread in churners:
-            await anyio.to_thread.run_sync(thread.join)
+        errors, churn_rounds = await dispatch_while_churning(bus, events, churn)
         with anyio.fail_after(60):
             while sum(async_seen.values()) < total:
                 await anyio.sleep(0.01)
@@ -128,7 +144,6 @@ async def test_async_subscriptions_closed_from_other_threads_never_break_the_bus
     position = {id(e): (p, i) for p, batch in enumerate(events) for i, e in enumerate(batch)}
     total = PRODUCERS * PER_PRODUCER
     order: list[int] = []
-    errors: list[BaseException] = []
     all_seen = anyio.Event()
 
     async def steady(event: BaseEvent) -> None:
@@ -140,46 +155,19 @@ async def test_async_subscriptions_closed_from_other_threads_never_break_the_bus
         await anyio.lowlevel.checkpoint()  # suspend mid-event, so close() lands while it waits
 
     bus.subscribe(Message, steady)
-    stop_churn = threading.Event()
-    churn_rounds = [0] * CHURNERS
 
     def churn(n: int) -> None:
-        try:
-            while not stop_churn.is_set():
-                subs = [
-                    bus.subscribe(Message, churned, queue_size=1 + n),  # tiny: producers wait
-                    bus.subscribe(BaseEvent, churned),
-                    bus.subscribe(Message, lambda e: None),
-                ]
-                for sub in subs:
-                    sub.close()
-                churn_rounds[n] += 1
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        subs = [
+            bus.subscribe(Message, churned, queue_size=1 + n),  # tiny: producers wait
+            bus.subscribe(BaseEvent, churned),
+            bus.subscribe(Message, lambda e: None),
+        ]
+        for sub in subs:
+            sub.close()
 
-    def produce(p: int) -> None:
-        try:
-            for event in events[p]:
-                bus.dispatch(event)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    churners = [threading.Thread(target=churn, args=(n,)) for n in range(CHURNERS)]
-    producers = [threading.Thread(target=produce, args=(p,)) for p in range(PRODUCERS)]
-    try:
-        async with bus:
-            for thread in churners + producers:
-                thread.start()
-            for thread in producers:
-                await anyio.to_thread.run_sync(thread.join)
-            stop_churn.set()
-            for thread in churners:
-                await anyio.to_thread.run_sync(thread.join)
-            await all_seen.wait()
-    finally:
-        stop_churn.set()
-        for thread in churners + producers:
-            thread.join()
+    async with bus:
+        errors, churn_rounds = await dispatch_while_churning(bus, events, churn)
+        await all_seen.wait()
 
     assert errors == []
     assert all(rounds > 0 for rounds in churn_rounds)
