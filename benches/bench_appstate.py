@@ -40,11 +40,11 @@ from wabus.protocol import (
     archive_chat,
     decode_snapshot,
     encode_mutation,
-    encode_snapshot,
     mark_chat_read,
     mutation_event,
     pin_chat,
 )
+from wabus.protocol.server import encode_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "tests/interop/js"

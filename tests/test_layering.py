@@ -78,6 +78,64 @@ def test_sources_import_only_allowed_areas(area: str) -> None:
         assert not illegal, f"{path.relative_to(ROOT)} imports wabus.{sorted(illegal)}"
 
 
+# The server's and the phone's side of the protocol is for simulators and tests only.
+SERVER_SIDE = "wabus.protocol.server"
+SERVER_SIDE_USERS = frozenset({"simulator"})
+
+
+def _imports_module(path: Path, module: str) -> bool:
+    """Whether a source file imports `module` (as ``import m``, ``from m import x`` or
+    ``from parent import leaf``), type-checking-only imports included: client code has no
+    business naming the other end's types either."""
+    parent, _, leaf = module.rpartition(".")
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            if any(
+                alias.name == module or alias.name.startswith(module + ".") for alias in node.names
+            ):
+                return True
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == module or node.module.startswith(module + "."):
+                return True
+            if node.module == parent and any(alias.name == leaf for alias in node.names):
+                return True
+    return False
+
+
+def test_only_the_simulator_imports_the_server_side_of_the_protocol() -> None:
+    server = AREAS["protocol"] / "server.py"
+    assert server.exists()
+    sources = {area: sorted(root.rglob("*.py")) for area, root in AREAS.items()}
+    sources["cli"] = sorted((ROOT / "src/wabus/cli").rglob("*.py"))
+    users: set[str] = set()
+    for area, files in sources.items():
+        for path in files:
+            if path == server or not _imports_module(path, SERVER_SIDE):
+                continue
+            users.add(area)
+            assert area in SERVER_SIDE_USERS, f"{path.relative_to(ROOT)} imports {SERVER_SIDE}"
+    assert users == SERVER_SIDE_USERS  # the rule guards a real import, not an empty set
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import wabus.protocol.server\n", True),
+        ("from wabus.protocol.server import issue_chain\n", True),
+        ("from wabus.protocol import server\n", True),
+        ("if TYPE_CHECKING:\n    from wabus.protocol.server import ServerHandshake\n", True),
+        ("from wabus.protocol import ClientHandshake, serverless\n", False),
+        ("import wabus.protocol.serverish\n", False),
+    ],
+)
+def test_the_server_side_rule_sees_every_form_of_import(
+    tmp_path: Path, source: str, found: bool
+) -> None:
+    path = tmp_path / "module.py"
+    path.write_text(source)
+    assert _imports_module(path, SERVER_SIDE) is found
+
+
 def test_no_area_defines_the_namespace_package() -> None:
     for root in (
         ROOT / "core/src",

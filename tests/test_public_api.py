@@ -15,6 +15,7 @@ PUBLIC_MODULES = [
     "wabus.core.testing",
     "wabus.proto",
     "wabus.protocol",
+    "wabus.protocol.server",
     "wabus.handlers",
     "wabus.handlers.channel",
     "wabus.handlers.logging",
@@ -89,3 +90,16 @@ def test_public_classes_document_their_public_methods() -> None:
             if attr.startswith("_") or not callable(member):
                 continue
             assert inspect.getdoc(member), f"wabus.core.{name}.{attr} has no docstring"
+
+
+def test_the_server_side_of_the_protocol_is_not_in_the_main_namespace() -> None:
+    """`wabus.protocol` is the client's; the other end's helpers live in `wabus.protocol.server`
+    only, so a name is public in one of the two places."""
+    import wabus.protocol as protocol
+    import wabus.protocol.server as server
+
+    assert server.__all__
+    both = set(server.__all__) & set(protocol.__all__)
+    assert not both, f"in both wabus.protocol and wabus.protocol.server: {sorted(both)}"
+    for name in server.__all__:
+        assert not hasattr(protocol, name), f"wabus.protocol.{name} is still reachable"

@@ -16,7 +16,8 @@ from wabus.client import DownloadFailed, MediaRetryFailed, image, media_of
 from wabus.core import Jid, Node
 from wabus.core.events import Message
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol import MediaRetryStatus, MediaType, encrypt_media, parse_media_retry_receipt
+from wabus.protocol import MediaRetryStatus, MediaType, encrypt_media
+from wabus.protocol.server import parse_media_retry_receipt
 from wabus.simulator import Simulator
 from wabus.simulator._scenario import ALICE, BOB
 

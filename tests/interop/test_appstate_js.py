@@ -43,7 +43,6 @@ from wabus.protocol import (
     delete_chat,
     encode_mutation,
     encode_patch,
-    encode_snapshot,
     lthash_update,
     mark_chat_read,
     mutation_event,
@@ -51,6 +50,7 @@ from wabus.protocol import (
     pin_chat,
     star_message,
 )
+from wabus.protocol.server import encode_snapshot
 
 pytestmark = pytest.mark.timeout(300)
 

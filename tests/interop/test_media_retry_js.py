@@ -11,11 +11,9 @@ import pytest
 from tests import processes
 from tests.interop.conftest import JS, b64, node_executable, unb64
 from wabus.core import Jid, Node, Server
-from wabus.protocol import (
-    MediaRetryStatus,
-    media_retry_key,
+from wabus.protocol import MediaRetryStatus, media_retry_key, media_retry_receipt
+from wabus.protocol.server import (
     media_retry_notification,
-    media_retry_receipt,
     open_media_retry_request,
     parse_media_retry_receipt,
 )

@@ -58,7 +58,6 @@ from wabus.protocol import (
     delete_chat,
     encode_mutation,
     encode_patch,
-    encode_snapshot,
     keys_from_share,
     lthash_update,
     mark_chat_read,
@@ -71,6 +70,7 @@ from wabus.protocol import (
     pin_chat,
     star_message,
 )
+from wabus.protocol.server import encode_snapshot
 
 KEY_ID = b"\x00\x00\x00\x00\x13\x01"
 KEY_DATA = bytes(range(32))

@@ -38,7 +38,6 @@ from wabus.protocol import (
     decode_snapshot,
     decrypt_value,
     encode_mutation,
-    encode_snapshot,
     encrypt_value,
     lthash_update,
     mark_chat_read,
@@ -46,6 +45,7 @@ from wabus.protocol import (
     parse_sync_reply,
     pin_chat,
 )
+from wabus.protocol.server import encode_snapshot
 
 KEY_ID = b"\x00\x00\x00\x00\x13\x02"
 KEY_DATA = bytes(range(1, 33))

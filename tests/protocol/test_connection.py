@@ -49,12 +49,11 @@ from wabus.protocol import (
     WireError,
     classify,
     encode_node,
-    issue_chain,
     login_payload,
     registration_payload,
     session_end,
-    sign_device_identity,
 )
+from wabus.protocol.server import issue_chain, sign_device_identity
 
 SERVER = Jid("", Server.USER)
 ME = Jid("15550000001", Server.USER, device=7)

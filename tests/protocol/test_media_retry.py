@@ -18,10 +18,12 @@ from wabus.protocol import (
     MediaRetryError,
     MediaRetryStatus,
     media_retry_key,
-    media_retry_notification,
     media_retry_receipt,
-    open_media_retry_request,
     parse_media_retry_notification,
+)
+from wabus.protocol.server import (
+    media_retry_notification,
+    open_media_retry_request,
     parse_media_retry_receipt,
 )
 

@@ -28,12 +28,11 @@ from wabus.protocol import (
     KeyPair,
     NoiseDecryptError,
     NoiseStateError,
-    ServerHandshake,
     SymmetricState,
     TrustedRoot,
-    issue_chain,
     xeddsa_verify,
 )
+from wabus.protocol.server import ServerHandshake, issue_chain
 
 # The captured handshake (client ephemeral, server hello pieces, expected intermediate values).
 CLIENT_EPHEMERAL_PRIVATE = bytes.fromhex(

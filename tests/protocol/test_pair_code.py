@@ -16,13 +16,12 @@ from wabus.protocol import (
     KeyPair,
     PairCodeCompanion,
     PairCodeError,
-    PairCodeHello,
-    PairCodePrimary,
     new_pair_code,
     phone_number_jid,
     unwrap_key,
     wrap_key,
 )
+from wabus.protocol.server import PairCodeHello, PairCodePrimary
 
 PHONE = Jid("15550000001", Server.USER)
 

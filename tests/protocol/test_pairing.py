@@ -22,10 +22,9 @@ from wabus.protocol import (
     encode_node,
     login_payload,
     registration_payload,
-    sign_device_identity,
-    verify_device_signature,
     xeddsa_verify,
 )
+from wabus.protocol.server import sign_device_identity, verify_device_signature
 
 ME = Jid("15550000001", Server.USER, device=7)
 ME_LID = Jid("100000000000001", Server.LID, device=7)

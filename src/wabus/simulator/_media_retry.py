@@ -7,7 +7,7 @@ companion sent and it decrypted). Without a copy it answers ``<error code=2>`` (
 it has no media key to seal an answer with). With one, it checks the request's sealed body
 against the message's media key (DECRYPTION_ERROR if it does not open), renews the file on
 the media host (NOT_FOUND if the host no longer has it) and answers with the new direct path,
-sealed (`wabus.protocol.media_retry_notification`).
+sealed (`wabus.protocol.server.media_retry_notification`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import structlog
 from wabus.client import media_of
 from wabus.core import Jid, Node
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol import (
-    MEDIA_KEY_SIZE,
-    MediaRetryError,
-    MediaRetryStatus,
+from wabus.protocol import MEDIA_KEY_SIZE, MediaRetryError, MediaRetryStatus
+from wabus.protocol.server import (
     media_retry_notification,
     open_media_retry_request,
     parse_media_retry_receipt,

@@ -74,13 +74,15 @@ from wabus.protocol import (
     HandshakeComplete,
     KeyPair,
     PairCodeError,
-    PairCodeHello,
-    PairCodePrimary,
     ReplyReceived,
     StanzaReceived,
     TrustedRoot,
     WireError,
     bundle_from_node,
+)
+from wabus.protocol.server import (
+    PairCodeHello,
+    PairCodePrimary,
     issue_chain,
     sign_device_identity,
     verify_device_signature,

@@ -20,17 +20,15 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   (`EncryptedMedia`, `MediaError`), a piece at a time (`MediaEncryptor`, `MediaDecryptor`),
   the ``media_conn`` IQ (`media_conn_request`, `parse_media_conn`, `MediaConn`, `MediaHost`),
   `download_url` and `upload_url`; media retry (an expired file uploaded again by the phone):
-  `media_retry_key`, `media_retry_receipt` / `parse_media_retry_receipt` /
-  `open_media_retry_request`, `media_retry_notification` / `parse_media_retry_notification`
-  (`MediaRetryResult`, `MediaRetryStatus`, `MediaRetryRequest`, `MediaRetryError`).
-- Noise: `ClientHandshake`, `ServerHandshake`, `NoiseTransport`, `SymmetricState`; keys and
-  XEdDSA: `KeyPair`, `xeddsa_verify`; the server's certificates: `CertificateVerifier`,
-  `TrustedRoot`, `WHATSAPP_ROOT`, `issue_chain`.
+  `media_retry_key`, `media_retry_receipt` (the request) and `parse_media_retry_notification`
+  (the answer: `MediaRetryResult`, `MediaRetryStatus`; `MediaRetryError`).
+- Noise: `ClientHandshake`, `NoiseTransport`, `SymmetricState`; keys and XEdDSA: `KeyPair`,
+  `xeddsa_verify`; the server's certificates: `CertificateVerifier`, `TrustedRoot`,
+  `WHATSAPP_ROOT`.
 - Pairing and login: `DeviceKeys`, `AdvVerifier` (checks a pair-success), `PairedDevice`,
-  `sign_device_identity` and `verify_device_signature` (the phone's and server's sides),
   `registration_payload` and `login_payload` (the handshake's ``ClientPayload``). Pair-code
-  login: `PairCodeCompanion` (our side), `PairCodePrimary` and `PairCodeHello` (the phone's),
-  `new_pair_code`, `phone_number_jid`, `wrap_key` / `unwrap_key`, `PairCodeError`.
+  login: `PairCodeCompanion`, `new_pair_code`, `phone_number_jid`, `wrap_key` / `unwrap_key`,
+  `PairCodeError`.
 - Signal (end-to-end encryption, sans-IO): `SignalCipher` over a `SignalStore`
   (`MemorySignalStore`), whose steps return `SignalChanges` to apply in one transaction; the
   pure transitions under it (`initiate_session`, `encrypt_message`, `decrypt_message`,
@@ -56,14 +54,18 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `Recovery` says what to do (`AppStateKeyMissing`, `AppStateMacMismatch`,
   `AppStateVersionMismatch`, `MalformedAppState`, `AppStateRefused`). Our own mutations:
   `pin_chat`, `mute_chat`, `archive_chat`, `star_message`, `mark_chat_read`, `delete_chat`
-  give an `AppStateAction`, `encode_patch` an `EncodedPatch` (`encode_mutation` and
-  `encode_snapshot` seal records and whole snapshots, as a phone does). The requests:
+  give an `AppStateAction`, `encode_patch` an `EncodedPatch` (`encode_mutation` seals one
+  record). The requests:
   `app_state_sync_request`, `app_state_patch_request`; the replies: `parse_sync_reply`
   (`CollectionReply`), then `apply_sync_reply` (a `SyncStep`); `parse_server_sync`. Keys:
   `keys_from_share`, `newest_key`, `app_state_key_request` (`AppStateKey`). The primitives:
   `MutationKeys`, `Operation`, `index_mac`, `value_mac`, `snapshot_mac`, `patch_mac`,
   `lthash_update`, `encrypt_value`, `decrypt_value` (`ValueDecryptor` for many values).
 - Captures: `wabus.protocol.capture` (the format `wabus replay` reads).
+- The other ends: `wabus.protocol.server` holds the server's and the phone's side of these
+  exchanges (the Noise responder, certificate issuing, signing a device identity, answering a
+  pair code or a media retry, sealing a snapshot), for simulators and tests; client code never
+  imports it.
 - Errors: `WireError` and its subclasses.
 """
 
@@ -88,7 +90,6 @@ from wabus.protocol._appstate import (
     decode_snapshot,
     encode_mutation,
     encode_patch,
-    encode_snapshot,
 )
 from wabus.protocol._appstate_actions import (
     AppStateAction,
@@ -147,7 +148,6 @@ from wabus.protocol._certs import (
     CertificateInvalid,
     CertificateVerifier,
     TrustedRoot,
-    issue_chain,
 )
 from wabus.protocol._clock import utc_now
 from wabus.protocol._connection import (
@@ -240,15 +240,11 @@ from wabus.protocol._media import (
 from wabus.protocol._media_retry import (
     MEDIA_RETRY_INFO,
     MediaRetryError,
-    MediaRetryRequest,
     MediaRetryResult,
     MediaRetryStatus,
     media_retry_key,
-    media_retry_notification,
     media_retry_receipt,
-    open_media_retry_request,
     parse_media_retry_notification,
-    parse_media_retry_receipt,
 )
 from wabus.protocol._noise import (
     NOISE_PATTERN,
@@ -257,7 +253,6 @@ from wabus.protocol._noise import (
     NoiseDecryptError,
     NoiseStateError,
     NoiseTransport,
-    ServerHandshake,
     SymmetricState,
 )
 from wabus.protocol._outgoing import (
@@ -275,8 +270,6 @@ from wabus.protocol._pair_code import (
     PAIR_CODE_NOTIFICATION,
     PairCodeCompanion,
     PairCodeError,
-    PairCodeHello,
-    PairCodePrimary,
     new_pair_code,
     phone_number_jid,
     unwrap_key,
@@ -289,8 +282,6 @@ from wabus.protocol._pairing import (
     PairedDevice,
     login_payload,
     registration_payload,
-    sign_device_identity,
-    verify_device_signature,
 )
 from wabus.protocol._presence import (
     ChatState,
@@ -497,7 +488,6 @@ __all__ = [
     "MediaError",
     "MediaHost",
     "MediaRetryError",
-    "MediaRetryRequest",
     "MediaRetryResult",
     "MediaRetryStatus",
     "MediaType",
@@ -513,8 +503,6 @@ __all__ = [
     "Outcome",
     "PairCodeCompanion",
     "PairCodeError",
-    "PairCodeHello",
-    "PairCodePrimary",
     "PairedDevice",
     "PairingKeys",
     "PairingVerificationFailed",
@@ -543,7 +531,6 @@ __all__ = [
     "SenderKeyState",
     "SendingChain",
     "Server",
-    "ServerHandshake",
     "SessionEnd",
     "SessionEnded",
     "SessionRecord",
@@ -599,7 +586,6 @@ __all__ = [
     "encode_mutation",
     "encode_node",
     "encode_patch",
-    "encode_snapshot",
     "encrypt_media",
     "encrypt_message",
     "encrypt_poll_vote",
@@ -615,7 +601,6 @@ __all__ = [
     "inflate_history",
     "initiate_session",
     "iq_error",
-    "issue_chain",
     "keys_from_share",
     "login_payload",
     "lthash_update",
@@ -623,19 +608,16 @@ __all__ = [
     "mark_chat_read",
     "media_conn_request",
     "media_retry_key",
-    "media_retry_notification",
     "media_retry_receipt",
     "mutation_event",
     "mute_chat",
     "new_pair_code",
     "newest_key",
-    "open_media_retry_request",
     "option_names",
     "pad",
     "parse_group",
     "parse_media_conn",
     "parse_media_retry_notification",
-    "parse_media_retry_receipt",
     "parse_participant_results",
     "parse_server_sync",
     "parse_sync_reply",
@@ -654,7 +636,6 @@ __all__ = [
     "registration_payload",
     "rotate_signed_prekey_node",
     "session_end",
-    "sign_device_identity",
     "snapshot_mac",
     "stanza_shape",
     "star_message",
@@ -666,7 +647,6 @@ __all__ = [
     "usync_query",
     "utc_now",
     "value_mac",
-    "verify_device_signature",
     "wrap_key",
     "xeddsa_verify",
 ]
