@@ -66,25 +66,22 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   exchanges (the Noise responder, certificate issuing, signing a device identity, answering a
   pair code or a media retry, sealing a snapshot), for simulators and tests; client code never
   imports it.
-- Errors: `WireError` and its subclasses.
+- Errors: one hierarchy, every class a `WireError` (itself a `wabus.core.WabusError`):
+  `RemoteWireError` for bytes from the peer that are not valid, `LocalWireError` for what we
+  asked that the protocol cannot carry, and a family per area under them or beside them
+  (`ProtocolError`, `SignalError`, `AppStateError`, `MediaError`, `DecryptionFailed`,
+  `PairCodeError`, ...). The whole tree is under "The error hierarchy" in the API reference.
 """
 
 from wabus.core import Jid, Node, Server
 from wabus.protocol._appstate import (
     COLLECTIONS,
-    AppStateError,
-    AppStateKeyMissing,
-    AppStateMacMismatch,
-    AppStateVersionMismatch,
     Collection,
     CollectionState,
     DecodedMutation,
     EncodedPatch,
     KeyLookup,
-    LocalAppStateError,
-    MalformedAppState,
     PatchDecode,
-    Recovery,
     SnapshotDecode,
     decode_patch,
     decode_snapshot,
@@ -107,7 +104,6 @@ from wabus.protocol._appstate_crypto import (
     PATCH_INTEGRITY_INFO,
     MutationKeys,
     Operation,
-    ValueDecryptError,
     ValueDecryptor,
     decrypt_value,
     encrypt_value,
@@ -119,7 +115,6 @@ from wabus.protocol._appstate_crypto import (
 )
 from wabus.protocol._appstate_iq import (
     APP_STATE_XMLNS,
-    AppStateRefused,
     CollectionReply,
     SyncStep,
     app_state_patch_request,
@@ -143,12 +138,7 @@ from wabus.protocol._binary import (
     encode_node,
     unpack,
 )
-from wabus.protocol._certs import (
-    WHATSAPP_ROOT,
-    CertificateInvalid,
-    CertificateVerifier,
-    TrustedRoot,
-)
+from wabus.protocol._certs import WHATSAPP_ROOT, CertificateVerifier, TrustedRoot
 from wabus.protocol._clock import utc_now
 from wabus.protocol._connection import (
     ACKED_TAGS,
@@ -157,9 +147,6 @@ from wabus.protocol._connection import (
     ConnectionEvent,
     HandshakeComplete,
     Input,
-    LocalProtocolError,
-    ProtocolError,
-    RemoteProtocolError,
     ReplyReceived,
     Role,
     SessionEnded,
@@ -177,17 +164,54 @@ from wabus.protocol._e2e import (
     inbox_key,
 )
 from wabus.protocol._errors import (
+    AlreadyHandled,
+    AppStateError,
+    AppStateKeyMissing,
+    AppStateMacMismatch,
+    AppStateRefused,
+    AppStateVersionMismatch,
+    CertificateInvalid,
     DecompressionLimit,
+    DecryptionFailed,
+    DuplicateMessage,
     FrameTooLarge,
+    GroupAnswerError,
+    HandshakeFailed,
+    HistoryBlobError,
     InvalidCompression,
+    InvalidKey,
+    InvalidMessage,
     InvalidPackedString,
+    InvalidPadding,
+    InvalidPreKeyId,
+    InvalidRecord,
+    InvalidSignature,
     InvalidToken,
     LeftoverData,
+    LocalAppStateError,
+    LocalProtocolError,
     LocalWireError,
+    MalformedAppState,
     MalformedNode,
+    MediaError,
+    MediaRetryError,
+    NoiseDecryptError,
+    NoiseStateError,
+    NoSenderKey,
+    NoSession,
+    PairCodeError,
+    PairingVerificationFailed,
+    PollVoteError,
+    ProtocolError,
+    Recovery,
+    RemoteProtocolError,
     RemoteWireError,
+    SignalError,
+    TooFarInFuture,
     TruncatedInput,
     UnencodableNode,
+    UntrustedIdentity,
+    ValueDecryptError,
     WireError,
 )
 from wabus.protocol._frame import (
@@ -200,7 +224,6 @@ from wabus.protocol._frame import (
 )
 from wabus.protocol._groups import (
     GROUPS,
-    GroupAnswerError,
     GroupMetadata,
     ParticipantResult,
     create_node,
@@ -213,7 +236,6 @@ from wabus.protocol._groups import (
 )
 from wabus.protocol._history import (
     HISTORY_KEYS_INFO,
-    HistoryBlobError,
     HistoryDownloader,
     decrypt_history_blob,
     history_sync_event,
@@ -227,7 +249,6 @@ from wabus.protocol._media import (
     MediaConn,
     MediaDecryptor,
     MediaEncryptor,
-    MediaError,
     MediaHost,
     MediaType,
     decrypt_media,
@@ -239,24 +260,14 @@ from wabus.protocol._media import (
 )
 from wabus.protocol._media_retry import (
     MEDIA_RETRY_INFO,
-    MediaRetryError,
     MediaRetryResult,
     MediaRetryStatus,
     media_retry_key,
     media_retry_receipt,
     parse_media_retry_notification,
 )
-from wabus.protocol._noise import (
-    NOISE_PATTERN,
-    ClientHandshake,
-    HandshakeFailed,
-    NoiseDecryptError,
-    NoiseStateError,
-    NoiseTransport,
-    SymmetricState,
-)
+from wabus.protocol._noise import NOISE_PATTERN, ClientHandshake, NoiseTransport, SymmetricState
 from wabus.protocol._outgoing import (
-    PollVoteError,
     StanzaShape,
     decrypt_poll_vote,
     encrypt_poll_vote,
@@ -269,7 +280,6 @@ from wabus.protocol._pair_code import (
     PAIR_CODE_LIFETIME,
     PAIR_CODE_NOTIFICATION,
     PairCodeCompanion,
-    PairCodeError,
     new_pair_code,
     phone_number_jid,
     unwrap_key,
@@ -295,33 +305,16 @@ from wabus.protocol._requests import DIRTY_XMLNS, clean_dirty_bits
 from wabus.protocol._router import (
     COMPANION_PLATFORM,
     QR_URL_PREFIX,
-    AlreadyHandled,
-    DecryptionFailed,
     Decryptor,
     PairingKeys,
-    PairingVerificationFailed,
     PairingVerifier,
     Router,
     malformed_stanza,
 )
 from wabus.protocol._session_end import SESSION_ENDING_TAGS, Outcome, SessionEnd, session_end
 from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
-from wabus.protocol._signal_errors import (
-    DuplicateMessage,
-    InvalidKey,
-    InvalidMessage,
-    InvalidPreKeyId,
-    InvalidRecord,
-    InvalidSignature,
-    NoSenderKey,
-    NoSession,
-    SignalError,
-    TooFarInFuture,
-    UntrustedIdentity,
-)
 from wabus.protocol._signal_framing import (
     EncPayload,
-    InvalidPadding,
     bundle_from_node,
     enc_node,
     pad,

@@ -59,7 +59,6 @@ from wabus.protocol._appstate_crypto import (
     MAC_SIZE,
     MutationKeys,
     Operation,
-    ValueDecryptError,
     ValueDecryptor,
     encrypt_value,
     index_mac,
@@ -68,23 +67,23 @@ from wabus.protocol._appstate_crypto import (
     snapshot_mac,
     value_mac,
 )
-from wabus.protocol._errors import LocalWireError, RemoteWireError
+from wabus.protocol._errors import (
+    AppStateKeyMissing,
+    AppStateMacMismatch,
+    AppStateVersionMismatch,
+    LocalAppStateError,
+    MalformedAppState,
+    ValueDecryptError,
+)
 
 __all__ = [
     "COLLECTIONS",
-    "AppStateError",
-    "AppStateKeyMissing",
-    "AppStateMacMismatch",
-    "AppStateVersionMismatch",
     "Collection",
     "CollectionState",
     "DecodedMutation",
     "EncodedPatch",
     "KeyLookup",
-    "LocalAppStateError",
-    "MalformedAppState",
     "PatchDecode",
-    "Recovery",
     "SnapshotDecode",
     "decode_patch",
     "decode_snapshot",
@@ -119,68 +118,6 @@ class Collection(StrEnum):
 
 COLLECTIONS: Final = tuple(Collection)
 """All five collections, in the order clients sync them."""
-
-
-class Recovery(StrEnum):
-    """What a caller does after an `AppStateError`."""
-
-    SNAPSHOT = "snapshot"
-    """Forget the collection's state and fetch it again from a snapshot."""
-    KEYS = "keys"
-    """Ask our phone for the missing app-state key, then fetch the collection again."""
-
-
-class AppStateError(RemoteWireError):
-    """App-state data from the server that cannot be applied. No mutation of it was used.
-
-    `collection` and `version` say where; `recovery` what to do next.
-    """
-
-    recovery: Recovery = Recovery.SNAPSHOT
-
-    def __init__(self, collection: str, version: int | None, reason: str) -> None:
-        at = f" at version {version}" if version is not None else ""
-        super().__init__(f"app state {collection}{at}: {reason}")
-        self.collection = collection
-        self.version = version
-        self.reason = reason
-
-
-class AppStateKeyMissing(AppStateError):
-    """A record or patch was made with an app-state key we do not have (`key_id`)."""
-
-    recovery = Recovery.KEYS
-
-    def __init__(self, collection: str, version: int | None, key_id: bytes) -> None:
-        super().__init__(collection, version, f"no app-state key {key_id.hex()}")
-        self.key_id = key_id
-
-
-class AppStateMacMismatch(AppStateError):
-    """A MAC does not verify: `which` is ``index``, ``value``, ``snapshot`` or ``patch``."""
-
-    def __init__(self, collection: str, version: int | None, which: str, where: str = "") -> None:
-        super().__init__(collection, version, f"{which} MAC mismatch{where}")
-        self.which = which
-
-
-class AppStateVersionMismatch(AppStateError):
-    """A patch is not the next version of the collection (out of order, repeated, a gap)."""
-
-    def __init__(self, collection: str, expected: int, got: int) -> None:
-        super().__init__(collection, got, f"expected version {expected}")
-        self.expected = expected
-        self.got = got
-
-
-class MalformedAppState(AppStateError):
-    """A snapshot, patch or record that is not well formed (bad protobuf, a missing field, a
-    value that does not decrypt, an index that is not a JSON array of strings)."""
-
-
-class LocalAppStateError(LocalWireError):
-    """We were asked to do something with app state that cannot be done (encode with a key we
-    do not have, decode a patch whose external mutations were not given, a bad stored state)."""
 
 
 # Collection state -------------------------------------------------------------------------

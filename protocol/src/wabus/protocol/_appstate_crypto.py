@@ -46,6 +46,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.padding import PKCS7
 
+from wabus.protocol._errors import ValueDecryptError
+
 __all__ = [
     "LTHASH_SIZE",
     "MAC_SIZE",
@@ -53,7 +55,6 @@ __all__ = [
     "PATCH_INTEGRITY_INFO",
     "MutationKeys",
     "Operation",
-    "ValueDecryptError",
     "ValueDecryptor",
     "decrypt_value",
     "encrypt_value",
@@ -113,10 +114,6 @@ class MutationKeys:
             snapshot_mac_key=material[96:128],
             patch_mac_key=material[128:160],
         )
-
-
-class ValueDecryptError(ValueError):
-    """A record value that is not ``IV ‖ AES-256-CBC ciphertext`` with valid padding."""
 
 
 def index_mac(keys: MutationKeys, index: bytes) -> bytes:

@@ -37,20 +37,21 @@ from google.protobuf.message import DecodeError
 from wabus.core import Jid, Node, NodeError, Server
 from wabus.proto.syncd_pb2 import ExternalBlobReference, SyncdPatch
 from wabus.protocol._appstate import (
-    AppStateError,
     CollectionState,
     DecodedMutation,
     EncodedPatch,
     KeyLookup,
-    LocalAppStateError,
-    MalformedAppState,
     decode_patch,
     decode_snapshot,
+)
+from wabus.protocol._errors import (
+    AppStateRefused,
+    LocalAppStateError,
+    MalformedAppState,
 )
 
 __all__ = [
     "APP_STATE_XMLNS",
-    "AppStateRefused",
     "CollectionReply",
     "SyncStep",
     "app_state_patch_request",
@@ -202,16 +203,6 @@ def parse_server_sync(notification: Node) -> tuple[tuple[str, int | None], ...]:
         except NodeError as err:
             raise MalformedAppState("?", None, f"bad server_sync collection: {err}") from err
     return tuple(found)
-
-
-class AppStateRefused(AppStateError):
-    """The server answered a collection with an ``<error>`` (`code`: 409 our version is
-    behind, 404 no such collection, ...)."""
-
-    def __init__(self, collection: str, code: int | None, text: str | None) -> None:
-        super().__init__(collection, None, f"the server refused: {code} {text or ''}".rstrip())
-        self.code = code
-        self.text = text
 
 
 @dataclass(frozen=True, slots=True)

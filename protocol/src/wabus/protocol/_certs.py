@@ -27,26 +27,17 @@ from google.protobuf.message import DecodeError
 
 from wabus.proto.cert_pb2 import CertChain
 from wabus.protocol._clock import utc_now
-from wabus.protocol._errors import RemoteWireError
+from wabus.protocol._errors import CertificateInvalid
 from wabus.protocol._keys import KEY_SIZE, KeyPair, xeddsa_verify
 
 __all__ = [
     "WHATSAPP_ROOT",
-    "CertificateInvalid",
     "CertificateVerifier",
     "TrustedRoot",
     "issue_chain",
 ]
 
 Details = CertChain.NoiseCertificate.Details
-
-
-class CertificateInvalid(RemoteWireError):
-    """The server's certificate chain does not check out; `reason` names the failed check."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"the server's certificate is not valid: {reason}")
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

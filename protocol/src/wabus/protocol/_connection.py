@@ -59,10 +59,16 @@ from wabus.core import Jid, Node, Server
 from wabus.core.events import BaseEvent, MalformedStanza, PairError, PairSuccess
 from wabus.proto.client_pb2 import ClientPayload
 from wabus.protocol._binary import decode_node, encode_ack, encode_node
-from wabus.protocol._errors import LocalWireError, RemoteWireError, WireError
+from wabus.protocol._errors import (
+    HandshakeFailed,
+    LocalProtocolError,
+    LocalWireError,
+    RemoteProtocolError,
+    WireError,
+)
 from wabus.protocol._frame import MAX_FRAME_SIZE, FrameDecoder, FrameEncoder, encode_frame
 from wabus.protocol._keys import KeyPair
-from wabus.protocol._noise import ClientHandshake, HandshakeFailed, NoiseTransport, ServerHandshake
+from wabus.protocol._noise import ClientHandshake, NoiseTransport, ServerHandshake
 from wabus.protocol._pairing import AdvVerifier
 from wabus.protocol._router import Router
 from wabus.protocol._session_end import SESSION_ENDING_TAGS, Outcome, session_end
@@ -74,9 +80,6 @@ __all__ = [
     "ConnectionEvent",
     "HandshakeComplete",
     "Input",
-    "LocalProtocolError",
-    "ProtocolError",
-    "RemoteProtocolError",
     "ReplyReceived",
     "Role",
     "SessionEnded",
@@ -88,24 +91,6 @@ __all__ = [
 SERVER_JID: Final = Jid("", Server.USER)
 ACKED_TAGS: Final = frozenset({"message", "receipt", "notification", "call"})
 """Stanzas the receiving end acknowledges (when they carry an id)."""
-
-
-class ProtocolError(WireError):
-    """A stanza arrived or was sent in a state where the protocol does not allow it."""
-
-    def __init__(self, state: State, what: Input, tag: str) -> None:
-        super().__init__(f"<{tag}> ({what.value}) is not allowed while {state.value}")
-        self.state = state
-        self.input = what
-        self.tag = tag
-
-
-class RemoteProtocolError(ProtocolError, RemoteWireError):
-    """The peer broke the protocol (the connection is now closed)."""
-
-
-class LocalProtocolError(ProtocolError, LocalWireError):
-    """We tried to break the protocol (the connection is now closed)."""
 
 
 class Role(enum.Enum):

@@ -38,9 +38,8 @@ from google.protobuf.message import DecodeError
 from wabus.core import Jid, Node
 from wabus.core.events import MessageInfo
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol._router import AlreadyHandled, DecryptionFailed
+from wabus.protocol._errors import AlreadyHandled, DecryptionFailed, DuplicateMessage, SignalError
 from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
-from wabus.protocol._signal_errors import DuplicateMessage, SignalError
 from wabus.protocol._signal_framing import read_enc, unpad_for_version
 from wabus.protocol._signal_group import SenderKeyRecord
 from wabus.protocol._signal_keys import LocalIdentity, PreKeyRecord, SignedPreKeyRecord

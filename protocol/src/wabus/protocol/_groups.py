@@ -36,11 +36,10 @@ from typing import Final
 
 from wabus.core import Jid, Node, NodeError, Server
 from wabus.core.events import GroupParticipant, ParticipantType
-from wabus.protocol._errors import WireError
+from wabus.protocol._errors import GroupAnswerError
 
 __all__ = [
     "GROUPS",
-    "GroupAnswerError",
     "GroupMetadata",
     "ParticipantResult",
     "create_node",
@@ -55,10 +54,6 @@ __all__ = [
 GROUPS: Final = Jid("", Server.GROUP)
 """``@g.us``: where queries that name no group yet go."""
 SERVER: Final = Jid("", Server.USER)
-
-
-class GroupAnswerError(WireError):
-    """The server's answer to a group or contact query is not what it should be."""
 
 
 @dataclass(frozen=True, slots=True)

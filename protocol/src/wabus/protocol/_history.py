@@ -25,13 +25,12 @@ from google.protobuf.message import DecodeError
 from wabus.core.events import HistorySync, HistorySyncType
 from wabus.proto.e2e_pb2 import Message as WAMessage
 from wabus.proto.scan import LENGTH_DELIMITED, ScanError, scan_fields
-from wabus.protocol._errors import RemoteWireError
-from wabus.protocol._media import MediaError, MediaType, decrypt_media
+from wabus.protocol._errors import HistoryBlobError, MediaError
+from wabus.protocol._media import MediaType, decrypt_media
 
 __all__ = [
     "DEFAULT_MAX_HISTORY",
     "HISTORY_KEYS_INFO",
-    "HistoryBlobError",
     "HistoryDownloader",
     "decrypt_history_blob",
     "history_sync_event",
@@ -48,14 +47,6 @@ DEFAULT_MAX_HISTORY: Final = 64 * 1024 * 1024
 
 HISTORY_KEYS_INFO: Final = MediaType.HISTORY.info
 """The HKDF info string of history-sync blobs."""
-
-
-class HistoryBlobError(RemoteWireError):
-    """A history blob does not check out (bad MAC, bad padding, bad zlib, too big, bad hash)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"history blob: {reason}")
-        self.reason = reason
 
 
 class HistoryDownloader(Protocol):

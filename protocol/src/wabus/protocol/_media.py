@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.padding import PKCS7
 
 from wabus.core import Jid, Node, Server
-from wabus.protocol._errors import RemoteWireError
+from wabus.protocol._errors import MediaError
 
 __all__ = [
     "MEDIA_KEY_SIZE",
@@ -43,7 +43,6 @@ __all__ = [
     "MediaConn",
     "MediaDecryptor",
     "MediaEncryptor",
-    "MediaError",
     "MediaHost",
     "MediaType",
     "decrypt_media",
@@ -93,15 +92,6 @@ _KEYS_NAME: Final = {
     MediaType.APP_STATE: "App State",
 }
 _MMS_TYPE: Final = {MediaType.STICKER: "image"}
-
-
-class MediaError(RemoteWireError):
-    """A media file does not check out (a bad hash or MAC, bad padding), or a `media_conn`
-    answer is not one."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"media: {reason}")
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

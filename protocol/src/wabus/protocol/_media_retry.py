@@ -33,11 +33,11 @@ from google.protobuf.message import DecodeError
 
 from wabus.core import InvalidJid, Jid, Node
 from wabus.proto.e2e_pb2 import MediaRetryNotification, ServerErrorReceipt
-from wabus.protocol._media import MEDIA_KEY_SIZE, MediaError
+from wabus.protocol._errors import MediaRetryError
+from wabus.protocol._media import MEDIA_KEY_SIZE
 
 __all__ = [
     "MEDIA_RETRY_INFO",
-    "MediaRetryError",
     "MediaRetryRequest",
     "MediaRetryResult",
     "MediaRetryStatus",
@@ -53,14 +53,6 @@ MEDIA_RETRY_INFO: Final = b"WhatsApp Media Retry Notification"
 _IV_SIZE: Final = 12
 _MAX_ID: Final = 256
 _MAX_SEALED: Final = 64 * 1024
-
-
-class MediaRetryError(MediaError):
-    """A media-retry request or notification is not one; `field` names what is wrong."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"media retry {field}: {reason}")
-        self.field = field
 
 
 class MediaRetryStatus(IntEnum):

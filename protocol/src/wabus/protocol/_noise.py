@@ -42,16 +42,18 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from google.protobuf.message import DecodeError
 
 from wabus.proto.handshake_pb2 import HandshakeMessage
-from wabus.protocol._errors import LocalWireError, RemoteWireError
+from wabus.protocol._errors import (
+    HandshakeFailed,
+    NoiseDecryptError,
+    NoiseStateError,
+    RemoteWireError,
+)
 from wabus.protocol._frame import CONNECTION_HEADER
 from wabus.protocol._keys import KEY_SIZE, KeyPair
 
 __all__ = [
     "NOISE_PATTERN",
     "ClientHandshake",
-    "HandshakeFailed",
-    "NoiseDecryptError",
-    "NoiseStateError",
     "NoiseTransport",
     "ServerHandshake",
     "SymmetricState",
@@ -62,27 +64,6 @@ NOISE_PATTERN: Final = b"Noise_XX_25519_AESGCM_SHA256\x00\x00\x00\x00"
 
 _MAX_NONCE: Final = 2**32 - 1
 _TAG: Final = 16
-
-
-class NoiseDecryptError(RemoteWireError):
-    """A ciphertext did not authenticate: a wrong tag, a replayed or reordered frame, or a
-    frame encrypted with another key. `counter` is the nonce it was tried with."""
-
-    def __init__(self, counter: int) -> None:
-        super().__init__(f"a Noise ciphertext does not authenticate (counter {counter})")
-        self.counter = counter
-
-
-class HandshakeFailed(RemoteWireError):
-    """The peer's handshake message is malformed or does not check out; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Noise handshake failed: {reason}")
-        self.reason = reason
-
-
-class NoiseStateError(LocalWireError):
-    """A handshake step was asked for in the wrong state (our misuse, not the peer's)."""
 
 
 def _nonce(counter: int) -> bytes:

@@ -40,10 +40,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from wabus.core import Jid, Node
 from wabus.proto.e2e_pb2 import Message as WAMessage
-from wabus.protocol._errors import WireError
+from wabus.protocol._errors import PollVoteError
 
 __all__ = [
-    "PollVoteError",
     "StanzaShape",
     "decrypt_poll_vote",
     "encrypt_poll_vote",
@@ -56,10 +55,6 @@ _EDIT: Final = 14  # ProtocolMessage.Type.MESSAGE_EDIT
 _REVOKE: Final = 0  # ProtocolMessage.Type.REVOKE
 _POLL_IV_SIZE: Final = 12
 _POLL_KEY_SIZE: Final = 32
-
-
-class PollVoteError(WireError):
-    """A poll vote that cannot be opened: a wrong secret, a tampered vote, a bad field."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,8 +44,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from wabus.core import Jid, Node, NodeAttributeError, Server, WabusError
+from wabus.core import Jid, Node, NodeAttributeError, Server
 from wabus.protocol._connection import SERVER_JID
+from wabus.protocol._errors import PairCodeError
 from wabus.protocol._keys import KeyPair
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
     "PAIR_CODE_LIFETIME",
     "PAIR_CODE_NOTIFICATION",
     "PairCodeCompanion",
-    "PairCodeError",
     "PairCodeHello",
     "PairCodePrimary",
     "new_pair_code",
@@ -78,11 +78,6 @@ _NONCE: Final = 12
 _WRAPPED: Final = _SALT + _IV + _KEY
 _BUNDLE_INFO: Final = b"link_code_pairing_key_bundle_encryption_key"
 _ADV_INFO: Final = b"adv_secret"
-
-
-class PairCodeError(WabusError, ValueError):
-    """A pairing code, phone number or pair-code stanza that cannot be used; the message says
-    which part and why."""
 
 
 def new_pair_code() -> str:

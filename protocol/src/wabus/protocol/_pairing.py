@@ -42,8 +42,9 @@ from wabus.proto.adv_pb2 import (
     ADVSignedDeviceIdentityHMAC,
 )
 from wabus.proto.client_pb2 import ClientPayload, DeviceProps
+from wabus.protocol._errors import PairingVerificationFailed
 from wabus.protocol._keys import KeyPair, xeddsa_verify
-from wabus.protocol._router import PairingKeys, PairingVerificationFailed
+from wabus.protocol._router import PairingKeys
 
 __all__ = [
     "AdvVerifier",

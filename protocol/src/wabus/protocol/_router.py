@@ -54,7 +54,7 @@ from wabus.core.events import (
 )
 from wabus.protocol import _stanzas as stanzas
 from wabus.protocol._clock import utc_now
-from wabus.protocol._errors import WireError
+from wabus.protocol._errors import AlreadyHandled, DecryptionFailed, PairingVerificationFailed
 from wabus.protocol._history import (
     DEFAULT_MAX_HISTORY,
     HistoryDownloader,
@@ -66,11 +66,8 @@ from wabus.protocol._session_end import SESSION_ENDING_TAGS, session_end
 __all__ = [
     "COMPANION_PLATFORM",
     "QR_URL_PREFIX",
-    "AlreadyHandled",
-    "DecryptionFailed",
     "Decryptor",
     "PairingKeys",
-    "PairingVerificationFailed",
     "PairingVerifier",
     "Router",
     "malformed_stanza",
@@ -89,19 +86,6 @@ NEXT_QR_TIMEOUT: Final = timedelta(seconds=20)
 """How long each following QR code is shown."""
 
 
-class DecryptionFailed(WireError, ValueError):
-    """A `Decryptor` could not decrypt an ``<enc>`` body; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"decryption failed: {reason}")
-        self.reason = reason
-
-
-class AlreadyHandled(DecryptionFailed):
-    """A redelivered message that was decrypted and handled before (its keys are used up and
-    its plaintext is no longer kept): the router drops it without an event."""
-
-
 class Decryptor(Protocol):
     """Decrypts ``<enc>`` bodies (end-to-end decryption plugs in here)."""
 
@@ -111,14 +95,6 @@ class Decryptor(Protocol):
         Raise `DecryptionFailed` when it cannot be decrypted (`AlreadyHandled` for a redelivery
         of a message handled before).
         """
-
-
-class PairingVerificationFailed(WireError, ValueError):
-    """The phone's pair-success proof did not verify; `reason` says what failed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"pair-success does not verify: {reason}")
-        self.reason = reason
 
 
 class PairingVerifier(Protocol):

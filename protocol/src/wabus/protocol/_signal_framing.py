@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Final, Literal, cast, final
 
 from wabus.core import Jid, Node, Server
+from wabus.protocol._errors import InvalidMessage, InvalidPadding
 from wabus.protocol._keys import KEY_SIZE, SIGNATURE_SIZE
-from wabus.protocol._signal_errors import InvalidMessage
 from wabus.protocol._signal_keys import (
     LocalIdentity,
     PreKeyBundle,
@@ -36,7 +36,6 @@ from wabus.protocol._signal_keys import (
 
 __all__ = [
     "EncPayload",
-    "InvalidPadding",
     "bundle_from_node",
     "enc_node",
     "pad",
@@ -50,10 +49,6 @@ __all__ = [
 _KINDS: Final = frozenset({"pkmsg", "msg", "skmsg"})
 _VERSIONS: Final = frozenset({"2", "3"})
 _DJB: Final = b"\x05"
-
-
-class InvalidPadding(InvalidMessage):
-    """A decrypted plaintext's padding is not n bytes each equal to n (1 <= n)."""
 
 
 def pad(plaintext: bytes, count: int | None = None) -> bytes:

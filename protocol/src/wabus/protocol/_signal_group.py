@@ -35,13 +35,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, final
 
 from wabus.proto import signal_pb2
-from wabus.protocol._keys import KEY_SIZE, KeyPair
-from wabus.protocol._signal_errors import (
+from wabus.protocol._errors import (
     DuplicateMessage,
     InvalidRecord,
     NoSenderKey,
     TooFarInFuture,
 )
+from wabus.protocol._keys import KEY_SIZE, KeyPair
 from wabus.protocol._signal_keys import RECORD_VERSION, parse_record
 from wabus.protocol._signal_session import MAX_FORWARD, MAX_SKIPPED_KEYS
 from wabus.protocol._signal_wire import (

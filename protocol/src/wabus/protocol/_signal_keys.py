@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Final, TypeVar, final
 from google.protobuf.message import DecodeError
 
 from wabus.proto import signal_pb2
+from wabus.protocol._errors import InvalidRecord, InvalidSignature
 from wabus.protocol._keys import KEY_SIZE, SIGNATURE_SIZE, KeyPair, xeddsa_verify
-from wabus.protocol._signal_errors import InvalidRecord, InvalidSignature
 from wabus.protocol._signal_wire import djb
 
 if TYPE_CHECKING:

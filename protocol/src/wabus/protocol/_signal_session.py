@@ -53,18 +53,18 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from wabus.proto import signal_pb2
-from wabus.protocol._errors import LocalWireError
-from wabus.protocol._keys import KEY_SIZE, KeyPair
-from wabus.protocol._signal_errors import (
+from wabus.protocol._errors import (
     DuplicateMessage,
     InvalidKey,
     InvalidMessage,
     InvalidPreKeyId,
     InvalidRecord,
+    LocalWireError,
     NoSession,
     SignalError,
     TooFarInFuture,
 )
+from wabus.protocol._keys import KEY_SIZE, KeyPair
 from wabus.protocol._signal_keys import (
     RECORD_VERSION,
     LocalIdentity,

@@ -42,12 +42,12 @@ from typing import Literal, Protocol, TypeVar, final
 
 from wabus.core import Jid
 from wabus.core.events import IdentityChange
-from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
-from wabus.protocol._signal_errors import (
+from wabus.protocol._errors import (
     InvalidMessage,
     NoSession,
     UntrustedIdentity,
 )
+from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
 from wabus.protocol._signal_group import (
     SenderKeyRecord,
     create_sender_key,

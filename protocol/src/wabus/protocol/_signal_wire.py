@@ -39,8 +39,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from google.protobuf.message import DecodeError, Message
 
 from wabus.proto import signal_pb2
+from wabus.protocol._errors import InvalidKey, InvalidMessage, InvalidSignature
 from wabus.protocol._keys import KEY_SIZE, SIGNATURE_SIZE, KeyPair, xeddsa_verify
-from wabus.protocol._signal_errors import InvalidKey, InvalidMessage, InvalidSignature
 
 __all__ = [
     "DJB_TYPE",

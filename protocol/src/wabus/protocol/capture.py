@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from wabus.core import InvalidJid, Jid
-from wabus.protocol._errors import RemoteWireError
+from wabus.protocol._errors import CaptureError
 from wabus.protocol._frame import MAX_FRAME_SIZE, FrameDecoder, encode_frame
 
 __all__ = ["CAPTURE_MAGIC", "CaptureError", "CaptureMeta", "CaptureWriter", "read_capture"]
@@ -38,10 +38,6 @@ CAPTURE_MAGIC: Final = b"WABUSCAP\x01"
 """The first bytes of a version-1 capture file."""
 
 _CHUNK: Final = 1 << 16
-
-
-class CaptureError(RemoteWireError):
-    """A file is not a valid capture; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
