@@ -7,6 +7,12 @@
     wabus gateway --token s3cret --source sample                   # the scripted sample
     wabus gateway --token s3cret --source none                     # the gateway alone
 
+The gateway listens before the source starts, so the pairing can be watched from its start:
+open the page at ``http://127.0.0.1:3000/?token=…`` (it shows the QR code, the connection
+state and the events; ``--scan-delay 30`` leaves the simulator's QR code on show for 30 s
+before the simulated phone scans it). A client that subscribes later still receives the
+current state (`wabus.handlers.gateway.EventGateway.current_state`).
+
 Host, port and token(s) come from ``--host``/``--port``/``--token`` or, when a flag is not
 given, from ``WABUS_GATEWAY_HOST``/``_PORT``/``_TOKEN`` (prefer the environment for tokens:
 flags are visible to other users of the machine). Clients connect to the printed URL; the
@@ -52,6 +58,7 @@ from wabus.handlers.gateway import (
 from wabus.simulator import SimulatedSession
 
 __all__ = [
+    "DEFAULT_SCAN_DELAY",
     "DEFAULT_SOURCE",
     "HELP",
     "LOG_STREAM",
@@ -115,7 +122,7 @@ def _sample(args: argparse.Namespace) -> Source | None:
 
 
 def _simulator(args: argparse.Namespace) -> Source | None:
-    return SimulatedSession(repeat=args.repeat, interval=args.interval)
+    return SimulatedSession(repeat=args.repeat, interval=args.interval, scan_delay=args.scan_delay)
 
 
 def _no_source(args: argparse.Namespace) -> Source | None:
@@ -133,6 +140,10 @@ SOURCES: Final[Mapping[str, Callable[[argparse.Namespace], Source | None]]] = Ma
 
 DEFAULT_SOURCE: Final = "simulator"
 """The source used without ``--source``."""
+
+DEFAULT_SCAN_DELAY: Final = 0.5
+"""Seconds the simulator's QR code is on show before its phone scans it, without
+``--scan-delay``."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -160,6 +171,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--repeat", action="store_true", help="play the session again and again")
     parser.add_argument(
+        "--scan-delay",
+        type=non_negative_seconds,
+        default=DEFAULT_SCAN_DELAY,
+        metavar="SECONDS",
+        help="with the simulator: how long the pairing QR code is on show (on the page at /)"
+        f" before the simulated phone scans it (default {DEFAULT_SCAN_DELAY:g})",
+    )
+    parser.add_argument(
         "--queue-size", type=int, help="events a client may fall behind before it is dropped"
     )
 
@@ -172,18 +191,25 @@ async def _serve(config: GatewayConfig, source: Source | None) -> int:
         builder.with_source(source)
     bot = builder.build()
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with bot, anyio.create_task_group() as group:
+        async with anyio.create_task_group() as group:
+            # Listen first, then start the sources: a client (or the page) that connects at
+            # once sees the pairing from its start, and a later one gets its current state.
             try:
                 await group.start(gateway.serve)
             except GatewayError as err:
                 print(f"wabus gateway: {err}", file=sys.stderr)
                 return 1
-            health = gateway.url.removesuffix(config.namespace) + config.health_path
-            print(f"wabus gateway: listening on {gateway.url} (health: {health})", flush=True)
-            async for signum in signals:
-                name = signal.Signals(signum).name
-                print(f"wabus gateway: {name}, stopping", file=sys.stderr, flush=True)
-                break
+            root = gateway.url.removesuffix(config.namespace)
+            print(
+                f"wabus gateway: listening on {gateway.url} (page: {root}/,"
+                f" health: {root}{config.health_path})",
+                flush=True,
+            )
+            async with bot:
+                async for signum in signals:
+                    name = signal.Signals(signum).name
+                    print(f"wabus gateway: {name}, stopping", file=sys.stderr, flush=True)
+                    break
             group.cancel_scope.cancel()
     stats = gateway.stats
     print(

@@ -21,6 +21,8 @@ __all__ = [
     "GatewayError",
 ]
 
+PAGE_PATHS: Final = frozenset({"/", "/logout", "/qr.svg", "/page.js", "/page.css"})
+"""The HTTP paths of the gateway's web page (`wabus.handlers.gateway._page`)."""
 NAMESPACE: Final = "/api/events"
 """The socket.io namespace clients connect to: ``io('http://host:3000/api/events', …)``."""
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -109,6 +111,8 @@ class GatewayConfig:
             problems.append(f"health_path must start with '/', got {self.health_path!r}")
         elif self.health_path.startswith("/socket.io"):
             problems.append("health_path must not be under /socket.io")
+        elif self.health_path in PAGE_PATHS:
+            problems.append(f"health_path must not be one of the page's paths ({self.health_path})")
         for name in ("ping_interval", "ping_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:

@@ -56,6 +56,7 @@ import hmac
 import json
 import socket
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -68,9 +69,11 @@ import structlog
 from anyio.abc import TaskStatus
 
 from wabus.core import BaseEvent, CallbackHandler, CoreEventBus
-from wabus.handlers.dialects import BaileysDialect, ChatClient, DialectEvent
+from wabus.handlers.dialects import BaileysDialect, ChatClient
 from wabus.handlers.dialects.baileys import GATEWAY_EXTENSIONS
 from wabus.handlers.gateway._config import GatewayConfig, GatewayError
+from wabus.handlers.gateway._page import PAGE_PATHS, Page, cookie_token
+from wabus.handlers.gateway._replay import REPLAYED_EVENTS, ReplayState
 from wabus.handlers.gateway._send import SEND_EVENT, send_request
 
 if TYPE_CHECKING:
@@ -90,6 +93,7 @@ CONTROL_EVENT: Final = "gateway.error"
 why it is being disconnected. Sent whether or not the client subscribed to anything."""
 
 _BATCH: Final = 64  # packets handed to engine.io before waiting for its writer
+_REPLAYED: Final = frozenset(REPLAYED_EVENTS)
 
 
 @functools.cache
@@ -153,6 +157,8 @@ class GatewayStats:
     """``sendMessage`` requests the server acknowledged."""
     send_failures: int = 0
     """``sendMessage`` requests answered with an error (malformed, refused, failed)."""
+    replayed: int = 0
+    """Current-state events queued for clients as they subscribed (see `current_state`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The snapshot as JSON-shaped data."""
@@ -169,6 +175,7 @@ class GatewayStats:
             "max_queue": self.max_queue,
             "sent": self.sent,
             "send_failures": self.send_failures,
+            "replayed": self.replayed,
         }
 
 
@@ -204,6 +211,15 @@ class _Client:
 
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def _same_origin(environ: Mapping[str, Any]) -> bool:
+    """Whether a browser's request comes from a page of the gateway's own origin (a
+    cross-site page could otherwise ride on the page's cookie)."""
+    origin, host = environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")
+    if not isinstance(origin, str) or not isinstance(host, str):
+        return False
+    return urllib.parse.urlsplit(origin).netloc.lower() == host.lower()
 
 
 class EventGateway(CallbackHandler):
@@ -245,9 +261,16 @@ class EventGateway(CallbackHandler):
         """The configuration (immutable)."""
         self._digests = tuple(_digest(t.strip()) for t in config.tokens)
         self._dialect = BaileysDialect()
+        self._replay = ReplayState()
         self._clients: dict[str, _Client] = {}
-        self._by_name: dict[str, tuple[_Client, ...]] = {}
-        self._wanted: Callable[[str], bool] = self._by_name.__contains__
+        by_name: dict[str, tuple[_Client, ...]] = {}
+        self._by_name = by_name
+
+        def wanted(name: str) -> bool:  # what a client reads, and the state replayed
+            return name in by_name or name in _REPLAYED
+
+        self._wanted: Callable[[str], bool] = wanted
+        self._page = Page(accepts=self._accepts, current_qr=self._current_qr, events=GATEWAY_EVENTS)
         self._tasks: TaskGroup | None = None
         self._sio: Any = None
         self._port: int | None = None
@@ -262,6 +285,7 @@ class EventGateway(CallbackHandler):
         self._encode_errors = 0
         self._sent = 0
         self._send_failures = 0
+        self._replayed = 0
         self.client: ChatClient | None = client
         """The client ``sendMessage`` requests go through (None: the gateway only listens)."""
 
@@ -274,6 +298,8 @@ class EventGateway(CallbackHandler):
         emissions = self._dialect.project(event, wanted=self._wanted)
         limit = self.config.queue_size
         for emission in emissions:
+            if emission.name in _REPLAYED:
+                self._replay.observe(emission.name, emission.args[0])
             clients = self._by_name.get(emission.name)
             if not clients:
                 continue
@@ -281,7 +307,7 @@ class EventGateway(CallbackHandler):
             for client in clients:
                 namespace = client.namespace
                 if namespace not in packets:
-                    packets[namespace] = self._encode(emission, namespace)
+                    packets[namespace] = self._encode(emission.name, emission.args[0], namespace)
                     if packets[namespace] is not None and len(packets) == 1:
                         self._emitted += 1
                 packet = packets[namespace]
@@ -299,7 +325,7 @@ class EventGateway(CallbackHandler):
 
     receive_event = handle_core_event
 
-    def _encode(self, emission: DialectEvent, namespace: str) -> Any:
+    def _encode(self, name: str, payload: object, namespace: str) -> Any:
         """One engine.io packet carrying the event, shared by every client of `namespace`
         (None: it does not encode as JSON, which is logged and counted)."""
         eio_packet, sio_packet = _packet_modules()
@@ -307,14 +333,28 @@ class EventGateway(CallbackHandler):
         try:
             encoded = sio_packet.Packet(
                 sio_packet.EVENT,
-                data=[emission.name, emission.args[0]],
+                data=[name, payload],
                 namespace=namespace,
             ).encode()
         except (TypeError, ValueError) as err:
             self._encode_errors += 1
-            _log.error("gateway could not encode an event", name=emission.name, exc_info=err)
+            _log.error("gateway could not encode an event", name=name, exc_info=err)
             return None
         return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
+
+    @property
+    def current_state(self) -> Mapping[str, Mapping[str, Any]]:
+        """What a client that subscribes now receives first: for each of
+        ``connection.update``, ``creds.update``, ``auth.qr`` and ``auth.pairing-code`` that
+        has something to say, its payload as the Baileys dialect projects it (the connection
+        state and the credentials merged from their updates; the QR code or pairing code
+        while one is on show, the QR code's ``timeout`` what is left of it). A snapshot."""
+        return MappingProxyType(self._replay.snapshot())
+
+    def _current_qr(self) -> str | None:
+        qr = self._replay.current("auth.qr")
+        code = qr.get("qr") if qr is not None else None
+        return code if isinstance(code, str) and code else None
 
     @property
     def dialect(self) -> BaileysDialect:
@@ -339,6 +379,7 @@ class EventGateway(CallbackHandler):
             max_queue=max((len(c.pending) for c in self._clients.values()), default=0),
             sent=self._sent,
             send_failures=self._send_failures,
+            replayed=self._replayed,
         )
 
     def backlog(self) -> int:
@@ -525,6 +566,8 @@ class EventGateway(CallbackHandler):
         header = environ.get("HTTP_AUTHORIZATION", "")
         if isinstance(header, str) and header.lower().startswith("bearer "):
             return header[7:].strip()
+        if _same_origin(environ):  # the page's cookie, from the page's own origin only
+            return cookie_token(environ.get("HTTP_COOKIE"))
         return None
 
     def _accepts(self, token: str) -> bool:
@@ -686,11 +729,29 @@ class EventGateway(CallbackHandler):
         names, error = self._names(*args)
         if error is not None:
             return await self._refuse(client, "subscribe", error)
-        for name in names:
-            if name not in client.names:
-                client.names.add(name)
-                self._by_name[name] = (*self._by_name.get(name, ()), client)
+        added = [name for name in names if name not in client.names]
+        for name in added:
+            client.names.add(name)
+            self._by_name[name] = (*self._by_name.get(name, ()), client)
+        self._replay_to(client, added)
         return {"ok": True, "op": "subscribe", "subscribed": sorted(client.names)}
+
+    def _replay_to(self, client: _Client, names: list[str]) -> None:
+        """Queue the current state of the replayed events among `names` for `client`, ahead
+        of any later event (the same queue, the same limit)."""
+        for name, payload in self._replay.replay(set(names).__contains__):
+            packet = self._encode(name, payload, client.namespace)
+            if packet is None or client.closed:
+                continue
+            if len(client.pending) >= self.config.queue_size:
+                self._evict(client, lost=1)
+                return
+            client.pending.append(packet)
+            self._replayed += 1
+            self._deliveries += 1
+            if client.idle:
+                client.idle = False
+                client.wake.set()
 
     async def _on_unsubscribe(self, sid: str, *args: Any) -> dict[str, Any]:
         client = self._clients.get(sid)
@@ -741,6 +802,9 @@ class EventGateway(CallbackHandler):
         if scope.get("type") != "http":
             return
         path = scope.get("path")
+        if path in PAGE_PATHS and path != self.config.health_path:
+            await self._page(scope, receive, send)
+            return
         if path == self.config.health_path and scope.get("method") in ("GET", "HEAD"):
             status = 200
             body: dict[str, Any] = {
