@@ -123,6 +123,14 @@ def test_every_distribution_has_its_readme_as_long_description(wheels: dict[str,
         assert body.startswith(f"# {name}\n"), name
 
 
+def test_the_handlers_wheel_ships_the_gateway_page(wheels: dict[str, Path]) -> None:
+    with zipfile.ZipFile(wheels["wabus-handlers"]) as archive:
+        names = set(archive.namelist())
+    for name in ("index.html", "page.js", "page.css"):
+        assert f"wabus/handlers/gateway/page/{name}" in names, name
+    assert "Requires-Dist: qrcode>=8; extra == 'gateway'" in _metadata(wheels["wabus-handlers"])
+
+
 def test_the_umbrella_installs_what_its_commands_import(umbrella: Installed) -> None:
     have = umbrella.distributions()
     assert set(DISTRIBUTIONS) <= have

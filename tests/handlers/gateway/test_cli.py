@@ -103,6 +103,40 @@ async def test_the_default_source_is_a_live_simulator_session() -> None:
     assert process.returncode == 0
 
 
+async def test_the_command_listens_while_the_simulator_waits_for_a_scan() -> None:
+    # --scan-delay 600: the simulated phone waits (longer than this test), so the account
+    # pairs only when scanned: a client that subscribes now sees the QR code on show.
+    command = [sys.executable, "-m", "wabus.cli", "gateway", "--port", "0", "--scan-delay", "600"]
+    async with processes.open_process(command, env=_env(WABUS_GATEWAY_TOKEN=TOKEN)) as process:
+        assert process.stdout is not None
+        output = TextReceiveStream(process.stdout)
+        line = ""
+        with anyio.fail_after(600):
+            while "\n" not in line:
+                line += await output.receive()
+        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/api/events) \(page: ", line)
+        assert found, line
+        url, port = found.group(1), int(found.group(2))
+        async with GatewayTestClient(url, TOKEN) as client:
+            await client.subscribe("auth.qr", timeout=600)
+            name, data = await client.receive(timeout=600)  # replayed, or live if it came later
+        assert name == "auth.qr" and data["qr"] == data["qrCode"], data
+
+        def qr_svg() -> tuple[int, bytes]:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/qr.svg", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return reply.status, reply.read()
+
+        status, svg = await anyio.to_thread.run_sync(qr_svg)
+        assert status == 200 and svg.startswith(b"<svg")
+        process.send_signal(signal.SIGINT)
+        with anyio.fail_after(600):
+            await process.wait()
+    assert process.returncode == 0
+
+
 def test_a_token_is_required() -> None:
     result = processes.run(
         [sys.executable, "-m", "wabus.cli", "gateway", "--port", "0"], env=_env(), timeout=600

@@ -113,3 +113,32 @@ async def test_the_javascript_client_is_refused_a_wrong_token(served: Served) ->
         await process.wait()
     assert process.returncode == 2
     assert records == [{"kind": "refused", "message": "invalid token"}]
+
+
+async def test_the_javascript_client_subscribing_late_gets_the_connection_state(
+    served: Served,
+) -> None:
+    node = _node()
+    bus, gateway = served
+    session = sample_session()
+    first_message = next(i for i, e in enumerate(session) if e.type == "message")
+    for event in session[:first_message]:  # paired and connected before the client comes
+        await bus.publish(event)
+    with anyio.fail_after(600):
+        while gateway.current_state.get("connection.update", {}).get("connection") != "open":
+            await anyio.sleep(0.01)
+    command = [node, "gateway_client.mjs", gateway.url, TOKEN, "1"]
+    async with processes.open_process(command, cwd=JS) as process:
+        with anyio.fail_after(600):
+            while "messages.upsert" not in gateway.stats.subscriptions:  # it subscribed
+                await anyio.sleep(0.01)
+            for event in session[first_message:]:
+                await bus.publish(event)
+            records = await _records(process)
+        await process.wait()
+    events = [r for r in records if r["kind"] == "event"]
+    assert process.returncode == 0, records
+    assert [r["name"] for r in events] == ["connection.update", "messages.upsert"]
+    replayed = events[0]["update"]
+    assert replayed["connection"] == "open" and replayed["isNewLogin"] is True
+    assert replayed["qr"] is None
