@@ -27,6 +27,11 @@ The protocol, as the gateway convention has it (and ``wabus gateway`` serves):
   names (also sent as a ``gateway.error`` event);
 - each event a client subscribed to arrives under its Baileys name with the Baileys dialect's
   payload, as JSON (bytes as base64);
+- on ``subscribe``, before any later event, the current state of the `REPLAYED_EVENTS` among
+  the names: the connection's state (``connection.update``, merged), the credentials
+  (``creds.update``, merged), and the QR code or pairing code on show (``auth.qr``,
+  ``auth.pairing-code``), so a client that comes late still sees the pairing, or that it
+  happened (`EventGateway.current_state`);
 - a bounded queue per client: a client that falls `GatewayConfig.queue_size` events behind is
   told why (``gateway.error``), disconnected and counted, and nobody else waits for it;
 - ``sendMessage``, when the gateway was given the bot's client (``EventGateway(config,
@@ -34,7 +39,11 @@ The protocol, as the gateway convention has it (and ``wabus gateway`` serves):
   replies, edits), reactions, revokes and locations, acknowledged with ``{ok: true, id,
   timestamp, key}`` or a typed error ``{ok: false, error, reason, field?}`` (`SEND_ERRORS`);
   without a client every request is answered with ``no_client``;
-- ``GET /health`` answers with the counters (`GatewayStats`) while the gateway runs.
+- ``GET /health`` answers with the counters (`GatewayStats`) while the gateway runs;
+- a web page at ``/``, behind the same token (``/?token=…`` or its form set an HttpOnly
+  cookie; 401 without): the pairing QR code, live as it rotates, the connection state and a
+  tail of events filtered by kind, so a person can pair an account from a browser. Its
+  files are package data (``page/``); its script speaks socket.io over a plain WebSocket.
 
 Needs the extra ``wabus-handlers[gateway]`` to serve (python-socketio, uvicorn) and the
 asyncio backend. `wabus.handlers.gateway.testing` has a small client for tests.
@@ -51,6 +60,7 @@ from wabus.handlers.gateway._config import (
     GatewayConfigError,
     GatewayError,
 )
+from wabus.handlers.gateway._replay import REPLAYED_EVENTS
 from wabus.handlers.gateway._send import (
     SEND_ERRORS,
     SEND_EVENT,
@@ -73,6 +83,7 @@ __all__ = [
     "ENV_TOKEN",
     "GATEWAY_EVENTS",
     "NAMESPACE",
+    "REPLAYED_EVENTS",
     "SEND_ERRORS",
     "SEND_EVENT",
     "EventGateway",

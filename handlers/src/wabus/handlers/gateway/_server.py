@@ -35,7 +35,18 @@ or wrong one is refused with a reason. ``subscribe`` and ``unsubscribe`` take on
 list of names (or one name); an unknown name, or more than one argument, rejects the whole
 request with an error acknowledgement (and a ``gateway.error`` event, for clients that did not ask
 for an acknowledgement). HTTP requests outside socket.io go to a small app that answers the
-health endpoint with the counters of `GatewayStats`.
+health endpoint with the counters of `GatewayStats`, or serves the page (below).
+
+*Replay.* The gateway projects the four `REPLAYED_EVENTS` (``connection.update``,
+``creds.update``, ``auth.qr``, ``auth.pairing-code``) whether or not anyone subscribed, and
+keeps their current state (`wabus.handlers.gateway._replay.ReplayState`). A ``subscribe``
+queues that state for the names it adds, into the client's own queue (the same limit), in
+the subscribe handler itself: so it comes before any event published after the subscription.
+
+*Page.* HTTP requests for the page's paths (``/``, ``/page.js``, ``/page.css``, ``/qr.svg``,
+``/logout``) go to `wabus.handlers.gateway._page.Page`, behind the same tokens; the page's
+socket.io connection authenticates with the page's HttpOnly cookie, accepted only with an
+``Origin`` of the gateway's own host.
 
 *Sending.* A gateway given the bot's client (``EventGateway(config, client=client)``) carries
 out ``sendMessage`` requests (`wabus.handlers.gateway._send`: Baileys' ``sendMessage(jid,
