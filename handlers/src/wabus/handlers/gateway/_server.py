@@ -251,6 +251,11 @@ class EventGateway(CallbackHandler):
     ``emit('sendMessage', jid, content, ack)``; without it the gateway only listens, and
     answers those with the error ``no_client``. It may also be set later (`client`).
 
+    A client that subscribes late first receives the current state (`current_state`: the
+    connection, the credentials, the QR code or pairing code on show). A person opens the
+    page at ``http://host:port/?token=…``: the QR code to scan, the connection state and the
+    events as they come.
+
     Serving needs the asyncio backend. Counters: `stats`.
     """
 
