@@ -143,7 +143,7 @@ async def wabus_consume(n: int, stream: StreamSettings, dead: StreamSettings) ->
         if count == n:
             bots[0].stop()
 
-    bot = source.install(Bot.builder().on(Message, handler)).build()
+    bot = Bot.builder().with_source(source).on(Message, handler).build()
     bots.append(bot)
     start = time.perf_counter()
     with anyio.fail_after(120):

@@ -9,7 +9,18 @@ import pytest
 import structlog
 
 from tests.core.events_fixtures import CONNECTED, DISCONNECTED, message, receipt
-from wabus.core import BaseEvent, CoreEventBus, Event, EventHandler, Subscription, event_classes
+from wabus.core import (
+    BaseEvent,
+    BusError,
+    CoreEventBus,
+    Event,
+    EventHandler,
+    HandlerFailure,
+    HandlersFailed,
+    Subscription,
+    WabusError,
+    event_classes,
+)
 from wabus.core.events import (
     Connected,
     ConnectionEvent,
@@ -85,8 +96,7 @@ def test_dispatch_with_no_handlers_is_a_no_op() -> None:
 
 
 def test_a_failing_handler_does_not_stop_the_others() -> None:
-    errors: list[tuple[Exception, Any, BaseEvent]] = []
-    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append((exc, h, e)))
+    bus = CoreEventBus()
     calls: list[str] = []
 
     def broken(event: BaseEvent) -> None:
@@ -97,17 +107,100 @@ def test_a_failing_handler_does_not_stop_the_others() -> None:
     bus.subscribe(Message, lambda e: calls.append("third"))
     event = message()
     with structlog.testing.capture_logs() as logs:
-        bus.dispatch(event)
+        failures = bus.dispatch(event)
     assert calls == ["first", "third"]
-    assert len(errors) == 1
-    assert str(errors[0][0]) == "boom"
-    assert errors[0][1] is broken
-    assert errors[0][2] is event
+    (failure,) = failures
+    assert isinstance(failure, HandlerFailure)
+    assert str(failure.error) == "boom"
+    assert failure.handler is broken
+    assert failure.event is event
     assert logs[0]["event"] == "event handler failed"
     assert logs[0]["log_level"] == "error"
     assert logs[0]["event_type"] == "message"
     assert logs[0]["handler"].endswith("broken")
     assert isinstance(logs[0]["exc_info"], RuntimeError)
+
+
+def test_dispatch_returns_every_failure_of_its_own_handlers_in_order() -> None:
+    bus = CoreEventBus()
+
+    def first(event: BaseEvent) -> None:
+        raise ValueError("first")
+
+    def second(event: BaseEvent) -> None:
+        raise KeyError("second")
+
+    bus.subscribe(Message, first)
+    bus.subscribe(Message, lambda e: None)
+    bus.subscribe(Message, second)
+    one, two = message(1), message(2)
+    failed = bus.dispatch(one)
+    assert [(f.handler, type(f.error), f.event) for f in failed] == [
+        (first, ValueError, one),
+        (second, KeyError, one),
+    ]
+    assert [f.event for f in bus.dispatch(two)] == [two, two]  # nothing carried over
+
+
+def test_a_call_without_failures_returns_one_shared_empty_tuple() -> None:
+    bus = CoreEventBus()
+    bus.subscribe(Message, lambda e: None)
+    bus.subscribe(Receipt, lambda e: None)
+    bus.subscribe(Receipt, lambda e: None)
+    results = [bus.dispatch(message()), bus.dispatch(receipt()), bus.dispatch(CONNECTED)]
+    assert results == [(), (), ()]
+    assert results[0] is results[1] is results[2]
+
+
+def test_raise_errors_raises_the_failures_as_one_group_after_every_handler_ran() -> None:
+    bus = CoreEventBus()
+    calls: list[str] = []
+
+    def broken(event: BaseEvent) -> None:
+        raise ValueError("broken")
+
+    def also_broken(event: BaseEvent) -> None:
+        raise LookupError("also broken")
+
+    bus.subscribe(Message, broken)
+    bus.subscribe(Message, lambda e: calls.append("after"))
+    bus.subscribe(Message, also_broken)
+    event = message()
+    with pytest.raises(HandlersFailed) as caught:
+        bus.dispatch(event, raise_errors=True)
+    group = caught.value
+    assert calls == ["after"]
+    assert isinstance(group, ExceptionGroup)
+    assert isinstance(group, BusError)
+    assert isinstance(group, WabusError)
+    assert [type(e) for e in group.exceptions] == [ValueError, LookupError]
+    assert [f.handler for f in group.failures] == [broken, also_broken]
+    assert group.event is event
+    assert str(group) == "2 handler(s) failed on a message event (2 sub-exceptions)"
+    picked: list[BaseException] = []
+    try:
+        bus.dispatch(event, raise_errors=True)
+    except* LookupError as only:
+        picked.extend(only.exceptions)
+    except* ValueError:
+        pass
+    assert [type(e) for e in picked] == [LookupError]
+    assert bus.dispatch(receipt(), raise_errors=True) == ()  # nothing failed, nothing raised
+
+
+def test_the_error_hook_hears_what_dispatch_returns() -> None:
+    heard: list[tuple[Exception, Any, BaseEvent]] = []
+    bus = CoreEventBus(on_handler_error=lambda exc, h, e: heard.append((exc, h, e)))
+
+    def broken(event: BaseEvent) -> None:
+        raise RuntimeError("boom")
+
+    bus.subscribe(Message, broken)
+    (failure,) = bus.dispatch(message())
+    assert heard == [(failure.error, failure.handler, failure.event)]
+    with pytest.raises(HandlersFailed):
+        bus.dispatch(message(), raise_errors=True)
+    assert len(heard) == 2  # raising does not skip the hook
 
 
 def test_a_failing_error_hook_is_logged_and_swallowed() -> None:
@@ -135,14 +228,13 @@ def test_failure_reporting_survives_a_failing_logger(monkeypatch: pytest.MonkeyP
             raise BrokenPipeError("stdout is gone")
 
     monkeypatch.setattr(bus_module, "_log", BrokenLogger())
-    errors: list[Exception] = []
-    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append(exc))
+    bus = CoreEventBus()
     after: list[BaseEvent] = []
     bus.subscribe(Message, lambda e: 1 / 0)
     bus.subscribe(Message, after.append)
-    bus.dispatch(message())
+    failures = bus.dispatch(message())
     assert len(after) == 1
-    assert [type(e) for e in errors] == [ZeroDivisionError]
+    assert [type(f.error) for f in failures] == [ZeroDivisionError]
 
 
 def test_base_exceptions_propagate() -> None:

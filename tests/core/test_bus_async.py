@@ -9,7 +9,15 @@ import anyio
 import pytest
 
 from tests.core.events_fixtures import CONNECTED, message, receipt
-from wabus.core import BaseEvent, BusError, CoreEventBus, EventHandler, Overflow, QueueFull
+from wabus.core import (
+    BaseEvent,
+    BusError,
+    CoreEventBus,
+    EventHandler,
+    HandlersFailed,
+    Overflow,
+    QueueFull,
+)
 from wabus.core.events import Message, Receipt
 
 pytestmark = pytest.mark.anyio
@@ -43,20 +51,50 @@ async def test_publish_awaits_async_handlers_in_order() -> None:
     assert calls == ["slow", "sync", "fast"]
 
 
-async def test_publish_isolates_failures_and_reports_them() -> None:
-    errors: list[Exception] = []
-    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append(exc))
+async def test_publish_isolates_failures_and_returns_them() -> None:
+    bus = CoreEventBus()
     seen: list[BaseEvent] = []
 
     async def broken(event: BaseEvent) -> None:
         raise ValueError("async boom")
 
+    def refuses(event: BaseEvent) -> bool:
+        raise LookupError("filter boom")
+
+    async def filtered(event: BaseEvent) -> None:
+        seen.append(event)
+
     bus.subscribe(Message, broken)
     bus.subscribe(Message, lambda e: 1 / 0)
+    bus.subscribe(Message, filtered, accepts=refuses)
     bus.subscribe(Message, seen.append)
-    await bus.publish(message())
-    assert len(seen) == 1
-    assert [type(e) for e in errors] == [ValueError, ZeroDivisionError]
+    event = message()
+    failures = await bus.publish(event)
+    assert seen == [event]
+    assert [type(f.error) for f in failures] == [ValueError, ZeroDivisionError, LookupError]
+    assert failures[0].handler is broken
+    assert failures[2].handler is filtered
+    assert all(f.event is event for f in failures)
+    with pytest.raises(HandlersFailed) as caught:
+        await bus.publish(event, raise_errors=True)
+    assert [type(e) for e in caught.value.exceptions] == [
+        ValueError,
+        ZeroDivisionError,
+        LookupError,
+    ]
+    assert len(seen) == 2  # every handler had its turn before the group was raised
+
+
+async def test_publish_without_failures_returns_the_shared_empty_tuple() -> None:
+    bus = CoreEventBus()
+
+    async def fine(event: BaseEvent) -> None:
+        pass
+
+    bus.subscribe(Message, fine)
+    bus.subscribe(Receipt, lambda e: None)
+    assert await bus.publish(message()) == ()
+    assert await bus.publish(message(), raise_errors=True) is await bus.publish(receipt())
 
 
 async def test_dispatch_on_the_loop_queues_for_async_handlers() -> None:
@@ -369,7 +407,7 @@ async def test_async_failures_in_the_worker_are_reported() -> None:
     bus.subscribe(Message, broken)
     bus.subscribe(Message, fine)
     async with bus:
-        bus.dispatch(message())
+        assert bus.dispatch(message()) == ()  # queued: the failure comes later, to the hook
         await _settle(lambda: len(ok) == 1 and len(errors) == 1)
     assert errors[0][1] is broken
 

@@ -153,14 +153,13 @@ def test_a_body_that_fails_to_parse_fails_every_time_without_parsing_again(
 
 
 def test_a_failing_body_does_not_disturb_other_handlers(codec: CountingCodec) -> None:
-    errors: list[Exception] = []
-    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append(exc))
+    bus = CoreEventBus()
     infos: list[str] = []
     bus.subscribe(Message, lambda e: e.text)
     bus.subscribe(Message, lambda e: infos.append(e.info.id))
-    bus.dispatch(_message(b"\x0a\x05hi"))  # field 1 claims 5 bytes, has 2
+    failures = bus.dispatch(_message(b"\x0a\x05hi"))  # field 1 claims 5 bytes, has 2
     assert infos == ["M"]
-    assert [type(e) for e in errors] == [PayloadDecodeError]
+    assert [type(f.error) for f in failures] == [PayloadDecodeError]
 
 
 @pytest.mark.parametrize(

@@ -69,18 +69,17 @@ async def test_drop_oldest_policy() -> None:
 
 
 async def test_raise_policy_reports_and_loses_only_for_this_channel() -> None:
-    errors: list[Exception] = []
-    bus = CoreEventBus(on_handler_error=lambda exc, h, e: errors.append(exc))
+    bus = CoreEventBus()
     channel: ChannelEventHandler[BaseEvent] = ChannelEventHandler(
         capacity=1, overflow=Overflow.RAISE
     )
     others: list[BaseEvent] = []
     bus.add_handler(channel)
     bus.subscribe(BaseEvent, others.append)
-    await bus.publish(message(0))
-    await bus.publish(receipt(1))
+    assert await bus.publish(message(0)) == ()
+    failures = await bus.publish(receipt(1))
     assert len(others) == 2
-    assert len(errors) == 1 and isinstance(errors[0], QueueFull)
+    assert len(failures) == 1 and isinstance(failures[0].error, QueueFull)
     assert channel.receive_nowait() == message(0)
 
 

@@ -194,7 +194,7 @@ def _bot(args: argparse.Namespace, source: NatsSource) -> Bot:
     for spec in args.plugin:
         name, options = parse_plugin(spec)
         builder.with_plugin(name, **options)
-    return source.install(builder).build()
+    return builder.with_source(source).build()
 
 
 async def _work(bot: Bot, source: NatsSource) -> int:

@@ -57,7 +57,7 @@ _log = structlog.get_logger("wabus.client.appstate")
 
 Request = Callable[[Node], Awaitable[Node]]
 Download = Callable[[ExternalBlobReference], Awaitable[bytes]]
-Publish = Callable[[BaseEvent], Awaitable[None]]
+Publish = Callable[[BaseEvent], Awaitable[object]]
 AskKeys = Callable[[WAMessage], Awaitable[object]]
 
 _MAX_ROUNDS = 100

@@ -22,14 +22,14 @@ class Emitted:
 async def record(dialect: Dialect[Any], events: Iterable[BaseEvent]) -> list[Emitted]:
     """Every dialect event `events` produce, in order; raises if a rule or listener failed."""
     errors: list[Exception] = []
-    bus = CoreEventBus(on_handler_error=lambda error, handler, event: errors.append(error))
+    bus = CoreEventBus()
     bus.add_handler(dialect)
     current: list[BaseEvent] = []
     out: list[Emitted] = []
     dialect.on("*", lambda name, *args: out.append(Emitted(current[-1], name, args)))
     for event in events:
         current.append(event)
-        await bus.publish(event)
+        errors.extend(failure.error for failure in await bus.publish(event))
     if errors:
         raise errors[0]
     return out

@@ -144,7 +144,7 @@ async def test_the_bridge_needs_asyncio(anyio_backend: str) -> None:
             pass
     source = NatsSource()
     with pytest.raises(UnsupportedEventLoop):
-        await source.run(CoreEventBus(on_handler_error=source.error_hook()))
+        await source.run(CoreEventBus())
 
 
 async def test_refused_events_are_reported_not_lost_silently(names: Names, nats_url: str) -> None:

@@ -14,8 +14,10 @@ class itself, of its bases and of `BaseEvent`, in registration order). The first
 class fills the cache; the next (un)subscribe starts a fresh snapshot with an empty one.
 
 Sync handlers are called inline, on the dispatching thread, each inside its own ``try`` so
-that one failure never stops the others. Failures are logged with structlog and passed to the
-optional ``on_handler_error`` hook.
+that one failure never stops the others. Failures are logged with structlog, passed to the
+optional ``on_handler_error`` hook, and returned by the call that ran the handler (``dispatch``
+for sync handlers, ``publish`` for every handler) as `HandlerFailure` records; a call that ran
+no failing handler returns one shared empty tuple, so the common case allocates nothing.
 
 Async handlers are served through a `_Lane` (see `wabus.core._lane`): a bounded FIFO plus one
 worker task on the event loop the bus runs on. ``dispatch`` (any thread) queues; ``await
@@ -42,7 +44,7 @@ import anyio
 import anyio.lowlevel
 import structlog
 
-from wabus.core._errors import BusError, QueueFull
+from wabus.core._errors import BusError, HandlerFailure, HandlersFailed, QueueFull
 from wabus.core._handler import EventHandler
 from wabus.core._lane import SyncCallback, _Lane
 from wabus.core._loop import LoopHandle
@@ -64,6 +66,8 @@ E3 = TypeVar("E3", bound=BaseEvent)
 
 ErrorHook: TypeAlias = Callable[[Exception, Callable[..., Any], BaseEvent], object]
 """``on_handler_error(error, handler, event)``: called after a handler raised."""
+
+_NO_FAILURES: Final[tuple[HandlerFailure, ...]] = ()
 
 
 # Per subscription, what publish() needs: (dispatch_fn, callback, lane or None, filter or None).
@@ -236,8 +240,12 @@ class CoreEventBus:
     bus to be running on an event loop (``async with bus:``); events dispatched to them before
     that are queued, up to each handler's queue size, and delivered once it runs.
 
-    `on_handler_error` is called as ``hook(error, handler, event)`` whenever a handler raises
-    (after the failure is logged). It is never given `BaseException`s such as cancellation.
+    A handler that raises never stops the others. Its failure is logged, returned by the
+    ``publish`` or ``dispatch`` call that ran it (as a `HandlerFailure`; or raised as a
+    `HandlersFailed` group with ``raise_errors=True``), and passed to `on_handler_error`, called
+    as ``hook(error, handler, event)``. The hook also sees the failures of async handlers fed
+    by ``dispatch``, which run later, on the bus's worker tasks; it is never given
+    `BaseException`s such as cancellation.
 
     A sync handler that ``await publish`` runs holds the event loop while it runs; one that
     takes longer than `slow_handler_threshold` seconds is reported with a structlog warning
@@ -473,13 +481,21 @@ class CoreEventBus:
 
     # Delivering ----------------------------------------------------------------------------
 
-    def dispatch(self, event: BaseEvent) -> None:
+    # `raise_errors` is not keyword-only (pass it by keyword all the same): CPython looks a
+    # keyword-only default up in a dict on every call, which costs this hot path about 10%.
+    def dispatch(self, event: BaseEvent, raise_errors: bool = False) -> tuple[HandlerFailure, ...]:
         """Deliver `event` to every handler subscribed to its class, from any thread.
 
         Sync handlers run now, on this thread, in registration order; a handler that raises is
-        logged and reported, and the others still run. Async handlers get the event queued
-        (see `Overflow` for a full queue). Raises `QueueFull` only for a queue whose policy is
-        to raise, after every handler has had its turn.
+        logged and passed to the ``on_handler_error`` hook, and the others still run. Async
+        handlers get the event queued (see `Overflow` for a full queue); they run later, so
+        their failures reach only the log and the hook.
+
+        Returns the failures of the sync handlers this call ran, in the order they ran (an
+        empty tuple when none raised). With `raise_errors`, raises them instead, as one
+        `HandlersFailed` group, after every handler has had its turn. Raises `QueueFull` for
+        a queue whose policy is to raise, after every handler has had its turn (the failures
+        of that call are then in the log and the hook only).
         """
         cls = type(event)
         try:
@@ -495,31 +511,48 @@ class CoreEventBus:
             except QueueFull:
                 raise
             except Exception as exc:
-                self._report(exc, callback, event)
-            return
+                return self._failed(event, [self._report(exc, callback, event)], raise_errors)
+            return _NO_FAILURES
         overflow: QueueFull | None = None
+        failures: list[HandlerFailure] | None = None
         for callback in callbacks:
             try:
                 callback(event)
             except QueueFull as exc:
                 overflow = exc
             except Exception as exc:
-                self._report(exc, callback, event)
+                failure = self._report(exc, callback, event)
+                if failures is None:
+                    failures = [failure]
+                else:
+                    failures.append(failure)
         if overflow is not None:
             raise overflow
+        if failures is None:
+            return _NO_FAILURES
+        return self._failed(event, failures, raise_errors)
 
-    async def publish(self, event: BaseEvent) -> None:
+    async def publish(
+        self, event: BaseEvent, *, raise_errors: bool = False
+    ) -> tuple[HandlerFailure, ...]:
         """Deliver `event` and await every async handler, in registration order.
 
         Call it from the event loop the bus runs on (or from any one loop while the bus is not
-        running). Sync handlers run inline; each async handler is awaited in turn. Failures are
-        isolated and reported exactly as in `dispatch`.
+        running). Sync handlers run inline; each async handler is awaited in turn. A handler
+        that raises is logged and passed to the ``on_handler_error`` hook, and the others still
+        run.
+
+        Returns the failures of every handler this call ran (sync and async, a filter that
+        raised included), in the order they ran: an empty tuple when none raised. With
+        `raise_errors`, raises them instead, as one `HandlersFailed` group, once every handler
+        has had its turn.
         """
         try:
             plans = self._snapshot.publish_routes[event.__class__]
         except KeyError:
             plans = self._snapshot.route(event.__class__)
         threshold = self._slow_threshold
+        failures: list[HandlerFailure] | None = None
         for dispatch_fn, callback, lane, accepts in plans:
             if lane is None:
                 # A sync handler run here holds the event loop: time it (see _blocking).
@@ -527,7 +560,11 @@ class CoreEventBus:
                 try:
                     dispatch_fn(event)
                 except Exception as exc:
-                    self._report(exc, callback, event)
+                    failure = self._report(exc, callback, event)
+                    if failures is None:
+                        failures = [failure]
+                    else:
+                        failures.append(failure)
                 held = perf_counter() - began
                 if threshold is not None and held > threshold:
                     self._report_slow(callback, event, held)
@@ -537,7 +574,11 @@ class CoreEventBus:
                     if not accepts(event):
                         continue
                 except Exception as exc:
-                    self._report(exc, callback, event)
+                    failure = self._report(exc, callback, event)
+                    if failures is None:
+                        failures = [failure]
+                    else:
+                        failures.append(failure)
                     continue
             if lane.busy or lane.waiters:
                 self._check_loop_thread()
@@ -547,7 +588,11 @@ class CoreEventBus:
             try:
                 await callback(event)
             except Exception as exc:
-                self._report(exc, callback, event)
+                failure = self._report(exc, callback, event)
+                if failures is None:
+                    failures = [failure]
+                else:
+                    failures.append(failure)
             finally:
                 # lane.release(), inlined: this is the hot path of `await publish`.
                 if lane.waiters:
@@ -556,6 +601,18 @@ class CoreEventBus:
                     lane.busy = False
                     if lane.pending:
                         lane.wake()
+        if failures is None:
+            return _NO_FAILURES
+        return self._failed(event, failures, raise_errors)
+
+    @staticmethod
+    def _failed(
+        event: BaseEvent, failures: list[HandlerFailure], raise_errors: bool
+    ) -> tuple[HandlerFailure, ...]:
+        """What a call whose handlers raised returns, or raises when asked to."""
+        if raise_errors:
+            raise HandlersFailed.of(event, failures)
+        return tuple(failures)
 
     def _check_loop_thread(self) -> None:
         loop = self._loop
@@ -574,7 +631,7 @@ class CoreEventBus:
                 remedy="make it async, or wrap it with wabus.core.in_thread to run it in a thread",
             )
 
-    def _report(self, error: Exception, callback: object, event: BaseEvent) -> None:
+    def _report(self, error: Exception, callback: object, event: BaseEvent) -> HandlerFailure:
         """Log a handler failure and pass it to the hook. Never raises: the show goes on."""
         handler = _origin(callback)
         with contextlib.suppress(Exception):  # e.g. a broken pipe under the log output
@@ -591,6 +648,7 @@ class CoreEventBus:
             except Exception as hook_error:
                 with contextlib.suppress(Exception):
                     _log.error("on_handler_error hook failed", exc_info=hook_error)
+        return HandlerFailure(handler, event, error)
 
     # Running -------------------------------------------------------------------------------
 

@@ -8,12 +8,19 @@ too, so `except ValueError` keeps working for people who do not know our names.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wabus.core.events import BaseEvent
 
 __all__ = [
     "BotConfigError",
     "BusError",
     "BusNotRunning",
+    "HandlerFailure",
+    "HandlersFailed",
     "HookDefinitionError",
     "InvalidJid",
     "NodeAttributeError",
@@ -81,6 +88,46 @@ class QueueFull(BusError):
         self.handler = handler
         self.event = event
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFailure:
+    """One handler that raised on one event: what `CoreEventBus.publish` and ``dispatch`` return.
+
+    `handler` is the callback as it was subscribed (the bound hook method for an
+    `EventHandler`), `event` the event it was given and `error` what it raised.
+    """
+
+    handler: Callable[..., Any]
+    """The callback that raised."""
+    event: BaseEvent
+    """The event it was handling."""
+    error: Exception
+    """The exception it raised."""
+
+
+class HandlersFailed(BusError, ExceptionGroup[Exception]):
+    """Raised by ``publish(event, raise_errors=True)`` (or ``dispatch``) when handlers raised.
+
+    An `ExceptionGroup` of the handlers' exceptions, in the order the handlers ran, so
+    ``except* SomeError`` picks out one kind. `failures` has the same failures with the
+    handler and event of each (`HandlerFailure`); `event` is the event that was delivered.
+    Every handler still had its turn before this was raised.
+    """
+
+    event: BaseEvent
+    failures: tuple[HandlerFailure, ...]
+
+    @classmethod
+    def of(cls, event: BaseEvent, failures: Sequence[HandlerFailure]) -> HandlersFailed:
+        """The group for `failures` (at least one) of handlers of `event`."""
+        kind = getattr(event, "type", type(event).__name__)
+        group = cls(
+            f"{len(failures)} handler(s) failed on a {kind} event", [f.error for f in failures]
+        )
+        group.event = event
+        group.failures = tuple(failures)
+        return group
 
 
 class HookDefinitionError(WabusError, TypeError):

@@ -20,7 +20,7 @@ Two halves carry the events' JSON form through a durable JetStream stream:
 
     # A worker: JetStream to this process's handlers.
     source = NatsSource(consumer=ConsumerSettings(durable="replies", kinds=frozenset({"message"})))
-    await source.install(Bot.builder().with_handler(Replier())).build().run()
+    await Bot.builder().with_source(source).with_handler(Replier()).build().run()
 
 The ``wabus bridge`` and ``wabus worker`` commands run both from the command line. nats-py is
 asyncio-only, so both halves need the asyncio event loop (anyio's default); on another they
@@ -42,7 +42,6 @@ from wabus.handlers.nats._errors import (
     ConsumerMismatch,
     ConsumerRefused,
     EventTooLarge,
-    HookNotInstalled,
     InvalidSubjectToken,
     OutgoingEvent,
     PublisherClosed,
@@ -95,7 +94,6 @@ __all__ = [
     "Delivery",
     "EventSubject",
     "EventTooLarge",
-    "HookNotInstalled",
     "InvalidSubjectToken",
     "NatsPublisher",
     "NatsSource",

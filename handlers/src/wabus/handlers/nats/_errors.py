@@ -1,7 +1,7 @@
 """The NATS bridge's errors: one root, `BridgeError`, under `WabusError`.
 
 Errors about our own configuration or misuse (`InvalidSubjectToken`, `StreamMismatch`,
-`ConsumerMismatch`, `ConsumerRefused`, `HookNotInstalled`, `UnsupportedEventLoop`) are raised
+`ConsumerMismatch`, `ConsumerRefused`, `UnsupportedEventLoop`) are raised
 before anything is published or consumed. Errors about the engine (`BridgeConnectError`,
 `PublishIncomplete`) carry what a caller needs to act: the servers tried, the events not
 confirmed.
@@ -20,7 +20,6 @@ __all__ = [
     "ConsumerMismatch",
     "ConsumerRefused",
     "EventTooLarge",
-    "HookNotInstalled",
     "InvalidSubjectToken",
     "OutgoingEvent",
     "PublishIncomplete",
@@ -125,15 +124,6 @@ class ConsumerRefused(BridgeError):
         self.stream = stream
         self.filter_subject = filter_subject
         self.reason = reason
-
-
-class HookNotInstalled(BridgeError, RuntimeError):
-    """A `NatsSource` was run on a bus whose ``on_handler_error`` hook is not the source's.
-
-    The source learns that a handler failed for a message through that hook, and without it
-    would acknowledge messages whose handlers failed. Build the bot with
-    ``.on_handler_error(source.error_hook())`` (or ``source.install(builder)``).
-    """
 
 
 class PublisherClosed(BridgeError, RuntimeError):

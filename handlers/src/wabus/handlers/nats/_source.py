@@ -3,7 +3,7 @@
 ::
 
     source = NatsSource(consumer=ConsumerSettings(durable="workers", kinds=frozenset({"message"})))
-    bot = source.install(Bot.builder().with_handler(MyHandler())).build()
+    bot = Bot.builder().with_source(source).with_handler(MyHandler()).build()
     await bot.run()
 
 Theory of operation
@@ -27,13 +27,13 @@ message:
   a payload whose ``type`` contradicts its subject): a dead letter at once; retrying cannot
   help. The consumer goes on with the next message.
 
-How does the source know a handler raised? The bus isolates handler failures and reports
-them only to its ``on_handler_error`` hook, so the source supplies that hook
-(`NatsSource.error_hook`) and, around each ``bus.publish``, sets a context variable naming the
-message being handled: a failure reported while it is set belongs to that message. The same
-variable gives handlers `current_delivery()` (stream sequence, delivery count, ``Nats-Msg-Id``)
-to make them idempotent: delivery is at least once, and a message handled by a worker that
-died before acknowledging it is handled again. (Acks leave in batches, whenever the worker
+How does the source know a handler raised? ``bus.publish`` returns the failures of the
+handlers it ran (`wabus.core.HandlerFailure`), so the source settles each message from what
+its own publish call returned; the bus needs no hook for it. Around each ``bus.publish`` the
+source sets a context variable holding the message's `Delivery`, which handlers read with
+`current_delivery()` (stream sequence, delivery count, ``Nats-Msg-Id``) to make them
+idempotent: delivery is at least once, and a message handled by a worker that died before
+acknowledging it is handled again. (Acks leave in batches, whenever the worker
 gives the event loop a turn: between batches and after every 2 ms of work. A worker killed
 mid-batch takes the acks of up to that much finished work with it; those are handled again.)
 
@@ -60,10 +60,10 @@ import contextlib
 import contextvars
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, Literal, final
+from typing import Final, Literal
 
 import anyio
 import anyio.lowlevel
@@ -76,14 +76,9 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, Header
 from pydantic import ValidationError
 
-from wabus.core import BaseEvent, BotBuilder, CoreEventBus, ErrorHook
+from wabus.core import BaseEvent, CoreEventBus
 from wabus.core.events import EVENTS_BY_KIND
-from wabus.handlers.nats._errors import (
-    BridgeError,
-    ConsumerMismatch,
-    ConsumerRefused,
-    HookNotInstalled,
-)
+from wabus.handlers.nats._errors import BridgeError, ConsumerMismatch, ConsumerRefused
 from wabus.handlers.nats._streams import (
     DEFAULT_DEAD_LETTER_STREAM,
     DEFAULT_SERVERS,
@@ -247,19 +242,8 @@ class Delivery:
         return self.num_delivered > 1
 
 
-@final
-class _Attempt:
-    """One message being handled: its delivery and the handler failures reported for it."""
-
-    __slots__ = ("delivery", "failures")
-
-    def __init__(self, delivery: Delivery) -> None:
-        self.delivery = delivery
-        self.failures: list[tuple[Exception, Callable[..., Any]]] = []
-
-
-_CURRENT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
-    "wabus_nats_attempt", default=None
+_DELIVERY: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
+    "wabus_nats_delivery", default=None
 )
 
 
@@ -268,14 +252,7 @@ def current_delivery() -> Delivery | None:
 
     None elsewhere (for events from other sources, or in a task the handler spawned).
     """
-    attempt = _CURRENT.get()
-    return attempt.delivery if attempt is not None else None
-
-
-def _record_failure(error: Exception, handler: Callable[..., Any], event: BaseEvent) -> None:
-    attempt = _CURRENT.get()
-    if attempt is not None:
-        attempt.failures.append((error, handler))
+    return _DELIVERY.get()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -371,9 +348,6 @@ class NatsSource:
     - `consumer`: the durable consumer, its filters and retry policy.
     - `idle_timeout`: return from `run` once no message arrived for this many seconds (None:
       run until cancelled).
-
-    Build the bot with the source's error hook (`install` or `error_hook`): it is how the
-    source learns which messages' handlers failed.
     """
 
     def __init__(
@@ -411,30 +385,10 @@ class NatsSource:
         self._idle_timeout = idle_timeout
         self._connect_timeout = connect_timeout
         self._name = name
-        self._hooked = False
         self._stats = SourceStats()
         self._last_warning = -_WARN_PERIOD
 
-    # Wiring --------------------------------------------------------------------------------
-
-    def error_hook(self, chain: ErrorHook | None = None) -> ErrorHook:
-        """The ``on_handler_error`` hook the bot's bus must have; `chain` is called after it.
-
-        Any `NatsSource`'s hook serves every `NatsSource` of the bus.
-        """
-        self._hooked = True
-        if chain is None:
-            return _record_failure
-
-        def hook(error: Exception, handler: Callable[..., Any], event: BaseEvent) -> None:
-            _record_failure(error, handler, event)
-            chain(error, handler, event)
-
-        return hook
-
-    def install(self, builder: BotBuilder, on_handler_error: ErrorHook | None = None) -> BotBuilder:
-        """Add this source to `builder` with its error hook (chaining `on_handler_error`)."""
-        return builder.with_source(self).on_handler_error(self.error_hook(on_handler_error))
+    # Counters ------------------------------------------------------------------------------
 
     def stats(self) -> SourceStats:
         """A copy of the source's counters."""
@@ -452,11 +406,6 @@ class NatsSource:
     async def run(self, bus: CoreEventBus) -> None:
         """Consume until cancelled (or idle for `idle_timeout`), publishing into `bus`."""
         require_asyncio("NatsSource")
-        if not self._hooked:
-            raise HookNotInstalled(
-                "build the bot with .on_handler_error(source.error_hook()) or"
-                " source.install(builder): without it, failed handlers go unnoticed"
-            )
         nc = await connect(self._servers, name=self._name, connect_timeout=self._connect_timeout)
         subscription: JetStreamContext.PullSubscription | None = None
         try:
@@ -644,30 +593,27 @@ class NatsSource:
             await self._dead_letter(js, message, *decoded)
             return
         headers = message.headers
-        attempt = _Attempt(
-            Delivery(
-                subject=message.subject,
-                account=parsed.account,
-                kind=parsed.kind,
-                stream=metadata.stream,
-                consumer=metadata.consumer,
-                stream_seq=metadata.sequence.stream,
-                num_delivered=deliveries,
-                msg_id=headers.get(Header.MSG_ID) if headers else None,
-            )
+        delivery = Delivery(
+            subject=message.subject,
+            account=parsed.account,
+            kind=parsed.kind,
+            stream=metadata.stream,
+            consumer=metadata.consumer,
+            stream_seq=metadata.sequence.stream,
+            num_delivered=deliveries,
+            msg_id=headers.get(Header.MSG_ID) if headers else None,
         )
-        token = _CURRENT.set(attempt)
+        token = _DELIVERY.set(delivery)
         try:
-            await bus.publish(decoded)
+            failures = await bus.publish(decoded)
         finally:
-            _CURRENT.reset(token)
-        if not attempt.failures:
+            _DELIVERY.reset(token)
+        if not failures:
             await self._settle(message, "ack")
             self._stats.handled += 1
             return
         detail = "; ".join(
-            f"{_describe(handler)} raised {type(error).__name__}: {error}"
-            for error, handler in attempt.failures
+            f"{_describe(f.handler)} raised {type(f.error).__name__}: {f.error}" for f in failures
         )
         if deliveries >= settings.max_deliver:
             await self._dead_letter(
