@@ -15,34 +15,14 @@ those through.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from typing import Any, final
 
 from wabus.core._jid import Jid
 from wabus.core._subscribing import event_classes
-from wabus.core.events import (
-    ArchiveUpdate,
-    BaseEvent,
-    ChatPresence,
-    ClearChatUpdate,
-    DeleteChatUpdate,
-    DeleteMessageForMeUpdate,
-    DisappearingModeChanged,
-    GroupInfoUpdate,
-    IncomingCall,
-    JoinedGroup,
-    LabelAssociationUpdate,
-    MarkChatAsReadUpdate,
-    Message,
-    MessageSource,
-    MuteUpdate,
-    NewsletterLiveUpdate,
-    PictureUpdate,
-    PinUpdate,
-    Receipt,
-    StarUpdate,
-    UndecryptableMessage,
-)
+from wabus.core.events import BaseEvent, MessageSource
 
 __all__ = [
     "Filter",
@@ -88,40 +68,34 @@ class Filter:
         return f"<Filter {self._label}>"
 
 
+@functools.cache
+def _getter(path: str) -> Callable[[Any], object]:
+    """A reader of the dotted attribute `path` (one per path, kept)."""
+    return operator.attrgetter(path)
+
+
 def source_of(event: BaseEvent) -> MessageSource | None:
-    """The `MessageSource` of a message, receipt or typing event, else None."""
-    if isinstance(event, Message | UndecryptableMessage):
-        return event.info.source
-    if isinstance(event, Receipt | ChatPresence):
-        return event.source
-    return None
+    """The `MessageSource` of a message, receipt or typing event, else None.
 
-
-_CHAT_FIELD: dict[type[BaseEvent], str] = {
-    GroupInfoUpdate: "jid",
-    JoinedGroup: "jid",
-    PinUpdate: "jid",
-    MuteUpdate: "jid",
-    ArchiveUpdate: "jid",
-    MarkChatAsReadUpdate: "jid",
-    DeleteChatUpdate: "jid",
-    ClearChatUpdate: "jid",
-    DeleteMessageForMeUpdate: "chat_jid",
-    LabelAssociationUpdate: "jid",
-    StarUpdate: "chat_jid",
-    PictureUpdate: "jid",
-    DisappearingModeChanged: "jid",
-    NewsletterLiveUpdate: "newsletter_jid",
-    IncomingCall: "jid",
-}
+    Read from where the event's class says it is (`BaseEvent.source_field`).
+    """
+    path = type(event).source_field
+    if path is None:
+        return None
+    source = _getter(path)(event)
+    return source if isinstance(source, MessageSource) else None
 
 
 def chat_of(event: BaseEvent) -> Jid | None:
-    """The chat an event belongs to (a user, group or broadcast JID), or None."""
+    """The chat an event belongs to (a user, group or broadcast JID), or None.
+
+    The chat of its source (`source_of`), or the field its class names as its chat
+    (`BaseEvent.chat_field`).
+    """
     source = source_of(event)
     if source is not None:
         return source.chat
-    field = _CHAT_FIELD.get(type(event))
+    field = type(event).chat_field
     if field is None:
         return None
     value = getattr(event, field)

@@ -193,6 +193,25 @@ class BaseEvent(Value):
     kind: ClassVar[str] = ""
     """The event kind of this class (empty on abstract bases)."""
 
+    # Per-kind facts. Each event class declares its own; code that needs one reads it here
+    # rather than keeping a table of kinds (tests/core/test_event_facts.py checks them all).
+    source_field: ClassVar[str | None] = None
+    """Where the event's `MessageSource` is, as a dotted attribute path (``"info.source"``,
+    ``"source"``), for kinds someone sends in a chat (messages, receipts, typing); None for
+    the others. `wabus.core.filters.source_of` reads it."""
+
+    chat_field: ClassVar[str | None] = None
+    """The field holding the JID of the chat the event is about, for kinds that belong to a
+    chat but have no `source_field` (pins, mutes, group updates, …). None for kinds without
+    a chat, and for those with a `source_field`, whose chat is their source's. Read by
+    `wabus.core.filters.chat_of`."""
+
+    identified: ClassVar[bool] = False
+    """Whether an event's JSON identifies one occurrence (it carries a message id, a server
+    timestamp or a stanza), so that two equal events of this kind are one event seen twice.
+    For kinds where it is False (``connected``, ``chat_presence``, …), equal events may be
+    distinct occurrences. The NATS bridge's deduplication id depends on it."""
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal, TypeVar, final
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, final
 
 from wabus.core._jid import Jid
 from wabus.core._node import Node
@@ -277,6 +277,8 @@ class Message(MessageEvent):
     """
 
     type: Literal["message"] = "message"
+    source_field: ClassVar[str | None] = "info.source"
+    identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
     """Who sent it, where, when."""
     raw: Blob = b""
@@ -316,6 +318,8 @@ class Receipt(MessageEvent):
     """Messages were delivered, read or played (or a sender/retry/other receipt)."""
 
     type: Literal["receipt"] = "receipt"
+    source_field: ClassVar[str | None] = "source"
+    identified: ClassVar[bool] = True  # by the message ids and the server's timestamp
     source: MessageSource
     """The chat and whose receipt it is."""
     message_ids: tuple[str, ...]
@@ -331,6 +335,8 @@ class UndecryptableMessage(MessageEvent):
     """A message arrived but could not be decrypted (or its body was unavailable)."""
 
     type: Literal["undecryptable_message"] = "undecryptable_message"
+    source_field: ClassVar[str | None] = "info.source"
+    identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
     is_unavailable: bool = False
     """True when the server said the body is unavailable rather than it failing to decrypt."""
@@ -348,6 +354,8 @@ class PollVote(MessageEvent):
     poll's secret. A vote names options by hash; `selected` has them by name."""
 
     type: Literal["poll_vote"] = "poll_vote"
+    source_field: ClassVar[str | None] = "info.source"
+    identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
     """The vote's own message (who voted, in which chat, when)."""
     poll_id: str
@@ -363,6 +371,7 @@ class NewsletterLiveUpdate(MessageEvent):
     """New reaction counts on messages of a newsletter we follow live."""
 
     type: Literal["newsletter_live_update"] = "newsletter_live_update"
+    chat_field: ClassVar[str | None] = "newsletter_jid"
     newsletter_jid: Jid
     """The newsletter (``from``)."""
     messages: tuple[NewsletterLiveUpdateMessage, ...]
@@ -377,6 +386,7 @@ class ChatPresence(PresenceEvent):
     """Someone started or stopped typing (or recording a voice note) in a chat."""
 
     type: Literal["chat_presence"] = "chat_presence"
+    source_field: ClassVar[str | None] = "source"
     source: MessageSource
     state: ChatPresenceState
     media: ChatPresenceMedia = ChatPresenceMedia.TEXT
@@ -403,6 +413,8 @@ class PictureUpdate(UserUpdateEvent):
     """A user's or group's profile picture changed or was removed."""
 
     type: Literal["picture_update"] = "picture_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     """Whose picture."""
     author: Jid | None = None
@@ -417,6 +429,7 @@ class UserAboutUpdate(UserUpdateEvent):
     """A user changed their "about" text."""
 
     type: Literal["user_about_update"] = "user_about_update"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     status: str
     """The new about text."""
@@ -441,6 +454,7 @@ class ContactUpdated(UserUpdateEvent):
     what you show of them."""
 
     type: Literal["contact_updated"] = "contact_updated"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     """The contact."""
     timestamp: Timestamp
@@ -451,6 +465,7 @@ class ContactNumberChanged(UserUpdateEvent):
     """A contact changed their phone number."""
 
     type: Literal["contact_number_changed"] = "contact_number_changed"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     old_jid: Jid
     """Their old phone-number JID."""
     new_jid: Jid
@@ -499,6 +514,7 @@ class JoinedGroup(GroupEvent):
     """We were added to a group, joined one, or created one."""
 
     type: Literal["joined_group"] = "joined_group"
+    chat_field: ClassVar[str | None] = "jid"
     jid: Jid
     """The group."""
     reason: str | None = None
@@ -522,6 +538,8 @@ class GroupInfoUpdate(GroupEvent):
     """
 
     type: Literal["group_info_update"] = "group_info_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     """The group."""
     actor: Jid | None = None
@@ -543,6 +561,8 @@ class PinUpdate(ChatStateEvent):
     """A chat was pinned or unpinned."""
 
     type: Literal["pin_update"] = "pin_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     timestamp: Timestamp
     pinned: bool
@@ -555,6 +575,8 @@ class MuteUpdate(ChatStateEvent):
     """A chat was muted or unmuted."""
 
     type: Literal["mute_update"] = "mute_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     timestamp: Timestamp
     muted: bool
@@ -568,6 +590,8 @@ class ArchiveUpdate(ChatStateEvent):
     """A chat was archived or unarchived."""
 
     type: Literal["archive_update"] = "archive_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     timestamp: Timestamp
     archived: bool
@@ -579,6 +603,8 @@ class StarUpdate(ChatStateEvent):
     """A message was starred or unstarred."""
 
     type: Literal["star_update"] = "star_update"
+    chat_field: ClassVar[str | None] = "chat_jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     chat_jid: Jid
     participant_jid: Jid | None = None
     """The sender, in groups."""
@@ -594,6 +620,8 @@ class MarkChatAsReadUpdate(ChatStateEvent):
     """A chat was marked as read or unread."""
 
     type: Literal["mark_chat_as_read_update"] = "mark_chat_as_read_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     timestamp: Timestamp
     read: bool
@@ -605,6 +633,8 @@ class DeleteChatUpdate(ChatStateEvent):
     """A chat was deleted."""
 
     type: Literal["delete_chat_update"] = "delete_chat_update"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     timestamp: Timestamp
     delete_media: bool = False
@@ -616,6 +646,7 @@ class ClearChatUpdate(ChatStateEvent):
     """A chat's messages were cleared (the chat itself stays)."""
 
     type: Literal["clear_chat_update"] = "clear_chat_update"
+    chat_field: ClassVar[str | None] = "jid"
     jid: Jid
     timestamp: Timestamp
     delete_starred: bool = False
@@ -630,6 +661,7 @@ class DeleteMessageForMeUpdate(ChatStateEvent):
     """A message was deleted for us only (on another of our devices)."""
 
     type: Literal["delete_message_for_me_update"] = "delete_message_for_me_update"
+    chat_field: ClassVar[str | None] = "chat_jid"
     chat_jid: Jid
     participant_jid: Jid | None = None
     """The sender, in groups."""
@@ -664,6 +696,7 @@ class LabelAssociationUpdate(ChatStateEvent):
     """A label was put on or taken off a chat, or a message of a chat."""
 
     type: Literal["label_association_update"] = "label_association_update"
+    chat_field: ClassVar[str | None] = "jid"
     label_id: str
     jid: Jid
     """The chat."""
@@ -690,6 +723,7 @@ class HistorySync(HistoryEvent):
     """
 
     type: Literal["history_sync"] = "history_sync"
+    identified: ClassVar[bool] = True  # by the history-sync blob
     sync_type: HistorySyncType
     chunk_order: int | None = None
     progress: int | None = None
@@ -780,6 +814,7 @@ class BusinessStatusUpdate(AccountEvent):
     """Something about a business account changed."""
 
     type: Literal["business_status_update"] = "business_status_update"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     update_type: BusinessUpdateType
     timestamp: Timestamp
@@ -796,6 +831,8 @@ class DisappearingModeChanged(AccountEvent):
     """A contact's (or our own) default disappearing-messages timer changed."""
 
     type: Literal["disappearing_mode_changed"] = "disappearing_mode_changed"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     """Whose timer: a contact (a ``disappearing_mode`` notification), or our own user (an
     ``account_sync`` notification: our default for new chats)."""
@@ -826,6 +863,7 @@ class ContactSyncRequested(AccountEvent):
     """The server asks for the contact list to be synced again."""
 
     type: Literal["contact_sync_requested"] = "contact_sync_requested"
+    identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     after: Timestamp | None = None
     """Only contacts changed after this time, when given."""
     timestamp: Timestamp
@@ -862,6 +900,8 @@ class IncomingCall(CallEvent):
     """A call stanza: an offer, or a later step of a call (accept, reject, terminate, …)."""
 
     type: Literal["incoming_call"] = "incoming_call"
+    chat_field: ClassVar[str | None] = "jid"
+    identified: ClassVar[bool] = True  # by the call stanza's id and timestamp
     jid: Jid
     """Who the stanza came from (``from``)."""
     stanza_id: str
@@ -883,6 +923,7 @@ class Notification(RawEvent):
     """A ``<notification>`` (or other stanza) of a kind the catalogue does not model yet."""
 
     type: Literal["notification"] = "notification"
+    identified: ClassVar[bool] = True  # by the raw stanza, with its id attribute
     raw: Node
     """The undecoded stanza."""
 

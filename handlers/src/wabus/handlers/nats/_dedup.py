@@ -11,7 +11,8 @@ restarted on the same session, a second bridge on the same account) and differ b
 
 - Most kinds carry what identifies an occurrence: a message id, a server timestamp, a stanza.
   Two `Message` events with the same JSON are the same message delivered twice. For these
-  (`IDENTIFIED_KINDS`) the id is a hash of the account and the JSON.
+  (the classes that declare `BaseEvent.identified`; `IDENTIFIED_KINDS` lists their kinds) the
+  id is a hash of the account and the JSON.
 - Some kinds carry nothing of the sort: `Connected` is ``{"type":"connected"}`` every time, a
   contact typing twice gives two equal `ChatPresence` events. Hashing their JSON alone would
   make the stream drop a real reconnection. For these the id is the hash plus the count of
@@ -19,8 +20,8 @@ restarted on the same session, a second bridge on the same account) and differ b
   is ``<hash>-2``. A publisher restarted on the same session counts the same way again, so
   its republished events still map to the ids already stored.
 
-A kind missing from `IDENTIFIED_KINDS` is counted: at worst a republish of it is stored
-twice, never is a distinct event dropped.
+A kind that does not declare itself identified is counted: at worst a republish of it is
+stored twice, never is a distinct event dropped.
 """
 
 from __future__ import annotations
@@ -31,38 +32,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Final
 
+from wabus.core.events import EVENTS_BY_KIND
+
 __all__ = ["IDENTIFIED_KINDS", "OccurrenceCounter", "dedup_id"]
 
 IDENTIFIED_KINDS: Final[frozenset[str]] = frozenset(
-    {
-        # A message id and the server's timestamp.
-        "message",
-        "undecryptable_message",
-        # Message ids and a timestamp.
-        "receipt",
-        # A timestamp from the server or from the app-state mutation.
-        "picture_update",
-        "user_about_update",
-        "group_info_update",
-        "pin_update",
-        "mute_update",
-        "archive_update",
-        "star_update",
-        "mark_chat_as_read_update",
-        "delete_chat_update",
-        "business_status_update",
-        "disappearing_mode_changed",
-        "contact_updated",
-        "contact_number_changed",
-        "contact_sync_requested",
-        # A call's stanza id and timestamp.
-        "incoming_call",
-        # A history-sync blob, or a raw stanza (with its id attribute).
-        "history_sync",
-        "notification",
-    }
+    kind for kind, cls in EVENTS_BY_KIND.items() if cls.identified
 )
-"""Kinds whose JSON identifies one occurrence; the others are counted (see the module doc)."""
+"""Kinds whose JSON identifies one occurrence (their classes declare `BaseEvent.identified`);
+the others are counted (see the module doc)."""
 
 
 def dedup_id(account: str, data: bytes, occurrence: int | None = None) -> str:

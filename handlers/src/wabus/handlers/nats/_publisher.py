@@ -57,7 +57,7 @@ from nats.js import JetStreamContext
 from nats.js.api import Header, PubAck
 
 from wabus.core import BaseEvent, CallbackHandler
-from wabus.handlers.nats._dedup import IDENTIFIED_KINDS, OccurrenceCounter, dedup_id
+from wabus.handlers.nats._dedup import OccurrenceCounter, dedup_id
 from wabus.handlers.nats._errors import (
     BridgeError,
     EventTooLarge,
@@ -265,7 +265,7 @@ class NatsPublisher(CallbackHandler):
                 self.account, kind, self.stream.subject_prefix
             )
         data = event.to_json().encode()
-        occurrence = None if kind in IDENTIFIED_KINDS else self._counter.count(data)
+        occurrence = None if event.identified else self._counter.count(data)
         return OutgoingEvent(subject, data, dedup_id(self.account, data, occurrence))
 
     async def publish(self, event: BaseEvent) -> None:
