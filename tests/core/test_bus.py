@@ -394,3 +394,60 @@ def test_repr() -> None:
     bus = CoreEventBus()
     bus.subscribe(Message, print)
     assert repr(bus) == "<CoreEventBus idle, 1 subscription(s)>"
+
+
+class _Counted(EventHandler):
+    """A handler that counts how many were built, and keeps its options."""
+
+    built = 0
+
+    def __init__(self, label: str = "default") -> None:
+        type(self).built += 1
+        self.label = label
+        self.seen: list[BaseEvent] = []
+
+    def on_message(self, event: Message) -> None:
+        self.seen.append(event)
+
+
+def test_attach_builds_one_handler_per_class_and_bus() -> None:
+    bus, other = CoreEventBus(), CoreEventBus()
+    first = bus.attach(_Counted, label="mine")
+    assert bus.attach(_Counted) is first
+    assert first.label == "mine"
+    with pytest.raises(ValueError, match="attached to this bus already"):
+        bus.attach(_Counted, label="another")
+    assert other.attach(_Counted) is not first  # one per bus
+    bus.dispatch(message())
+    assert len(first.seen) == 1  # attached means added: it receives events
+    with pytest.raises(TypeError, match="EventHandler subclass"):
+        bus.attach(object)  # type: ignore[type-var]
+
+
+def test_a_removed_attachment_is_built_again_on_the_next_attach() -> None:
+    bus = CoreEventBus()
+    first = bus.attach(_Counted)
+    bus.remove_handler(first)
+    second = bus.attach(_Counted)
+    assert second is not first
+    bus.dispatch(message())
+    assert (len(first.seen), len(second.seen)) == (0, 1)
+
+
+def test_racing_first_attaches_build_one_handler() -> None:
+    bus = CoreEventBus()
+    before = _Counted.built
+    barrier = threading.Barrier(8)
+    got: list[_Counted] = []
+
+    def attach() -> None:
+        barrier.wait()
+        got.append(bus.attach(_Counted))
+
+    threads = [threading.Thread(target=attach) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 8 and all(handler is got[0] for handler in got)
+    assert _Counted.built == before + 1

@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 import anyio
 import pytest
 
 from tests.handlers.dialects import sessions as s
-from wabus.core import BaseEvent, Bot, BotConfigError, CoreEventBus, available_dialects
+from wabus.core import (
+    DIALECT_GROUP,
+    BaseEvent,
+    Bot,
+    BotConfigError,
+    CoreEventBus,
+    available_dialects,
+    available_plugins,
+)
 from wabus.core import events as ev
 from wabus.core.testing import ScriptedSource
 from wabus.handlers.dialects import (
@@ -436,9 +445,21 @@ async def test_bot_dialect_is_the_same_attachment() -> None:
 
 
 def test_the_dialects_are_plugins() -> None:
+    assert set(DIALECTS) <= set(available_plugins())
     for name, cls in DIALECTS.items():
         bot = Bot.builder().with_plugin(name).build()
         assert type(bot.plugins[name]) is cls
+        assert bot.bus.attach(cls) is bot.plugins[name] is bot.dialect(name)
+
+
+def test_the_dialect_table_is_a_view_of_the_entry_points() -> None:
+    points = {point.name: point for point in entry_points(group=DIALECT_GROUP)}
+    assert list(DIALECTS) == sorted(points) == available_dialects()
+    assert {"baileys", "livechat", "wechaty"} <= DIALECTS.keys()
+    for name, cls in DIALECTS.items():
+        assert points[name].load() is cls
+        assert cls.name == name
+    assert repr(DIALECTS) == f"DIALECTS({', '.join(sorted(points))})"
 
 
 def test_payload_containers_behave_like_their_values() -> None:

@@ -71,8 +71,13 @@ PLUGIN_GROUP = "wabus.handlers"
 """The entry-point group where handler plugins are registered."""
 
 DIALECT_GROUP = "wabus.dialects"
-"""The entry-point group of dialects: each name maps to a function ``attach(bot, name,
-**options)`` that returns the bot's dialect of that name (attaching it on first use)."""
+"""The entry-point group of dialects, the one registry of them: each name maps to a dialect
+class (an `EventHandler` built as ``cls(**options)``).
+
+`Bot.dialect`, `available_dialects`, ``BotBuilder.with_plugin`` and the handlers' typed
+``dialect()`` and ``DIALECTS`` all read this group. Entry points are the source, rather than
+a table in ``wabus-handlers``, because the core finds dialects without importing that
+package, and because a third-party package adds a dialect with one line of its metadata."""
 
 _log = structlog.get_logger("wabus.core.bot")
 
@@ -93,13 +98,19 @@ def _plugin_entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
 
 
-def available_plugins() -> list[str]:
-    """The names `BotBuilder.with_plugin` accepts, as installed right now."""
-    return sorted(_plugin_entry_points())
-
-
 def _dialect_entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=DIALECT_GROUP)}
+
+
+def _plugin_factories() -> dict[str, EntryPoint]:
+    """What `with_plugin` takes: the `PLUGIN_GROUP` names, and every dialect (a dialect is a
+    handler plugin too; a name in both groups is the plugin's)."""
+    return _dialect_entry_points() | _plugin_entry_points()
+
+
+def available_plugins() -> list[str]:
+    """The names `BotBuilder.with_plugin` accepts (plugins and dialects), as installed now."""
+    return sorted(_plugin_factories())
 
 
 def available_dialects() -> list[str]:
@@ -303,7 +314,7 @@ class BotBuilder:
                 )
 
         plugins: dict[str, EventHandler] = {}
-        installed = _plugin_entry_points()
+        installed = _plugin_factories()
         for name, options in self._plugins:
             where = f"with_plugin({name!r})"
             if not isinstance(name, str) or name not in installed:
@@ -344,7 +355,7 @@ class BotBuilder:
         for handler in handlers:
             bus.add_handler(handler)
         for plugin in plugins.values():
-            bus.add_handler(plugin)
+            bus._adopt(plugin)  # attached for its class: Bot.dialect finds a dialect plugin
         return Bot(bus, tuple(handlers), tuple(self._sources), MappingProxyType(plugins))
 
 
@@ -479,16 +490,20 @@ class Bot:
 
         Dialects are found through the `DIALECT_GROUP` entry points (``wabus-handlers``
         provides ``wechaty``, ``baileys`` and ``livechat``). The first call attaches the dialect
-        to the bot's bus (with `options`); later calls return the same one, so its state is
-        shared. Attach it before the bot runs, or it misses the events before. Raises
-        `BotConfigError` for a name no installed package provides, listing those that are.
+        to the bot's bus, built with `options` (see `CoreEventBus.attach`); later calls return
+        the same one, so its state is shared, and a dialect added with ``with_plugin`` is that
+        one. Attach it before the bot runs, or it misses the events before. Raises
+        `BotConfigError` for a name no installed package provides, listing those that are,
+        and `ValueError` for options given when the dialect is attached already.
         """
         found = _dialect_entry_points().get(name)
         if found is None:
             known = ", ".join(available_dialects()) or "none are installed"
             raise BotConfigError([f"dialect {name!r} is not installed (available: {known})"])
-        attach: Callable[..., Any] = found.load()
-        return attach(self, name, **options)
+        cls = found.load()
+        if not (isinstance(cls, type) and issubclass(cls, EventHandler)):
+            raise BotConfigError([f"dialect {name!r}: {found.value} is not an EventHandler class"])
+        return self._bus.attach(cls, **options)
 
     def stop(self) -> None:
         """Make `run()` return soon. Safe from any thread and from handlers."""

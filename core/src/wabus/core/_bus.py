@@ -63,6 +63,7 @@ _log = structlog.get_logger("wabus.core.bus")
 E = TypeVar("E", bound=BaseEvent)
 E2 = TypeVar("E2", bound=BaseEvent)
 E3 = TypeVar("E3", bound=BaseEvent)
+H = TypeVar("H", bound=EventHandler)
 
 ErrorHook: TypeAlias = Callable[[Exception, Callable[..., Any], BaseEvent], object]
 """``on_handler_error(error, handler, event)``: called after a handler raised."""
@@ -271,6 +272,11 @@ class CoreEventBus:
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._by_owner: dict[int, tuple[EventHandler, tuple[_Entry, ...]]] = {}
+        # attach(): the one handler of each class attached to this bus. Its own lock, which
+        # may be held while a handler is built (never the snapshot's), reentrant in case a
+        # handler's constructor attaches another.
+        self._attached: dict[type[EventHandler], EventHandler] = {}
+        self._attach_lock = threading.RLock()
         self._on_handler_error = on_handler_error
         self._default_queue_size = queue_size
         self._default_overflow = Overflow(overflow)
@@ -400,6 +406,40 @@ class CoreEventBus:
         if found is None or found[0] is not handler:
             raise ValueError(f"{handler!r} is not added to this bus")
         self._remove_entries(found[1])
+        with self._attach_lock:
+            if self._attached.get(type(handler)) is handler:
+                del self._attached[type(handler)]
+
+    def attach(self, handler_class: type[H], /, **options: Any) -> H:
+        """This bus's one handler of class `handler_class`, built and added on first use.
+
+        The first call builds ``handler_class(**options)`` and adds it (`add_handler`); later
+        calls return that same instance, so its state is shared by whoever asks for it. This
+        is how dialects attach (``Bot.dialect("wechaty")``); a `Bot`'s plugins count as
+        attached for their class. Options given when one is attached already are a
+        `ValueError`, as they would be ignored. Thread-safe: racing first calls build one.
+        """
+        if not (isinstance(handler_class, type) and issubclass(handler_class, EventHandler)):
+            raise TypeError(f"attach takes an EventHandler subclass, got {handler_class!r}")
+        with self._attach_lock:
+            found = self._attached.get(handler_class)
+            if found is None:
+                made = handler_class(**options)
+                self.add_handler(made)
+                self._attached[handler_class] = made
+                return made
+        if options:
+            raise ValueError(
+                f"a {handler_class.__name__} is attached to this bus already;"
+                " options apply only when it is first attached"
+            )
+        return found  # type: ignore[return-value]  # stored under its own class
+
+    def _adopt(self, handler: EventHandler) -> None:
+        """Add `handler` and count it as attached for its class (a `Bot`'s plugins)."""
+        with self._attach_lock:
+            self.add_handler(handler)
+            self._attached.setdefault(type(handler), handler)
 
     def _make_entry(
         self,

@@ -1,16 +1,24 @@
-"""Finding dialects by name, and attaching one to a bot or a bus."""
+"""Finding dialects by name, and attaching one to a bot or a bus.
+
+There is one registry of dialects: the ``wabus.dialects`` entry points
+(`wabus.core.DIALECT_GROUP`), each name mapping to its dialect class. `DIALECTS` is a read-only
+view of that group, and `dialect()` is `wabus.core.Bot.dialect` with precise return types
+that also takes a bare bus. The entry points, not a table here, are the source because the
+core must find dialects without importing this package, and because another package adds a
+dialect with one line of its metadata. An attached dialect lives on its bus
+(`wabus.core.CoreEventBus.attach`), one per class, for as long as the bus does.
+"""
 
 from __future__ import annotations
 
-import threading
-import weakref
+import functools
 from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from importlib.metadata import entry_points
 from typing import Any, Final, Literal, overload
 
-from wabus.core import Bot, CoreEventBus
+from wabus.core import DIALECT_GROUP, Bot, CoreEventBus
 from wabus.handlers.dialects._base import Dialect
-from wabus.handlers.dialects._errors import UnknownDialect
+from wabus.handlers.dialects._errors import DialectDefinitionError, UnknownDialect
 from wabus.handlers.dialects.baileys import BaileysDialect
 from wabus.handlers.dialects.livechat import LiveChatDialect
 from wabus.handlers.dialects.wechaty import WechatyDialect
@@ -18,34 +26,45 @@ from wabus.handlers.dialects.wechaty import WechatyDialect
 __all__ = ["DIALECTS", "dialect"]
 
 
-class _DialectTable(Mapping[str, type[Dialect[Any]]]):
-    """Every dialect class by name: ``wechaty``, ``baileys``, ``livechat`` (read-only)."""
+@functools.cache
+def _installed() -> dict[str, type[Dialect[Any]]]:
+    """Every installed dialect class by entry-point name, loaded once (sorted by name)."""
+    found: dict[str, type[Dialect[Any]]] = {}
+    for point in sorted(entry_points(group=DIALECT_GROUP), key=lambda p: p.name):
+        cls = point.load()
+        if not (isinstance(cls, type) and issubclass(cls, Dialect)):
+            raise DialectDefinitionError(
+                f"the {DIALECT_GROUP} entry point {point.name!r} names {point.value},"
+                " which is not a Dialect class"
+            )
+        if cls.name != point.name:
+            raise DialectDefinitionError(
+                f"the {DIALECT_GROUP} entry point {point.name!r} names {cls.__qualname__},"
+                f" whose name is {cls.name!r}"
+            )
+        found[point.name] = cls
+    return found
 
-    def __init__(self, *classes: type[Dialect[Any]]) -> None:
-        self._by_name = MappingProxyType({cls.name: cls for cls in classes})
+
+class _DialectTable(Mapping[str, type[Dialect[Any]]]):
+    """Every installed dialect class by name, read from the entry points (read-only)."""
 
     def __getitem__(self, name: str) -> type[Dialect[Any]]:
-        return self._by_name[name]
+        return _installed()[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._by_name)
+        return iter(_installed())
 
     def __len__(self) -> int:
-        return len(self._by_name)
+        return len(_installed())
 
     def __repr__(self) -> str:
-        return f"DIALECTS({', '.join(self._by_name)})"
+        return f"DIALECTS({', '.join(self)})"
 
 
-DIALECTS: Final[Mapping[str, type[Dialect[Any]]]] = _DialectTable(
-    WechatyDialect, BaileysDialect, LiveChatDialect
-)
-"""Every dialect class by name: ``wechaty``, ``baileys``, ``livechat``."""
-
-_attached: weakref.WeakKeyDictionary[CoreEventBus, dict[str, Dialect[Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-_lock = threading.Lock()
+DIALECTS: Final[Mapping[str, type[Dialect[Any]]]] = _DialectTable()
+"""Every installed dialect class by name (``wabus-handlers`` has ``baileys``, ``livechat`` and
+``wechaty``): a view of the `wabus.core.DIALECT_GROUP` entry points."""
 
 
 @overload
@@ -78,24 +97,9 @@ def dialect(target: Bot | CoreEventBus, name: str, /, **options: Any) -> Dialect
     if cls is None:
         raise UnknownDialect(name, DIALECTS)
     if isinstance(target, Bot):
-        for plugin in target.plugins.values():
-            if type(plugin) is cls:
-                if options:
-                    raise ValueError(f"the {name} dialect is a plugin of this bot already")
-                return plugin
         bus = target.bus
     elif isinstance(target, CoreEventBus):
         bus = target
     else:
         raise TypeError(f"dialect() takes a Bot or a CoreEventBus, got {target!r}")
-    with _lock:
-        attached = _attached.setdefault(bus, {})
-        found = attached.get(name)
-        if found is not None:
-            if options:
-                raise ValueError(f"the {name} dialect is attached to this bus already")
-            return found
-        made = cls(**options)
-        bus.add_handler(made)
-        attached[name] = made
-        return made
+    return bus.attach(cls, **options)
