@@ -110,6 +110,7 @@ from wabus.client._websocket import (
     accept_websocket,
     connect_websocket,
 )
+from wabus.core import publicize
 
 __all__ = [
     "WHATSAPP_URL",
@@ -185,3 +186,5 @@ __all__ = [
     "vcard",
     "video",
 ]
+
+publicize(globals())

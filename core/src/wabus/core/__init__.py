@@ -36,6 +36,7 @@ from wabus.core._handler import HOOKS, CallbackHandler, EventHandler, hook_name
 from wabus.core._jid import SERVERS, Jid, Server
 from wabus.core._node import AttrValue, Content, Node
 from wabus.core._policy import DEFAULT_QUEUE_SIZE, DEFAULT_SLOW_HANDLER_THRESHOLD, Overflow
+from wabus.core._public import publicize
 from wabus.core._subscribing import EventFilter, event_classes
 from wabus.core.events import BaseEvent, Event
 
@@ -79,4 +80,7 @@ __all__ = [
     "event_classes",
     "hook_name",
     "in_thread",
+    "publicize",
 ]
+
+publicize(globals())

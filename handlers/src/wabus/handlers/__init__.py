@@ -16,6 +16,7 @@ Plugins are also registered under the ``wabus.handlers`` entry-point group, so
 ``baileys``, ``livechat`` and ``gateway``).
 """
 
+from wabus.core import publicize
 from wabus.handlers.channel import ChannelEventHandler
 from wabus.handlers.dialects import (
     DIALECTS,
@@ -49,3 +50,5 @@ __all__ = [
     "dialect",
     "summarise",
 ]
+
+publicize(globals())

@@ -73,7 +73,7 @@ hand nodes, events and bytes out, so every layer is testable with byte vectors a
   `PairCodeError`, ...). The whole tree is under "The error hierarchy" in the API reference.
 """
 
-from wabus.core import Jid, Node, Server
+from wabus.core import Jid, Node, Server, publicize
 from wabus.protocol._appstate import (
     COLLECTIONS,
     Collection,
@@ -643,3 +643,5 @@ __all__ = [
     "wrap_key",
     "xeddsa_verify",
 ]
+
+publicize(globals())

@@ -19,6 +19,7 @@ from typing import Annotated, Final, get_args
 
 from pydantic import Field, TypeAdapter
 
+from wabus.core._public import publicize
 from wabus.core.events._base import (
     BaseEvent,
     Blob,
@@ -342,3 +343,6 @@ EVENTS_BY_KIND: Final[Mapping[str, type[BaseEvent]]] = MappingProxyType(
 def event_from_json(data: str | bytes) -> Event:
     """Parse one event from its JSON form; raises pydantic's `ValidationError` if it is not one."""
     return EVENT_ADAPTER.validate_json(data)
+
+
+publicize(globals())

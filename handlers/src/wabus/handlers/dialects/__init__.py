@@ -38,6 +38,7 @@ every core event. How a dialect is built from its table is described in
 `wabus.handlers.dialects._base`.
 """
 
+from wabus.core import publicize
 from wabus.handlers.dialects._actions import (
     ChatClient,
     GroupActions,
@@ -113,3 +114,5 @@ __all__ = [
     "hook_for",
     "rule",
 ]
+
+publicize(globals())

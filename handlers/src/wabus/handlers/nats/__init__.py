@@ -35,6 +35,7 @@ except ImportError as _err:  # pragma: no cover - the test environment has the e
         "wabus.handlers.nats needs nats-py: pip install 'wabus-handlers[nats]'"
     ) from _err
 
+from wabus.core import publicize
 from wabus.handlers.nats._dedup import IDENTIFIED_KINDS, OccurrenceCounter, dedup_id
 from wabus.handlers.nats._errors import (
     BridgeConnectError,
@@ -113,3 +114,5 @@ __all__ = [
     "parse_subject",
     "subject_for",
 ]
+
+publicize(globals())
