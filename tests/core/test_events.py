@@ -79,8 +79,23 @@ def test_every_class_has_its_kind_as_type_tag() -> None:
 
 
 def test_every_event_class_and_field_is_documented() -> None:
+    undocumented = []
     for cls in EVENT_TYPES:
         assert cls.__doc__ and cls.__doc__.strip(), cls
+        # A docstring under each field (pydantic's use_attribute_docstrings): its description,
+        # which the JSON schema and the API reference show.
+        undocumented += [
+            f"{cls.__name__}.{name}"
+            for name, field in cls.model_fields.items()
+            if not (field.description and field.description.strip())
+        ]
+    assert undocumented == []
+    schema = EVENT_ADAPTER.json_schema()["$defs"]["Message"]["properties"]
+    assert (
+        schema["type"]["description"]
+        == 'Always ``"message"``, this class\'s kind (see `BaseEvent.type`).'
+    )
+    assert schema["info"]["description"] == "Who sent it, where, when."
 
 
 @pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda c: c.__name__)

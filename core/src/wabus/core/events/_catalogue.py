@@ -114,6 +114,7 @@ class Connected(ConnectionEvent):
     """The session is connected and logged in; the client can send and receive."""
 
     type: Literal["connected"] = "connected"
+    """Always ``"connected"``, this class's kind (see `BaseEvent.type`)."""
 
 
 @final
@@ -121,6 +122,7 @@ class Disconnected(ConnectionEvent):
     """The connection was lost. The client reconnects by itself unless it was told to stop."""
 
     type: Literal["disconnected"] = "disconnected"
+    """Always ``"disconnected"``, this class's kind (see `BaseEvent.type`)."""
     reason: str | None = None
     """Why, when known (e.g. a transport error or a corrupt frame)."""
 
@@ -130,6 +132,7 @@ class ConnectFailure(ConnectionEvent):
     """The server refused the login with a reason that is neither a logout nor a ban."""
 
     type: Literal["connect_failure"] = "connect_failure"
+    """Always ``"connect_failure"``, this class's kind (see `BaseEvent.type`)."""
     reason: ConnectFailureReason
     """The failure code."""
     message: str = ""
@@ -143,6 +146,7 @@ class TemporaryBan(ConnectionEvent):
     """The account is temporarily banned."""
 
     type: Literal["temporary_ban"] = "temporary_ban"
+    """Always ``"temporary_ban"``, this class's kind (see `BaseEvent.type`)."""
     code: TempBanReason
     """Why."""
     expire: timedelta
@@ -154,6 +158,7 @@ class StreamReplaced(ConnectionEvent):
     """Another client connected with the same credentials, and this stream was closed."""
 
     type: Literal["stream_replaced"] = "stream_replaced"
+    """Always ``"stream_replaced"``, this class's kind (see `BaseEvent.type`)."""
 
 
 @final
@@ -161,6 +166,7 @@ class StreamError(ConnectionEvent):
     """The server ended the stream with an error code the client does not handle itself."""
 
     type: Literal["stream_error"] = "stream_error"
+    """Always ``"stream_error"``, this class's kind (see `BaseEvent.type`)."""
     code: str
     """The ``code`` attribute of ``<stream:error>``."""
     raw: Node | None = None
@@ -172,6 +178,7 @@ class LoggedOut(ConnectionEvent):
     """The device was logged out (unlinked from the phone, or the session became invalid)."""
 
     type: Literal["logged_out"] = "logged_out"
+    """Always ``"logged_out"``, this class's kind (see `BaseEvent.type`)."""
     on_connect: bool = False
     """True when the logout came as the answer to a login, False when it arrived later."""
     reason: ConnectFailureReason = ConnectFailureReason.LOGGED_OUT
@@ -183,6 +190,7 @@ class ClientOutdated(ConnectionEvent):
     """The server rejected the client version; update wabus."""
 
     type: Literal["client_outdated"] = "client_outdated"
+    """Always ``"client_outdated"``, this class's kind (see `BaseEvent.type`)."""
 
 
 @final
@@ -190,6 +198,7 @@ class KeepAliveTimeout(ConnectionEvent):
     """A keepalive ping went unanswered."""
 
     type: Literal["keep_alive_timeout"] = "keep_alive_timeout"
+    """Always ``"keep_alive_timeout"``, this class's kind (see `BaseEvent.type`)."""
     error_count: int = 1
     """How many pings in a row have failed."""
     last_success: Timestamp | None = None
@@ -201,6 +210,7 @@ class KeepAliveRestored(ConnectionEvent):
     """A keepalive ping succeeded again after one or more timeouts."""
 
     type: Literal["keep_alive_restored"] = "keep_alive_restored"
+    """Always ``"keep_alive_restored"``, this class's kind (see `BaseEvent.type`)."""
 
 
 # Pairing ----------------------------------------------------------------------------------
@@ -211,6 +221,7 @@ class PairingQrCode(PairingEvent):
     """A QR code to show for pairing; a new one replaces it when `timeout` runs out."""
 
     type: Literal["pairing_qr_code"] = "pairing_qr_code"
+    """Always ``"pairing_qr_code"``, this class's kind (see `BaseEvent.type`)."""
     code: str
     """The text to render as a QR code."""
     timeout: timedelta
@@ -222,6 +233,7 @@ class PairingCode(PairingEvent):
     """A pairing code to type on the phone, as an alternative to scanning a QR code."""
 
     type: Literal["pairing_code"] = "pairing_code"
+    """Always ``"pairing_code"``, this class's kind (see `BaseEvent.type`)."""
     code: str
     """The eight-character code."""
     timeout: timedelta
@@ -233,6 +245,7 @@ class PairSuccess(PairingEvent):
     """Pairing succeeded; the device is now linked."""
 
     type: Literal["pair_success"] = "pair_success"
+    """Always ``"pair_success"``, this class's kind (see `BaseEvent.type`)."""
     id: Jid
     """Our new device JID (phone-number form)."""
     lid: Jid
@@ -248,10 +261,15 @@ class PairError(PairingEvent):
     """The phone said pairing succeeded but its proof did not verify."""
 
     type: Literal["pair_error"] = "pair_error"
+    """Always ``"pair_error"``, this class's kind (see `BaseEvent.type`)."""
     id: Jid
+    """The device JID the phone offered us (phone-number form)."""
     lid: Jid
+    """The device JID it offered in LID form (`id` again when it sent none)."""
     business_name: str = ""
+    """The verified business name the phone sent, for business accounts."""
     platform: str = ""
+    """The phone's platform, e.g. ``android``."""
     error: str
     """What failed to verify."""
 
@@ -261,6 +279,7 @@ class QrScannedWithoutMultidevice(PairingEvent):
     """The QR code was scanned by a phone that has multi-device turned off."""
 
     type: Literal["qr_scanned_without_multidevice"] = "qr_scanned_without_multidevice"
+    """Always ``"qr_scanned_without_multidevice"``, this class's kind (see `BaseEvent.type`)."""
 
 
 # Messages ---------------------------------------------------------------------------------
@@ -277,6 +296,7 @@ class Message(MessageEvent):
     """
 
     type: Literal["message"] = "message"
+    """Always ``"message"``, this class's kind (see `BaseEvent.type`)."""
     source_field: ClassVar[str | None] = "info.source"
     identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
@@ -318,6 +338,7 @@ class Receipt(MessageEvent):
     """Messages were delivered, read or played (or a sender/retry/other receipt)."""
 
     type: Literal["receipt"] = "receipt"
+    """Always ``"receipt"``, this class's kind (see `BaseEvent.type`)."""
     source_field: ClassVar[str | None] = "source"
     identified: ClassVar[bool] = True  # by the message ids and the server's timestamp
     source: MessageSource
@@ -335,12 +356,15 @@ class UndecryptableMessage(MessageEvent):
     """A message arrived but could not be decrypted (or its body was unavailable)."""
 
     type: Literal["undecryptable_message"] = "undecryptable_message"
+    """Always ``"undecryptable_message"``, this class's kind (see `BaseEvent.type`)."""
     source_field: ClassVar[str | None] = "info.source"
     identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
+    """Who sent it, where, when (decoded from the stanza, as for a `Message`)."""
     is_unavailable: bool = False
     """True when the server said the body is unavailable rather than it failing to decrypt."""
     unavailable_type: UnavailableType = UnavailableType.UNKNOWN
+    """Why the body is unavailable (``<unavailable type=…>``), when `is_unavailable`."""
     decrypt_fail_mode: DecryptFailMode = DecryptFailMode.SHOW
     """Whether the sender wants the failure shown or hidden."""
     reason: str = ""
@@ -354,6 +378,7 @@ class PollVote(MessageEvent):
     poll's secret. A vote names options by hash; `selected` has them by name."""
 
     type: Literal["poll_vote"] = "poll_vote"
+    """Always ``"poll_vote"``, this class's kind (see `BaseEvent.type`)."""
     source_field: ClassVar[str | None] = "info.source"
     identified: ClassVar[bool] = True  # by its message id and the server's timestamp
     info: MessageInfo
@@ -371,6 +396,7 @@ class NewsletterLiveUpdate(MessageEvent):
     """New reaction counts on messages of a newsletter we follow live."""
 
     type: Literal["newsletter_live_update"] = "newsletter_live_update"
+    """Always ``"newsletter_live_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "newsletter_jid"
     newsletter_jid: Jid
     """The newsletter (``from``)."""
@@ -386,10 +412,14 @@ class ChatPresence(PresenceEvent):
     """Someone started or stopped typing (or recording a voice note) in a chat."""
 
     type: Literal["chat_presence"] = "chat_presence"
+    """Always ``"chat_presence"``, this class's kind (see `BaseEvent.type`)."""
     source_field: ClassVar[str | None] = "source"
     source: MessageSource
+    """The chat, and who is typing in it."""
     state: ChatPresenceState
+    """Typing (``composing``) or stopped (``paused``)."""
     media: ChatPresenceMedia = ChatPresenceMedia.TEXT
+    """What is being composed: text, or a voice note (``audio``)."""
 
 
 @final
@@ -397,6 +427,7 @@ class Presence(PresenceEvent):
     """A contact came online or went offline."""
 
     type: Literal["presence"] = "presence"
+    """Always ``"presence"``, this class's kind (see `BaseEvent.type`)."""
     jid: Jid
     """Whose presence (``from``)."""
     unavailable: bool = False
@@ -413,6 +444,7 @@ class PictureUpdate(UserUpdateEvent):
     """A user's or group's profile picture changed or was removed."""
 
     type: Literal["picture_update"] = "picture_update"
+    """Always ``"picture_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
@@ -420,8 +452,11 @@ class PictureUpdate(UserUpdateEvent):
     author: Jid | None = None
     """Who changed it (for groups, the admin)."""
     timestamp: Timestamp
+    """When the server recorded the change (the notification's ``t``)."""
     removed: bool = False
+    """True when the picture was removed rather than set."""
     picture_id: str | None = None
+    """The new picture's id, to fetch it by (None when removed)."""
 
 
 @final
@@ -429,11 +464,14 @@ class UserAboutUpdate(UserUpdateEvent):
     """A user changed their "about" text."""
 
     type: Literal["user_about_update"] = "user_about_update"
+    """Always ``"user_about_update"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """Whose about text (``from``)."""
     status: str
     """The new about text."""
     timestamp: Timestamp
+    """When the server recorded the change (the notification's ``t``)."""
 
 
 @final
@@ -441,11 +479,15 @@ class PushNameUpdate(UserUpdateEvent):
     """A contact's push name (the display name they chose) changed."""
 
     type: Literal["push_name_update"] = "push_name_update"
+    """Always ``"push_name_update"``, this class's kind (see `BaseEvent.type`)."""
     jid: Jid
+    """The contact whose push name changed (without a device)."""
     info: MessageInfo | None = None
     """The message that carried the new name, when it came with one."""
     old_push_name: str = ""
+    """The push name they had in the last message we saw from them."""
     new_push_name: str
+    """Their push name now."""
 
 
 @final
@@ -454,10 +496,12 @@ class ContactUpdated(UserUpdateEvent):
     what you show of them."""
 
     type: Literal["contact_updated"] = "contact_updated"
+    """Always ``"contact_updated"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
     """The contact."""
     timestamp: Timestamp
+    """When the server sent the notification (its ``t``)."""
 
 
 @final
@@ -465,6 +509,7 @@ class ContactNumberChanged(UserUpdateEvent):
     """A contact changed their phone number."""
 
     type: Literal["contact_number_changed"] = "contact_number_changed"
+    """Always ``"contact_number_changed"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     old_jid: Jid
     """Their old phone-number JID."""
@@ -475,6 +520,7 @@ class ContactNumberChanged(UserUpdateEvent):
     new_lid: Jid | None = None
     """The LID of the new number, when the server gave it."""
     timestamp: Timestamp
+    """When the server sent the notification (its ``t``)."""
 
 
 @final
@@ -482,10 +528,13 @@ class SelfPushNameUpdated(UserUpdateEvent):
     """Our own push name changed."""
 
     type: Literal["self_push_name_updated"] = "self_push_name_updated"
+    """Always ``"self_push_name_updated"``, this class's kind (see `BaseEvent.type`)."""
     from_server: bool = False
     """True when the change came from the server (another device), not from this client."""
     old_name: str = ""
+    """Our push name before (empty when it was not known)."""
     new_name: str
+    """Our push name now."""
 
 
 @final
@@ -493,17 +542,23 @@ class ContactUpdate(UserUpdateEvent):
     """A contact in our address book was added or edited (on our phone or another device)."""
 
     type: Literal["contact_update"] = "contact_update"
+    """Always ``"contact_update"``, this class's kind (see `BaseEvent.type`)."""
     jid: Jid
     """The contact."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     full_name: str | None = None
+    """The name saved in the address book, when set."""
     first_name: str | None = None
+    """The saved first name, when set."""
     lid_jid: Jid | None = None
     """The contact's LID, when given."""
     pn_jid: Jid | None = None
     """The contact's phone-number JID, when given."""
     username: str | None = None
+    """The contact's username, when they have one."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 # Groups -----------------------------------------------------------------------------------
@@ -514,6 +569,7 @@ class JoinedGroup(GroupEvent):
     """We were added to a group, joined one, or created one."""
 
     type: Literal["joined_group"] = "joined_group"
+    """Always ``"joined_group"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     jid: Jid
     """The group."""
@@ -526,6 +582,7 @@ class JoinedGroup(GroupEvent):
     subject: str | None = None
     """The group's subject, when known."""
     timestamp: Timestamp | None = None
+    """When we joined, when the server says."""
     participants: tuple[GroupParticipant, ...] = ()
     """The members the server listed, when it listed them."""
 
@@ -538,6 +595,7 @@ class GroupInfoUpdate(GroupEvent):
     """
 
     type: Literal["group_info_update"] = "group_info_update"
+    """Always ``"group_info_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
@@ -547,6 +605,7 @@ class GroupInfoUpdate(GroupEvent):
     actor_pn: Jid | None = None
     """Who made the change, phone-number form, when `actor` is a LID."""
     timestamp: Timestamp
+    """When the server recorded the change (the notification's ``t``)."""
     is_lid_addressing_mode: bool = False
     """True when the group addresses participants by LID."""
     change: GroupChange
@@ -561,11 +620,15 @@ class PinUpdate(ChatStateEvent):
     """A chat was pinned or unpinned."""
 
     type: Literal["pin_update"] = "pin_update"
+    """Always ``"pin_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     pinned: bool
+    """True when pinned, False when unpinned."""
     from_full_sync: bool = False
     """True when it came from a full app-state sync rather than a live change."""
 
@@ -575,14 +638,19 @@ class MuteUpdate(ChatStateEvent):
     """A chat was muted or unmuted."""
 
     type: Literal["mute_update"] = "mute_update"
+    """Always ``"mute_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     muted: bool
+    """True when muted, False when unmuted."""
     mute_end: Timestamp | None = None
     """When the mute ends (None: until unmuted)."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -590,12 +658,17 @@ class ArchiveUpdate(ChatStateEvent):
     """A chat was archived or unarchived."""
 
     type: Literal["archive_update"] = "archive_update"
+    """Always ``"archive_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     archived: bool
+    """True when archived, False when unarchived."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -603,16 +676,23 @@ class StarUpdate(ChatStateEvent):
     """A message was starred or unstarred."""
 
     type: Literal["star_update"] = "star_update"
+    """Always ``"star_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "chat_jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     chat_jid: Jid
+    """The chat the message is in."""
     participant_jid: Jid | None = None
     """The sender, in groups."""
     message_id: str
+    """The message's id."""
     from_me: bool = False
+    """True when the message is one we sent."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     starred: bool
+    """True when starred, False when unstarred."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -620,12 +700,17 @@ class MarkChatAsReadUpdate(ChatStateEvent):
     """A chat was marked as read or unread."""
 
     type: Literal["mark_chat_as_read_update"] = "mark_chat_as_read_update"
+    """Always ``"mark_chat_as_read_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     read: bool
+    """True when marked as read, False when marked as unread."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -633,12 +718,17 @@ class DeleteChatUpdate(ChatStateEvent):
     """A chat was deleted."""
 
     type: Literal["delete_chat_update"] = "delete_chat_update"
+    """Always ``"delete_chat_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     delete_media: bool = False
+    """True when the chat's media files were deleted too."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -646,14 +736,18 @@ class ClearChatUpdate(ChatStateEvent):
     """A chat's messages were cleared (the chat itself stays)."""
 
     type: Literal["clear_chat_update"] = "clear_chat_update"
+    """Always ``"clear_chat_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     jid: Jid
+    """The chat."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     delete_starred: bool = False
     """True when starred messages were cleared too."""
     delete_media: bool = False
     """True when the media files of the cleared messages were deleted too."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -661,18 +755,24 @@ class DeleteMessageForMeUpdate(ChatStateEvent):
     """A message was deleted for us only (on another of our devices)."""
 
     type: Literal["delete_message_for_me_update"] = "delete_message_for_me_update"
+    """Always ``"delete_message_for_me_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "chat_jid"
     chat_jid: Jid
+    """The chat the message is in."""
     participant_jid: Jid | None = None
     """The sender, in groups."""
     message_id: str
+    """The message's id."""
     from_me: bool = False
+    """True when the message is one we sent."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     delete_media: bool = False
     """True when the message's media file was deleted too."""
     message_timestamp: Timestamp | None = None
     """When the deleted message was sent, when given."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -680,15 +780,21 @@ class LabelEditUpdate(ChatStateEvent):
     """A label (a business chat label) was created, changed or deleted."""
 
     type: Literal["label_edit_update"] = "label_edit_update"
+    """Always ``"label_edit_update"``, this class's kind (see `BaseEvent.type`)."""
     label_id: str
+    """The label's id (the mutation's index), which associations refer to."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     name: str | None = None
+    """The label's name, when set."""
     color: int | None = None
     """The label's colour, an index into the app's palette."""
     predefined_id: int | None = None
     """The id of the predefined label it is, when it is one."""
     deleted: bool = False
+    """True when the label was deleted."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 @final
@@ -696,8 +802,10 @@ class LabelAssociationUpdate(ChatStateEvent):
     """A label was put on or taken off a chat, or a message of a chat."""
 
     type: Literal["label_association_update"] = "label_association_update"
+    """Always ``"label_association_update"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     label_id: str
+    """The label (see `LabelEditUpdate.label_id`)."""
     jid: Jid
     """The chat."""
     message_id: str | None = None
@@ -705,7 +813,9 @@ class LabelAssociationUpdate(ChatStateEvent):
     labeled: bool
     """True when the label was put on, False when taken off."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 # History ----------------------------------------------------------------------------------
@@ -723,9 +833,12 @@ class HistorySync(HistoryEvent):
     """
 
     type: Literal["history_sync"] = "history_sync"
+    """Always ``"history_sync"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the history-sync blob
     sync_type: HistorySyncType
+    """Which part of the history the chunk holds (bootstrap, recent, full, push names, …)."""
     chunk_order: int | None = None
+    """The chunk's place in the transfer, from the notification, when given."""
     progress: int | None = None
     """Percent of the whole transfer done, 0-100, when given."""
     raw: Blob = b""
@@ -764,11 +877,17 @@ class OfflineSyncPreview(HistoryEvent):
     """How much the server queued while we were offline, before it sends it."""
 
     type: Literal["offline_sync_preview"] = "offline_sync_preview"
+    """Always ``"offline_sync_preview"``, this class's kind (see `BaseEvent.type`)."""
     total: int = 0
+    """How many stanzas are queued in all (``count``)."""
     app_data_changes: int = 0
+    """How many of them are app-state changes (``appdata``)."""
     messages: int = 0
+    """How many are messages (``message``)."""
     notifications: int = 0
+    """How many are notifications (``notification``)."""
     receipts: int = 0
+    """How many are receipts (``receipt``)."""
 
 
 @final
@@ -776,6 +895,7 @@ class OfflineSyncCompleted(HistoryEvent):
     """Everything queued while we were offline has been delivered."""
 
     type: Literal["offline_sync_completed"] = "offline_sync_completed"
+    """Always ``"offline_sync_completed"``, this class's kind (see `BaseEvent.type`)."""
     count: int = 0
     """How many stanzas were delivered."""
 
@@ -788,11 +908,17 @@ class DeviceListUpdate(AccountEvent):
     """A user's list of linked devices changed."""
 
     type: Literal["device_list_update"] = "device_list_update"
+    """Always ``"device_list_update"``, this class's kind (see `BaseEvent.type`)."""
     user: Jid
+    """Whose device list (``from``)."""
     lid_user: Jid | None = None
+    """The same user's LID, when the server gave it (``lid``)."""
     update_type: DeviceListUpdateType
+    """Whether devices were added or removed, or the contact's record changed."""
     devices: tuple[DeviceInfo, ...] = ()
+    """The devices added or removed."""
     key_index: KeyIndexInfo | None = None
+    """The signed key-index list that came with the change, when there was one."""
     contact_hash: str | None = None
     """The ``hash`` of an ``update`` (the contact to look up)."""
     device_hash: str | None = None
@@ -804,9 +930,14 @@ class IdentityChange(AccountEvent):
     """A contact's identity key changed (they reinstalled or changed phones)."""
 
     type: Literal["identity_change"] = "identity_change"
+    """Always ``"identity_change"``, this class's kind (see `BaseEvent.type`)."""
     user: Jid
+    """Whose identity key changed."""
     lid_user: Jid | None = None
+    """The same user's LID, when known."""
     timestamp: Timestamp | None = None
+    """When the change was seen: the notification's time, or that of the message that came with
+    the new key (None when unknown)."""
 
 
 @final
@@ -814,16 +945,26 @@ class BusinessStatusUpdate(AccountEvent):
     """Something about a business account changed."""
 
     type: Literal["business_status_update"] = "business_status_update"
+    """Always ``"business_status_update"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
+    """The business account (``from``)."""
     update_type: BusinessUpdateType
+    """What changed."""
     timestamp: Timestamp
+    """When the server sent the notification (its ``t``)."""
     target_jid: Jid | None = None
+    """The account the change is about, when the notification names one (``jid``)."""
     hash: str | None = None
+    """The change's ``hash`` attribute, when given."""
     verified_name: str | None = None
+    """The new verified name, for a verified-name change."""
     product_ids: tuple[str, ...] = ()
+    """The products that changed, for a catalogue change."""
     collection_ids: tuple[str, ...] = ()
+    """The collections that changed, for a collection change."""
     subscriptions: tuple[BusinessSubscription, ...] = ()
+    """The subscriptions listed, for a subscriptions change."""
 
 
 @final
@@ -831,6 +972,7 @@ class DisappearingModeChanged(AccountEvent):
     """A contact's (or our own) default disappearing-messages timer changed."""
 
     type: Literal["disappearing_mode_changed"] = "disappearing_mode_changed"
+    """Always ``"disappearing_mode_changed"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     jid: Jid
@@ -839,6 +981,7 @@ class DisappearingModeChanged(AccountEvent):
     duration: int
     """The timer in seconds; 0 turns disappearing messages off."""
     setting_timestamp: Timestamp
+    """When the timer was set."""
 
 
 @final
@@ -846,6 +989,7 @@ class BlocklistUpdate(AccountEvent):
     """Our block list changed (here or on another of our devices)."""
 
     type: Literal["blocklist_update"] = "blocklist_update"
+    """Always ``"blocklist_update"``, this class's kind (see `BaseEvent.type`)."""
     changes: tuple[BlocklistChange, ...] = ()
     """Who was blocked or unblocked."""
     action: str | None = None
@@ -856,6 +1000,7 @@ class BlocklistUpdate(AccountEvent):
     prev_dhash: str | None = None
     """The hash of the block list before the change."""
     timestamp: Timestamp | None = None
+    """When the server sent the notification, when given (its ``t``)."""
 
 
 @final
@@ -863,10 +1008,12 @@ class ContactSyncRequested(AccountEvent):
     """The server asks for the contact list to be synced again."""
 
     type: Literal["contact_sync_requested"] = "contact_sync_requested"
+    """Always ``"contact_sync_requested"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the server's or the app-state mutation's timestamp
     after: Timestamp | None = None
     """Only contacts changed after this time, when given."""
     timestamp: Timestamp
+    """When the server sent the notification (its ``t``)."""
 
 
 @final
@@ -875,6 +1022,7 @@ class DirtyNotice(AccountEvent):
     again and answers with a ``clean`` request (`wabus.protocol.clean_dirty_bits`)."""
 
     type: Literal["dirty_notice"] = "dirty_notice"
+    """Always ``"dirty_notice"``, this class's kind (see `BaseEvent.type`)."""
     dirty_type: DirtyType
     """What is dirty: e.g. ``account_sync`` or ``groups``."""
     timestamp: Timestamp | None = None
@@ -886,10 +1034,13 @@ class LocaleUpdate(AccountEvent):
     """Our account's language setting changed (an app-state ``setting_locale``)."""
 
     type: Literal["locale_update"] = "locale_update"
+    """Always ``"locale_update"``, this class's kind (see `BaseEvent.type`)."""
     locale: str
     """The locale, e.g. ``en_US``."""
     timestamp: Timestamp
+    """When the change was made (the app-state mutation's timestamp)."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
 
 
 # Calls ------------------------------------------------------------------------------------
@@ -900,19 +1051,25 @@ class IncomingCall(CallEvent):
     """A call stanza: an offer, or a later step of a call (accept, reject, terminate, …)."""
 
     type: Literal["incoming_call"] = "incoming_call"
+    """Always ``"incoming_call"``, this class's kind (see `BaseEvent.type`)."""
     chat_field: ClassVar[str | None] = "jid"
     identified: ClassVar[bool] = True  # by the call stanza's id and timestamp
     jid: Jid
     """Who the stanza came from (``from``)."""
     stanza_id: str
+    """The call stanza's ``id`` (what its ack names), not the call's own id."""
     notify: str | None = None
     """The caller's push name."""
     platform: str | None = None
+    """The caller's platform, when given."""
     version: str | None = None
+    """The caller's app version, when given."""
     timestamp: Timestamp
+    """When the server sent the stanza (its ``t``)."""
     offline: bool = False
     """True when the call stanza was queued while we were offline."""
     action: CallAction
+    """What happened: the offer, or a later step, with its details."""
 
 
 # Raw --------------------------------------------------------------------------------------
@@ -923,6 +1080,7 @@ class Notification(RawEvent):
     """A ``<notification>`` (or other stanza) of a kind the catalogue does not model yet."""
 
     type: Literal["notification"] = "notification"
+    """Always ``"notification"``, this class's kind (see `BaseEvent.type`)."""
     identified: ClassVar[bool] = True  # by the raw stanza, with its id attribute
     raw: Node
     """The undecoded stanza."""
@@ -940,6 +1098,7 @@ class MalformedStanza(RawEvent):
     acknowledged like any other stanza, and the stanzas after it are handled as usual."""
 
     type: Literal["malformed_stanza"] = "malformed_stanza"
+    """Always ``"malformed_stanza"``, this class's kind (see `BaseEvent.type`)."""
     tag: str
     """The stanza's tag, e.g. ``message`` (empty when the bytes did not decode to a node)."""
     reason: str
@@ -956,11 +1115,13 @@ class RawAppStateAction(RawEvent):
     a REMOVE of one it has): verified and decrypted, but not interpreted."""
 
     type: Literal["raw_app_state_action"] = "raw_app_state_action"
+    """Always ``"raw_app_state_action"``, this class's kind (see `BaseEvent.type`)."""
     collection: str
     """The collection it came from, e.g. ``regular_low``."""
     index: tuple[str, ...]
     """The mutation's index, e.g. ``("lock", "123@s.whatsapp.net")``."""
     operation: Literal["set", "remove"]
+    """Whether the mutation set the value or removed it."""
     action_version: int | None = None
     """The action's API version."""
     value: Blob = b""
@@ -968,3 +1129,4 @@ class RawAppStateAction(RawEvent):
     timestamp: Timestamp | None = None
     """The action's own timestamp, when it had one."""
     from_full_sync: bool = False
+    """True when it came from a full app-state sync rather than a live change."""
