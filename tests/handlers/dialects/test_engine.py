@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from importlib.metadata import entry_points
+from collections.abc import Callable, Iterator
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar
 
 import anyio
@@ -469,3 +469,43 @@ def test_payload_containers_behave_like_their_values() -> None:
     assert json.dumps(CoreList(s.CONNECTED, [payload])) == '[{"a": 1, "b": 2}]'
     text = CoreStr("qr", s.CONNECTED)
     assert text == "qr" and repr(text) == "'qr'" and text.core is s.CONNECTED
+
+
+def test_an_entry_point_that_is_not_a_dialect_is_a_definition_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import wabus.handlers.dialects._registry as registry
+
+    def points(value: str) -> Callable[..., list[EntryPoint]]:
+        """An entry-point lookup that finds one ``wechaty`` dialect: `value`."""
+        return lambda group: [EntryPoint("wechaty", value, group)]
+
+    try:
+        monkeypatch.setattr(
+            registry, "entry_points", points("wabus.handlers.logging:LoggingHandler")
+        )
+        registry._installed.cache_clear()
+        with pytest.raises(DialectDefinitionError, match="not a Dialect class"):
+            list(DIALECTS)
+        monkeypatch.setattr(
+            registry, "entry_points", points("wabus.handlers.dialects:BaileysDialect")
+        )
+        registry._installed.cache_clear()
+        with pytest.raises(DialectDefinitionError, match="whose name is 'baileys'"):
+            DIALECTS["wechaty"]
+    finally:
+        monkeypatch.undo()
+        registry._installed.cache_clear()
+    assert "wechaty" in DIALECTS
+
+
+def test_bot_dialect_refuses_an_entry_point_that_is_not_a_handler_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import wabus.core._bot as bot_module
+
+    point = EntryPoint("odd", "wabus.core:available_dialects", DIALECT_GROUP)
+    monkeypatch.setattr(bot_module, "entry_points", lambda group: [point])
+    bot = Bot.builder().build()
+    with pytest.raises(BotConfigError, match="is not an EventHandler class"):
+        bot.dialect("odd")
