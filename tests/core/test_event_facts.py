@@ -3,8 +3,9 @@
 The facts live on the event classes, nowhere else: these tests read each class's fields to
 check that what it declares is true of it (the named field exists, is required and has the
 right type), that a kind which carries a sender's source or a message id declares so, and
-that the readers of the facts (`filters.source_of`, `filters.chat_of`, the NATS bridge's
-deduplication) give what the declaration says for any event of the kind.
+that the filters that read them (`filters.source_of`, `filters.chat_of`) give what the
+declaration says for any event of the kind. The NATS bridge's use of `identified` is checked
+in ``tests/handlers/nats/test_names.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from tests.strategies import models
 from wabus.core import Jid, Node, filters
 from wabus.core.events import (
     EVENT_TYPES,
-    EVENTS_BY_KIND,
     BaseEvent,
     ChatPresence,
     Connected,
@@ -34,7 +34,6 @@ from wabus.core.events import (
     Receipt,
     StarUpdate,
 )
-from wabus.handlers.nats import IDENTIFIED_KINDS
 
 # BaseEvent and the abstract category bases (MessageEvent, ...) between it and the kinds.
 BASES = frozenset(
@@ -123,13 +122,6 @@ def test_the_facts_of_some_well_known_kinds() -> None:
     assert (PinUpdate.chat_field, StarUpdate.chat_field) == ("jid", "chat_jid")
     assert Presence.chat_field is None  # a contact's presence is not about a chat
     assert not Connected.identified  # every reconnection has the same JSON
-
-
-def test_the_bridge_counts_exactly_the_kinds_that_are_not_identified() -> None:
-    assert {kind for kind, cls in EVENTS_BY_KIND.items() if cls.identified} == IDENTIFIED_KINDS
-    assert {"message", "receipt", "pin_update"} <= IDENTIFIED_KINDS
-    for kind in ("connected", "disconnected", "presence", "chat_presence", "stream_replaced"):
-        assert kind not in IDENTIFIED_KINDS
 
 
 @pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda c: c.__name__)
