@@ -45,9 +45,10 @@ PACKAGES = [
     "wabus.handlers",
     "wabus.handlers.dialects",
     "wabus.handlers.nats",
+    "wabus.handlers.gateway",
+    "wabus.simulator",
+    "wabus.protocol.server",
 ]
-# Not yet publicized: their __init__ belongs to other work in progress (issue 15 §4).
-PENDING = ["wabus.simulator", "wabus.handlers.gateway"]
 
 
 def _exported(package: str) -> list[tuple[str, object]]:
@@ -180,9 +181,18 @@ def test_publicize_changes_only_its_own_private_classes_and_functions() -> None:
         publicize({"__name__": "pkg", "__all__": "Mine"})
 
 
-def test_the_pending_packages_are_still_pending() -> None:
-    # Once their __init__ calls publicize, move them to PACKAGES.
-    for package in PENDING:
-        assert any(_is_private(value.__module__) for _, value in _exported(package)), (
-            f"{package} is publicized: move it to PACKAGES"
-        )
+def test_publicize_from_a_parent_package_claims_its_private_names() -> None:
+    # A public module that gathers names from its parent's private modules (wabus.protocol.server).
+    mine = type("Mine", (), {"__module__": "pkg._impl"})
+    sibling = type("Sibling", (), {"__module__": "pkg.sub._impl"})
+    namespace: dict[str, object] = {
+        "__name__": "pkg.server",
+        "__all__": ["Mine", "Sibling"],
+        "Mine": mine,
+        "Sibling": sibling,
+    }
+    publicize(namespace, source="pkg")
+    assert mine.__module__ == "pkg.server"
+    assert sibling.__module__ == "pkg.server"  # a private module anywhere under pkg
+    publicize(namespace, source="other")
+    assert mine.__module__ == "pkg.server"  # unchanged: not from other's private modules

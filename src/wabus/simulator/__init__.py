@@ -9,6 +9,7 @@ the client sent. Point a `wabus.client.Client` at ``simulator.url`` trusting
 of that (for demos and tools: ``Bot.builder().with_source(SimulatedSession())``).
 """
 
+from wabus.core import publicize
 from wabus.simulator._scenario import live_stanzas, offline_stanzas, text_message
 from wabus.simulator._server import (
     QR_PREFIX,
@@ -30,3 +31,5 @@ __all__ = [
     "offline_stanzas",
     "text_message",
 ]
+
+publicize(globals())

@@ -25,18 +25,27 @@ def _is_private_part_of(module: str, package: str) -> bool:
     return any(part.startswith("_") for part in module[len(package) + 1 :].split("."))
 
 
-def publicize(namespace: MutableMapping[str, object], names: Iterable[str] | None = None) -> None:
-    """Set ``__module__`` of the public classes and functions in `namespace` to its package.
+def publicize(
+    namespace: MutableMapping[str, object],
+    names: Iterable[str] | None = None,
+    *,
+    source: str | None = None,
+) -> None:
+    """Set ``__module__`` of the public classes and functions in `namespace` to its module.
 
     `namespace` is a package's ``globals()``; `names` defaults to its ``__all__``. A name is
-    changed only when it is a class or a function defined in a private module of that package
-    and exported under its own name, so ``package.<qualname>`` finds it again (which pickle
-    relies on); anything else (constants, aliases, names from other packages, names already
-    claimed by a public subpackage) is left as it is. ``__qualname__`` is never changed.
+    changed only when it is a class or a function defined in a private module of `source`
+    (default: the namespace's own package) and exported under its own name, so
+    ``module.<qualname>`` finds it again (which pickle relies on); anything else (constants,
+    aliases, names from other packages, names already claimed by a public subpackage) is left
+    as it is. ``__qualname__`` is never changed. `source` serves a public module that gathers
+    names from its parent's private modules: ``wabus.protocol.server`` calls
+    ``publicize(globals(), source="wabus.protocol")``.
     """
     package = namespace["__name__"]
     if not isinstance(package, str):
         raise TypeError(f"the namespace's __name__ must be a str, got {package!r}")
+    origin = package if source is None else source
     if names is None:
         exported = namespace.get("__all__", ())
         if not isinstance(exported, list | tuple):
@@ -47,7 +56,7 @@ def publicize(namespace: MutableMapping[str, object], names: Iterable[str] | Non
         if not (inspect.isclass(value) or inspect.isfunction(value)):
             continue
         module = getattr(value, "__module__", None)
-        if not isinstance(module, str) or not _is_private_part_of(module, package):
+        if not isinstance(module, str) or not _is_private_part_of(module, origin):
             continue
         if getattr(value, "__qualname__", None) != name:
             continue

@@ -22,6 +22,7 @@ against. Client-side code must not import it (``tests/test_layering.py`` enforce
   linked device receives it (records from `wabus.protocol.encode_mutation`).
 """
 
+from wabus.core import publicize
 from wabus.protocol._appstate import encode_snapshot
 from wabus.protocol._certs import issue_chain
 from wabus.protocol._media_retry import (
@@ -47,3 +48,5 @@ __all__ = [
     "sign_device_identity",
     "verify_device_signature",
 ]
+
+publicize(globals(), source="wabus.protocol")

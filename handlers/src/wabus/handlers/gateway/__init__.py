@@ -49,6 +49,7 @@ Needs the extra ``wabus-handlers[gateway]`` to serve (python-socketio, uvicorn) 
 asyncio backend. `wabus.handlers.gateway.testing` has a small client for tests.
 """
 
+from wabus.core import publicize
 from wabus.handlers.gateway._config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -94,3 +95,5 @@ __all__ = [
     "SendRequestError",
     "build_content",
 ]
+
+publicize(globals())
