@@ -20,6 +20,20 @@ it needs no lock. Because other threads may empty the deque at any moment (``clo
 DROP_OLDEST producer), the worker never checks-then-pops: it pops and treats `IndexError` as
 "empty". The worker yields to the loop after `_SLICE` seconds of back-to-back work, so a busy
 lane cannot starve other tasks.
+
+Why not an anyio memory object stream
+-------------------------------------
+
+Where one task on the loop feeds another, wabus uses anyio's streams: `wabus.handlers.channel`
+hands events to an ``async for`` over one, and the live client's reader feeds its dispatcher
+through one. A lane needs three things a memory object stream does not give:
+
+- producers on any thread: ``send_nowait`` from another thread is not safe, and going through
+  ``anyio.from_thread`` costs a round trip to the loop per event, where a lane costs an
+  ``append`` and, once per batch, one wake-up;
+- ``Overflow.DROP_OLDEST``: a stream can refuse the newest item, never evict the oldest;
+- ``await publish`` running the callback in the publisher's own task, ahead of the backlog,
+  with the worker and publishers taking turns, so the publisher sees its handlers' failures.
 """
 
 from __future__ import annotations
