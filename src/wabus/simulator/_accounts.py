@@ -17,6 +17,7 @@ Nothing here does I/O; the server (`_server.py`) and the IQ handlers (`_iq.py`) 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,20 +77,31 @@ class PublishedKeys:
         return None
 
 
-@dataclass
 class SimulatedKeys:
-    """A simulated device's own Signal identity (the private halves stay in the simulator)."""
+    """A simulated device's own Signal identity (the private halves stay in the simulator).
 
-    identity: LocalIdentity
-    signed: SignedPreKeyRecord
-    prekeys: dict[int, PreKeyRecord]
+    Made when first used: an account's phone that nobody writes to costs no key generation
+    (a simulator with a thousand accounts makes a thousand of these)."""
 
     @classmethod
     def generate(cls) -> SimulatedKeys:
-        identity = LocalIdentity.generate()
-        signed = SignedPreKeyRecord.generate(identity.identity, 1)
-        prekeys = {record.key_id: record for record in generate_prekeys(1, _SIMULATED_PREKEYS)}
-        return cls(identity, signed, prekeys)
+        """Fresh keys (generated on first use)."""
+        return cls()
+
+    @functools.cached_property
+    def identity(self) -> LocalIdentity:
+        """The device's identity key pair and registration id."""
+        return LocalIdentity.generate()
+
+    @functools.cached_property
+    def signed(self) -> SignedPreKeyRecord:
+        """Its signed prekey (id 1)."""
+        return SignedPreKeyRecord.generate(self.identity.identity, 1)
+
+    @functools.cached_property
+    def prekeys(self) -> dict[int, PreKeyRecord]:
+        """Its one-time prekeys, by id."""
+        return {record.key_id: record for record in generate_prekeys(1, _SIMULATED_PREKEYS)}
 
     def published(self) -> PublishedKeys:
         """The public half, as a companion's upload would give it."""
@@ -219,23 +231,46 @@ class Group:
 
 @dataclass
 class Directory:
-    """Every account and group the server knows, found by any of their JIDs."""
+    """Every account and group the server knows, found by any of their JIDs.
+
+    Lookups are by index (phone number, LID, a companion's Noise key), not by scanning the
+    accounts: a simulator holding thousands of accounts finds each one at once."""
 
     accounts: list[Account] = field(default_factory=list)
     groups: dict[Jid, Group] = field(default_factory=dict)
+    _by_user: dict[Jid, Account] = field(default_factory=dict, repr=False)
+    _by_noise: dict[bytes, Device] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for account in self.accounts:
+            self._index(account)
+
+    def _index(self, account: Account) -> None:
+        self._by_user[account.pn] = account
+        self._by_user[account.lid] = account
+        for device in account.devices.values():
+            if device.noise is not None:
+                self._by_noise[device.noise] = device
 
     def add(self, pn: str, lid: str, push_name: str = "") -> Account:
         """Register an account (phone number and LID user parts)."""
         account = Account(Jid(pn, Server.USER), Jid(lid, Server.LID), push_name=push_name)
+        if account.pn in self._by_user or account.lid in self._by_user:
+            raise ValueError(f"an account with number {pn} or LID {lid} exists already")
         self.accounts.append(account)
+        self._index(account)
         return account
+
+    def register(self, device: Device) -> None:
+        """Make a paired companion one of its account's devices (see `Account.register`),
+        found by its Noise key from now on."""
+        device.account.register(device)
+        if device.noise is not None:
+            self._by_noise[device.noise] = device
 
     def account(self, jid: Jid) -> Account | None:
         """The account a user or device JID belongs to (phone number or LID)."""
-        for account in self.accounts:
-            if account.is_user(jid):
-                return account
-        return None
+        return self._by_user.get(jid.to_non_ad())
 
     def device(self, jid: Jid) -> Device | None:
         """The device a device JID names (device 0 for a bare user JID)."""
@@ -246,8 +281,7 @@ class Directory:
 
     def by_noise(self, noise: bytes) -> Device | None:
         """The companion that paired with this static Noise key."""
-        for account in self.accounts:
-            for device in account.devices.values():
-                if device.noise == noise:
-                    return device
-        return None
+        device = self._by_noise.get(noise)
+        if device is None or device.account.devices.get(device.number) is not device:
+            return None
+        return device

@@ -49,10 +49,10 @@ import itertools
 import secrets
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Final, final
+from typing import Any, Final, TypeVarTuple, final
 
 import anyio
 import anyio.abc
@@ -111,6 +111,7 @@ from wabus.simulator._tls import MediaTls
 __all__ = ["QR_PREFIX", "AutoScanner", "DecryptedMessage", "Simulator", "SimulatorError"]
 
 _log = structlog.get_logger("wabus.simulator")
+_Args = TypeVarTuple("_Args")
 SERVER: Final = Jid("", Server.USER)
 QR_PREFIX: Final = QR_URL_PREFIX
 """What current clients put before the pairing data in the QR code (accepted, not required)."""
@@ -256,7 +257,9 @@ class Simulator:
         self._sealed: OrderedDict[tuple[int, str], Node] = OrderedDict()
         self._keep_sealed = keep_sent
         self._ids = itertools.count(1)
+        self._account_serials = itertools.count(1)
         self._links: list[_Link] = []
+        self._online: dict[Device, _Link] = {}  # each logged-in device's connection
         self._changed: anyio.Event | None = None
         self._received: deque[Node] = deque(maxlen=keep_sent)  # bounded: it may run for days
         self._received_total = 0
@@ -296,6 +299,7 @@ class Simulator:
         task_group.cancel_scope.cancel()
         self._stack = self._task_group = None
         self._links.clear()
+        self._online.clear()
         await stack.aclose()  # an error of the body propagates by itself
 
     @property
@@ -323,6 +327,17 @@ class Simulator:
     def connected(self) -> bool:
         """Whether a client is logged in right now."""
         return any(link.logged_in for link in self._links)
+
+    @property
+    def pairings(self) -> int:
+        """How many connections are pairing right now: shown QR refs, or asked for a pairing
+        code, and not paired yet (scanned ones included until their client signs back)."""
+        return sum(1 for link in self._links if link.refs)
+
+    @property
+    def connected_devices(self) -> tuple[Jid, ...]:
+        """The companions logged in right now (device JIDs), in no particular order."""
+        return tuple(d.jid for d, link in self._online.items() if link.logged_in)
 
     @property
     def sent(self) -> tuple[Node, ...]:
@@ -370,6 +385,44 @@ class Simulator:
         """The server's time, in Unix seconds."""
         return int(self.clock())
 
+    def add_account(
+        self, pn: str | None = None, lid: str | None = None, *, push_name: str = ""
+    ) -> Jid:
+        """Register a new account (its simulated phone included) and return its phone-number
+        JID, for `scan` (``account=``) or a client's pairing code to name. Without `pn` and
+        `lid` it gets the next free number and LID of the simulator's own ranges.
+
+        An account costs the simulator little until it is used: its phone's Signal keys are
+        made when something first writes to it or fetches its bundle."""
+        if pn is None or lid is None:
+            while True:
+                serial = next(self._account_serials)
+                number, alias = f"1777{serial:07d}", f"300{serial:012d}"
+                if (
+                    self.directory.account(Jid(number, Server.USER)) is None
+                    and self.directory.account(Jid(alias, Server.LID)) is None
+                ):
+                    break
+            pn, lid = pn or number, lid or alias
+        try:
+            account = self.directory.add(pn, lid, push_name=push_name)
+        except ValueError as err:
+            raise SimulatorError(str(err)) from None
+        return account.pn
+
+    def _start_soon(
+        self, func: Callable[[*_Args], Coroutine[Any, Any, object]], *args: *_Args
+    ) -> None:
+        """Run `func(*args)` in the simulator's task group (it ends when the simulator stops)."""
+        if self._task_group is None:
+            raise SimulatorError("the simulator is not running")
+        self._task_group.start_soon(func, *args)
+
+    def _awaits_scan(self, code: str) -> bool:
+        """Whether `code` is the QR code of a pairing connection that was not scanned yet."""
+        ref = code.removeprefix(QR_PREFIX).split(",", 1)[0]
+        return any(ref in link.refs and link.scanned is None for link in self._links)
+
     # Driving it ---------------------------------------------------------------------------
 
     async def wait_connected(self, timeout: float = 10.0) -> None:
@@ -413,10 +466,13 @@ class Simulator:
 
     def _current(self, device: Jid | None = None) -> _Link:
         """The logged-in connection of `device`, or the latest logged-in one."""
-        for link in reversed(self._links):
-            if not link.logged_in or link.device is None:
-                continue
-            if device is None or link.device.jid == device or link.device.lid == device:
+        if device is not None:
+            found = self.directory.device(device)
+            link = self._online.get(found) if found is not None else None
+            if link is not None and link.logged_in:
+                return link
+        for link in reversed(self._links) if device is None else ():
+            if link.logged_in and link.device is not None:
                 return link
         raise SimulatorError(f"{device} is not connected" if device else "no client is connected")
 
@@ -736,6 +792,8 @@ class Simulator:
             await ws.abort()
 
     def _forget(self, link: _Link) -> None:
+        if link.device is not None and self._online.get(link.device) is link:
+            del self._online[link.device]
         if link in self._links:
             self._links.remove(link)
             for _, slot in link.waiters.values():
@@ -809,6 +867,7 @@ class Simulator:
                     await other.ws.flush()
                 await other.ws.abort()
         link.device = device
+        self._online[device] = link
         link.conn.send(
             Node(
                 "success",
@@ -839,7 +898,7 @@ class Simulator:
             with _quietly():
                 await self._send(link, Node("stream:error", {"code": "401"}))
             return
-        device.account.register(device)
+        self.directory.register(device)
         link.refs = ()
         with _quietly():
             await self._send(link, Node("stream:error", {"code": "515"}))
@@ -945,11 +1004,10 @@ class Simulator:
 
     async def _deliver_live(self, device: Device, node: Node) -> None:
         """Send `node` to `device` if it is connected (presence is not kept for later)."""
-        for link in self._links:
-            if link.device is device and link.logged_in:
-                with _quietly():
-                    await self._send(link, node)
-                return
+        link = self._online.get(device)
+        if link is not None and link.logged_in:
+            with _quietly():
+                await self._send(link, node)
 
     async def _route_receipt(self, link: _Link, node: Node) -> None:
         """A companion's receipt goes where the message came from: to the companions of the
@@ -1265,11 +1323,11 @@ class Simulator:
         await self._deliver_to(device, Node("message", attrs, [*encs, *others]))
 
     async def _deliver_to(self, device: Device, node: Node) -> None:
-        for link in self._links:
-            if link.device is device and link.logged_in:
-                with _quietly():
-                    await self._send(link, node)
-                return
+        link = self._online.get(device)
+        if link is not None and link.logged_in:
+            with _quietly():
+                await self._send(link, node)
+            return
         device.outbox[(node.tag, node.attr("id"))] = node  # delivered at its next login
 
 
@@ -1323,32 +1381,57 @@ class AutoScanner(EventHandler):
     pairing completes by itself; or scan by hand with `Simulator.scan` (`enter_pair_code`).
     Each pairing connection is scanned once (its later, rotated codes are ignored). `account`
     is whose phone scans a QR code (the simulator's own account by default; see
-    `Simulator.scan`); a pairing code goes to the account the client named.
+    `Simulator.scan`); with `own_accounts` each QR code is scanned by the phone of a new
+    account instead (`Simulator.add_account`), so that many clients on one bus become as many
+    accounts. A pairing code goes to the account the client named.
+
+    Its hooks return at once: the scan (after `delay`) runs in the simulator's own task, so one
+    scanner pairs any number of clients concurrently (a bus runs one async handler's calls one
+    after another: a scanner that slept in its hook would pair one client per `delay`).
     """
 
     def __init__(
-        self, simulator: Simulator, delay: float = 0.5, *, account: Jid | None = None
+        self,
+        simulator: Simulator,
+        delay: float = 0.5,
+        *,
+        account: Jid | None = None,
+        own_accounts: bool = False,
     ) -> None:
+        if own_accounts and account is not None:
+            raise ValueError("give account or own_accounts, not both")
         self._simulator = simulator
         self._delay = delay
         self._account = account
+        self._own_accounts = own_accounts
         self.scans = 0
         """How many pairings it scanned."""
         self.codes_entered = 0
         """How many pairing codes it typed."""
 
-    async def on_pairing_qr_code(self, event: PairingQrCode) -> None:
+    def on_pairing_qr_code(self, event: PairingQrCode) -> None:
+        self._simulator._start_soon(self._scan, event.code)
+
+    def on_pairing_code(self, event: PairingCode) -> None:
+        self._simulator._start_soon(self._enter, event.code)
+
+    async def _scan(self, code: str) -> None:
         await anyio.sleep(self._delay)
+        account = self._account
+        if self._own_accounts:
+            if not self._simulator._awaits_scan(code):
+                return  # scanned already, or the connection is gone: no account for it
+            account = self._simulator.add_account()
         try:
-            self._simulator.scan(event.code, account=self._account)
+            self._simulator.scan(code, account=account)
         except SimulatorError:
             return  # already scanned, or the connection is gone: nothing to do
         self.scans += 1
 
-    async def on_pairing_code(self, event: PairingCode) -> None:
+    async def _enter(self, code: str) -> None:
         await anyio.sleep(self._delay)
         try:
-            await self._simulator.enter_pair_code(event.code)
+            await self._simulator.enter_pair_code(code)
         except SimulatorError:
             return  # no pairing waits for it: nothing to do
         self.codes_entered += 1
