@@ -54,6 +54,7 @@ from wabus.protocol import (
     decrypt_message,
     enc_node,
     encrypt_message,
+    generate_key_pairs,
     generate_prekeys,
     group_decrypt,
     group_encrypt,
@@ -371,6 +372,21 @@ def test_prekey_ids_wrap_and_new_prekeys_advance_the_counter() -> None:
     made, _ = cipher.new_prekeys(4)
     assert [r.key_id for r in made] == [1, 2, 3, 4]
     assert store.next_prekey_id() == 5 and store.prekey_count() == 4
+
+
+def test_new_prekeys_take_key_pairs_made_ahead_and_number_them_when_staged() -> None:
+    store = MemorySignalStore()
+    cipher = SignalCipher(store)
+    pairs = generate_key_pairs(3)
+    assert len({pair.public for pair in pairs}) == 3
+    cipher.new_prekeys(2)  # ids 1 and 2 go meanwhile (another upload, between make and stage)
+    made, _ = cipher.new_prekeys(2, key_pairs=pairs)
+    assert [r.key_id for r in made] == [3, 4]
+    assert [r.key_pair for r in made] == list(pairs[:2])
+    assert store.next_prekey_id() == 5 and store.prekey_count() == 4
+    with pytest.raises(ValueError, match="3 prekeys wanted, 1 key pairs given"):
+        cipher.new_prekeys(3, key_pairs=pairs[:1])
+    assert store.prekey_count() == 4
 
 
 # Records ----------------------------------------------------------------------------------

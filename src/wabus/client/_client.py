@@ -659,19 +659,20 @@ class Client:
 
     # One connection --------------------------------------------------------------------
 
-    def _end_to_end(self, state: DeviceState) -> E2E | None:
+    async def _end_to_end(self, state: DeviceState) -> E2E | None:
         """The device's end-to-end state (kept across connections; a new device, after a
-        logout, gets a new one). None when a `decryptor` was given instead."""
+        logout, gets a new one). None when a `decryptor` was given instead. The store opens
+        its Signal state in a worker thread (a database connection: never on the loop)."""
         if self._decryptor is not None:
             return None
         e2e = self._e2e
         if e2e is None or e2e.identity.identity.public != state.keys.identity.public:
-            e2e = self._e2e = E2E(self._store.signal_state(state))
+            signal_state = await anyio.to_thread.run_sync(self._store.signal_state, state)
+            e2e = self._e2e = E2E(signal_state)
             e2e.stamp_signed_prekey(int(self._clock().timestamp()))
         return e2e
 
     def _router(self, state: DeviceState) -> tuple[Router, AdvVerifier]:
-        self._end_to_end(state)
         keys = state.keys
         verifier = AdvVerifier(keys.identity, keys.adv_secret)
         router = Router(
@@ -691,6 +692,7 @@ class Client:
         assert self._state is not None
         state = self._state
         self._connections += 1
+        await self._end_to_end(state)
         router, verifier = self._router(state)
         keys = state.keys
         if state.paired:

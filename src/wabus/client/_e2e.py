@@ -59,6 +59,7 @@ from wabus.protocol import (
     bundle_from_node,
     device_sent,
     fan_out,
+    generate_key_pairs,
     inbox_key,
     pad,
     prekeys_nodes,
@@ -173,7 +174,10 @@ class E2E:
         if server_count >= MIN_PREKEYS:
             return 0
         wanted = INITIAL_PREKEYS if server_count == 0 else REFILL_PREKEYS
-        records, _ = self.cipher.new_prekeys(wanted)
+        # Generated in a worker thread (812 key pairs hold a loop up for tens of ms, which
+        # many accounts on one loop would feel); numbered and staged here, on the loop.
+        pairs = await anyio.to_thread.run_sync(generate_key_pairs, wanted)
+        records, _ = self.cipher.new_prekeys(wanted, key_pairs=pairs)
         await self.commit()  # ours before they are anybody's
         signed = self.staged.current_signed_prekey()
         assert signed is not None

@@ -339,6 +339,7 @@ from wabus.protocol._signal_keys import (
     PreKeyBundle,
     PreKeyRecord,
     SignedPreKeyRecord,
+    generate_key_pairs,
     generate_prekeys,
 )
 from wabus.protocol._signal_session import (
@@ -584,6 +585,7 @@ __all__ = [
     "encrypt_poll_vote",
     "encrypt_value",
     "fan_out",
+    "generate_key_pairs",
     "generate_prekeys",
     "group_decrypt",
     "group_encrypt",

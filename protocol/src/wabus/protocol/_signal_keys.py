@@ -12,6 +12,7 @@ Ids: prekey and signed-prekey ids are 24 bits on the wire (3 bytes, big endian),
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeVar, final
 
@@ -32,7 +33,9 @@ __all__ = [
     "PreKeyBundle",
     "PreKeyRecord",
     "SignedPreKeyRecord",
+    "generate_key_pairs",
     "generate_prekeys",
+    "number_prekeys",
 ]
 
 RECORD_VERSION: Final = 1
@@ -159,12 +162,22 @@ class PreKeyRecord:
 
 def generate_prekeys(start: int, count: int) -> tuple[PreKeyRecord, ...]:
     """`count` fresh one-time prekeys with ids from `start`, wrapping from 0xFFFFFF to 1."""
+    return number_prekeys(start, generate_key_pairs(count))
+
+
+def generate_key_pairs(count: int) -> tuple[KeyPair, ...]:
+    """`count` fresh key pairs for one-time prekeys (no ids yet: see `number_prekeys`)."""
     if count < 0:
         raise ValueError("count must not be negative")
+    return tuple(KeyPair(private=os.urandom(KEY_SIZE)) for _ in range(count))
+
+
+def number_prekeys(start: int, key_pairs: Iterable[KeyPair]) -> tuple[PreKeyRecord, ...]:
+    """One-time prekeys of `key_pairs`, with ids from `start`, wrapping from 0xFFFFFF to 1."""
     records = []
     key_id = start if 1 <= start <= MAX_PREKEY_ID else 1
-    for _ in range(count):
-        records.append(PreKeyRecord(key_id, KeyPair(private=os.urandom(KEY_SIZE))))
+    for pair in key_pairs:
+        records.append(PreKeyRecord(key_id, pair))
         key_id = key_id + 1 if key_id < MAX_PREKEY_ID else 1
     return tuple(records)
 

@@ -34,7 +34,7 @@ replaces it, drops the sessions made with the old one, and is reported as an `Id
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -47,6 +47,7 @@ from wabus.protocol._errors import (
     NoSession,
     UntrustedIdentity,
 )
+from wabus.protocol._keys import KeyPair
 from wabus.protocol._signal_address import ProtocolAddress, SenderKeyName
 from wabus.protocol._signal_group import (
     SenderKeyRecord,
@@ -62,6 +63,7 @@ from wabus.protocol._signal_keys import (
     PreKeyRecord,
     SignedPreKeyRecord,
     generate_prekeys,
+    number_prekeys,
 )
 from wabus.protocol._signal_session import (
     SessionRecord,
@@ -550,10 +552,21 @@ class SignalCipher:
         )
         return record, self._done(SignalChanges(signed_prekey=record))
 
-    def new_prekeys(self, count: int) -> tuple[tuple[PreKeyRecord, ...], SignalChanges]:
-        """`count` fresh one-time prekeys (to upload) and the changes that store them."""
+    def new_prekeys(
+        self, count: int, *, key_pairs: Sequence[KeyPair] | None = None
+    ) -> tuple[tuple[PreKeyRecord, ...], SignalChanges]:
+        """`count` fresh one-time prekeys (to upload) and the changes that store them.
+
+        With `key_pairs` (at least `count` of them, made ahead of time: in a worker thread, so
+        that the generation does not hold an event loop up) the prekeys are those pairs; their
+        ids are taken here, so two callers never get the same ones."""
         start = self._store.next_prekey_id()
-        records = generate_prekeys(start, count)
+        if key_pairs is None:
+            records = generate_prekeys(start, count)
+        else:
+            if len(key_pairs) < count:
+                raise ValueError(f"{count} prekeys wanted, {len(key_pairs)} key pairs given")
+            records = number_prekeys(start, key_pairs[:count])
         following = (records[-1].key_id % MAX_PREKEY_ID) + 1 if records else start
         changes = SignalChanges(added_prekeys=records, next_prekey_id=following)
         return records, self._done(changes)
