@@ -8,6 +8,7 @@ connection, bad addresses) are in ``test_pgstore.py``.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 import sys
@@ -174,6 +175,27 @@ def test_the_sqlite_file_is_owner_only_and_in_wal_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_signal_state_shares_the_stores_sqlite_connection(tmp_path: Path) -> None:
+    """One connection per account (an idle account's memory is mostly its connections): the
+    process holds the database file, its WAL and its shared-memory index (and the lock file)
+    open once each."""
+    path = tmp_path / "device.db"
+
+    def opened() -> list[str]:
+        fds = Path("/proc/self/fd")
+        targets = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
+        return sorted(t for t in targets if t.startswith(str(path)))
+
+    state = paired(DeviceState.new())
+    with SqliteStore(path) as store:
+        store.save(state)
+        fill_signal(store.signal_state(state))
+        store.save(state.with_(push_name="after the Signal state"))
+        assert opened() == sorted([str(path), f"{path}-wal", f"{path}-shm", f"{path}.lock"])
+        assert store.signal_state(state).get_session(PEER) is not None
+    assert opened() == []
 
 
 def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:

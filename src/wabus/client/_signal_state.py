@@ -217,33 +217,49 @@ SIGNAL_TABLES: Final = tuple(SIGNAL_COLUMNS)
 
 @final
 class SqliteSignalState(_CommitWrites):
-    """A `SignalState` in the device's SQLite file, beside the device row (its own
-    connection, write-ahead log, one transaction per `commit`). Thread-safe.
+    """A `SignalState` in the device's SQLite file, beside the device row (write-ahead log,
+    one transaction per `commit`; on the `SqliteStore`'s connection when the store opens it,
+    on one of its own otherwise). Thread-safe.
 
     The identity and the first signed prekey come from the device state (`DeviceState`): they
     are the keys the device paired with; rotated signed prekeys are stored here.
     """
 
     def __init__(
-        self, path: str | Path, identity: LocalIdentity, signed_prekey: SignedPreKeyRecord
+        self,
+        path: str | Path,
+        identity: LocalIdentity,
+        signed_prekey: SignedPreKeyRecord,
+        *,
+        shared: tuple[sqlite3.Connection, threading.RLock] | None = None,
     ) -> None:
+        """Open the Signal state in the SQLite file at `path`: on a connection of its own, or
+        on the `shared` connection of the device's store with the lock that guards it (so
+        that an account holds one SQLite connection, not two: see `SqliteStore`)."""
         self.path = Path(path)
         self._identity = identity
         self._first_signed = signed_prekey
-        self._lock = threading.RLock()
+        self._owns_connection = shared is None
         try:
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            if shared is None:
+                self._lock = threading.RLock()
+                self._db = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None, timeout=30
+                )
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+            else:
+                self._db, self._lock = shared
+            with self._lock:
+                self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as err:
             raise StoreError(f"{self.path}: cannot keep the Signal state ({err})") from err
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Close its connection (a shared one is the store's to close)."""
+        if self._owns_connection:
+            with self._lock:
+                self._db.close()
 
     def _one(self, sql: str, *args: object) -> tuple[Any, ...] | None:
         with self._lock:
