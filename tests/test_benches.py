@@ -32,3 +32,8 @@ def test_benchmarks_run_quick() -> None:
     # bench raises otherwise).
     assert "== bench_media ==" in result.stdout
     assert "download to a file" in result.stdout
+    # Many accounts: every one paired and logged in, and the stream reached them all (the
+    # bench waits for each, under a guard); Baileys where node and npm are.
+    assert "== bench_accounts ==" in result.stdout
+    assert "idle accounts in one process" in result.stdout
+    assert "  wabus " in result.stdout

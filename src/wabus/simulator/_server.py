@@ -194,6 +194,14 @@ class Simulator:
     clients sent are kept for `sent` and `expect_sent`; `clock` gives the server's time.
     `root` is the key that signs the server's certificate chain (fresh by default; give the
     same one each time so that a client patched to trust it once keeps trusting it).
+
+    Many accounts: `add_account` registers as many as wanted (each one's simulated phone makes
+    its Signal keys only when first used), and one ``AutoScanner(sim, own_accounts=True)`` on
+    a bus pairs every client there as an account of its own, all concurrently (`pairings`
+    counts those in flight, `connected_devices` those logged in). Accounts, companions and
+    connections are found by index, not by a scan over all of them, so a simulator holding a
+    thousand logged-in accounts (``benches/bench_accounts.py``) costs the same per stanza as
+    one holding a single account.
     """
 
     def __init__(
