@@ -53,6 +53,7 @@ from wabus.protocol import (
     create_sender_key,
     decrypt_message,
     enc_node,
+    encode_node,
     encrypt_message,
     generate_key_pairs,
     generate_prekeys,
@@ -554,6 +555,37 @@ def test_bundles_in_nodes_round_trip() -> None:
         bundle_from_node(Node("user", {}, [Node("error", {"code": "404", "text": "x"})]))
     with pytest.raises(InvalidMessage, match="identity"):
         bundle_from_node(Node("user", {}, [children[0], children[1], upload["skey"]]))
+
+
+def test_a_prekey_upload_is_the_nodes_a_checked_build_makes() -> None:
+    """The upload's key list is built without each node's checks (it is the hot part of a
+    first login): it equals, and encodes the same as, the list built the checked way."""
+    identity = LocalIdentity.generate()
+    signed = SignedPreKeyRecord.generate(identity.identity, 1)
+    records = generate_prekeys(MAX_PREKEY_ID - 1, 3)
+    listed = {child.tag: child for child in prekeys_nodes(identity, signed, records)}["list"]
+    checked = Node(
+        "list",
+        None,
+        [
+            Node(
+                "key",
+                None,
+                [
+                    Node("id", None, r.key_id.to_bytes(3, "big")),
+                    Node("value", None, r.key_pair.public),
+                ],
+            )
+            for r in records
+        ],
+    )
+    assert listed == checked
+    assert encode_node(listed) == encode_node(checked)
+    assert [key.child("id").bytes_content for key in listed.children("key")] == [  # type: ignore[union-attr]
+        b"\xff\xff\xfe",
+        b"\xff\xff\xff",
+        b"\x00\x00\x01",
+    ]
 
 
 def test_pure_transitions_leave_their_inputs_alone() -> None:

@@ -20,11 +20,12 @@ Theory of operation
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final, Literal, cast, final
 
-from wabus.core import Jid, Node, Server
+from wabus.core import AttrValue, Jid, Node, Server
 from wabus.protocol._errors import InvalidMessage, InvalidPadding
 from wabus.protocol._keys import KEY_SIZE, SIGNATURE_SIZE
 from wabus.protocol._signal_keys import (
@@ -49,6 +50,7 @@ __all__ = [
 _KINDS: Final = frozenset({"pkmsg", "msg", "skmsg"})
 _VERSIONS: Final = frozenset({"2", "3"})
 _DJB: Final = b"\x05"
+_NO_ATTRS: Final[Mapping[str, AttrValue]] = MappingProxyType({})
 
 
 def pad(plaintext: bytes, count: int | None = None) -> bytes:
@@ -180,20 +182,22 @@ def prekeys_nodes(
         Node("registration", None, identity.registration_id.to_bytes(4, "big")),
         Node("type", None, _DJB),
         Node("identity", None, identity.identity.public),
-        Node(
+        # Hundreds of keys at a first login (812): built from parts known to be right, without
+        # each Node's checks and copies (a quarter of the time a checked build takes).
+        Node.trusted(
             "list",
-            None,
-            [
-                Node(
+            _NO_ATTRS,
+            tuple(
+                Node.trusted(
                     "key",
-                    None,
-                    [
-                        Node("id", None, record.key_id.to_bytes(3, "big")),
-                        Node("value", None, record.key_pair.public),
-                    ],
+                    _NO_ATTRS,
+                    (
+                        Node.trusted("id", _NO_ATTRS, record.key_id.to_bytes(3, "big")),
+                        Node.trusted("value", _NO_ATTRS, record.key_pair.public),
+                    ),
                 )
                 for record in prekeys
-            ],
+            ),
         ),
         _skey(signed),
     ]
