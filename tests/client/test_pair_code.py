@@ -66,6 +66,34 @@ async def test_pair_phone_from_a_qr_handler_stops_the_qr_codes_and_pairs() -> No
         assert client.state is not None and client.state.paired
 
 
+async def test_codes_for_two_accounts_waiting_at_once_go_to_their_own_clients() -> None:
+    """Each code is typed on its own account's phone, in the other order than the clients
+    asked: each reaches the client whose hello named that account."""
+    async with Simulator() as sim:
+        first, second = sim.add_account(), sim.add_account()
+        clients = [make_client(sim), make_client(sim)]
+        askers = [
+            CodeInsteadOfQr(clients[0], first.user, code="AAAAAAAA"),
+            CodeInsteadOfQr(clients[1], second.user, code="BBBBBBBB"),
+        ]
+        async with (
+            live(sim, clients[0], askers[0], scan=False) as (_, one),
+            live(sim, clients[1], askers[1], scan=False) as (_, two),
+        ):
+            await one.wait_for(PairingCode, timeout=30)
+            await two.wait_for(PairingCode, timeout=30)
+            await sim.enter_pair_code("BBBBBBBB", account=second)
+            await sim.enter_pair_code("AAAAAAAA", account=first)
+            await one.wait_for(Connected, timeout=30)
+            await two.wait_for(Connected, timeout=30)
+            with pytest.raises(SimulatorError, match="no client is waiting"):
+                await sim.enter_pair_code("AAAAAAAA", account=first)
+            with pytest.raises(SimulatorError, match="not an account"):
+                await sim.enter_pair_code("AAAAAAAA", account=Jid("19999999999", Server.USER))
+        owners = [c.state.pn.to_non_ad() for c in clients if c.state and c.state.pn]
+        assert owners == [first, second]
+
+
 async def test_a_code_typed_wrong_pairs_nothing() -> None:
     async with Simulator() as sim:
         client = make_client(sim)

@@ -713,14 +713,28 @@ class Simulator:
         self._task_group.start_soon(self._pair, link, pair_success)
         return device.jid
 
-    async def enter_pair_code(self, code: str) -> None:
+    async def enter_pair_code(self, code: str, *, account: Jid | None = None) -> None:
         """Type a pairing code on the phone, as its owner would after a client showed it
         (see `wabus.protocol.PairCodeCompanion`): the phone's half of the exchange goes to
-        the client that asked for a code; a right code ends in ``<pair-success>`` as a scan
-        does, a wrong one in the client's finish being refused."""
-        link = next((k for k in self._links if k.pair_code and not k.code_entered), None)
+        the client that asked for a code (for `account`'s phone: the one its hello named, when
+        several clients wait at once; the first to ask by default); a right code ends in
+        ``<pair-success>`` as a scan does, a wrong one in the client's finish being refused."""
+        owner = None if account is None else self.directory.account(account)
+        if account is not None and owner is None:
+            raise SimulatorError(f"{account} is not an account of this server")
+        link = next(
+            (
+                k
+                for k in self._links
+                if k.pair_code is not None
+                and not k.code_entered
+                and (owner is None or self.directory.account(k.pair_code.hello.phone) is owner)
+            ),
+            None,
+        )
         if link is None or link.pair_code is None:
-            raise SimulatorError("no client is waiting for a pairing code to be entered")
+            whose = f" for {account}" if account is not None else ""
+            raise SimulatorError(f"no client is waiting for a pairing code{whose} to be entered")
         try:  # PBKDF2: off the event loop
             notification = await anyio.to_thread.run_sync(link.pair_code.enter, code)
         except PairCodeError as err:
