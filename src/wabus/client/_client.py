@@ -338,10 +338,10 @@ class Client:
     on the socket or a timer, and its blocking store work takes turns on anyio's worker threads
     (40 by default, shared by every account). The keepalive is a sleep, one ping per
     `keepalive_interval`; nothing polls. Measured by ``benches/bench_accounts.py`` (1,000
-    accounts with a SQLite file each, the simulator in another process): about 0.45 MB of RSS
-    per idle account (its one SQLite connection is a third of that) and about 2% of one core
-    for all their keepalives at the default 20 s. Each account holds a socket and its store's
-    files (about six descriptors with SQLite): raise the open-files limit to match.
+    accounts with a SQLite file each, the simulator in another process): 0.42 to 0.48 MB of
+    RSS per idle account (its one SQLite connection is about 0.17 MB of that) and about 2% of
+    one core for all their keepalives at the default 20 s. Each account holds a socket and its
+    store's files (about five descriptors with SQLite): raise the open-files limit to match.
     """
 
     def __init__(
