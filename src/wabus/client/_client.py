@@ -87,7 +87,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol, final
 
 import anyio
 import anyio.abc
@@ -203,6 +203,26 @@ SIGNED_PREKEY_LIFETIME: Final = 7 * 86400.0
 """How long a signed prekey is published before a new one replaces it (a week)."""
 _TAKEN_NOTIFICATIONS: Final = frozenset({"encrypt", "server_sync", PAIR_CODE_NOTIFICATION})
 _DEFAULT_VERSION: Final = ClientVersion()
+
+
+class _Bus(Protocol):
+    """What the client needs of a bus: publishing (a `CoreEventBus`, or `_AccountBus`)."""
+
+    async def publish(self, event: BaseEvent) -> None: ...
+
+
+@final
+class _AccountBus:
+    """A bus that stamps each event with the client's account before publishing it."""
+
+    __slots__ = ("_account", "_bus")
+
+    def __init__(self, bus: CoreEventBus, account: str) -> None:
+        self._bus = bus
+        self._account = account
+
+    async def publish(self, event: BaseEvent) -> None:
+        await self._bus.publish(event.stamp_account(self._account))
 
 
 class _EndConnection(Exception):  # a control-flow signal inside a session
@@ -330,10 +350,13 @@ class Client:
     instead of QR code (see `pair_phone`), on every connection that pairs. At each login the
     signed prekey is replaced once it is `signed_prekey_lifetime` seconds old. `media_ssl`
     makes media ``https://`` verified with that context (the simulator's, with ``media_tls``).
+    With `account` every event it publishes names that account (`BaseEvent.account`), so that
+    the clients of many accounts can feed one bus (see `AccountPool`).
 
     Many accounts in one process: run a `Client` per account, each with its own store (a
     `SqliteStore` file each, or a `PostgresStore` account each), in one task group on one
-    event loop, publishing into one bus or a bus each. An idle connected account has no thread
+    event loop (`AccountPool` does this, with accounts added and removed at run time),
+    publishing into one bus or a bus each. An idle connected account has no thread
     of its own: its connection's tasks (reader, dispatcher, writer, committer, keepalive) wait
     on the socket or a timer, and its blocking store work takes turns on anyio's worker threads
     (40 by default, shared by every account). The keepalive is a sleep, one ping per
@@ -366,7 +389,13 @@ class Client:
         phone_number: str | None = None,
         signed_prekey_lifetime: float = SIGNED_PREKEY_LIFETIME,
         clock: Callable[[], datetime] = utc_now,
+        account: str | None = None,
     ) -> None:
+        if account is not None and (not isinstance(account, str) or not account):
+            raise ValueError(f"account must be a non-empty name or None, got {account!r}")
+        self.account = account
+        """The name stamped on every event this client publishes (`BaseEvent.account`);
+        None: events name no account."""
         self._phone = phone_number_jid(phone_number) if phone_number is not None else None
         self._store = store
         self._lid_map = LidMap()  # what the stanzas and usync answers say of LIDs (Contacts)
@@ -400,7 +429,7 @@ class Client:
         self._stopping = False
         self._connections = 0
         self._scope: anyio.CancelScope | None = None
-        self._bus: CoreEventBus | None = None
+        self._bus: _Bus | None = None
         self._offered: anyio.Event | None = None  # set when a connection offers pairing
         self._app_sync = AppSync(store)
 
@@ -635,20 +664,21 @@ class Client:
         The backoff starts again from its first step after every connection that logged in.
         Raises `CertificateInvalid` if the server's certificate chain does not verify.
         """
+        self._stopping = False  # before the first await: a `stop` from here on is kept
         state = await anyio.to_thread.run_sync(self._store.load)
         if state is None:
             state = DeviceState.new()
             await anyio.to_thread.run_sync(self._store.save, state)
         self._state = state
-        self._stopping = False
-        self._bus, self._offered = bus, anyio.Event()
+        stamped: _Bus = bus if self.account is None else _AccountBus(bus, self.account)
+        self._bus, self._offered = stamped, anyio.Event()
         try:
-            await self._run(bus)
+            await self._run(stamped)
         finally:
             with anyio.CancelScope(shield=True):
                 await self.media.aclose()
 
-    async def _run(self, bus: CoreEventBus) -> None:
+    async def _run(self, bus: _Bus) -> None:
         failures = 0
         try:
             while not self._stopping:
@@ -699,7 +729,7 @@ class Client:
         )
         return router, verifier
 
-    async def _connection(self, bus: CoreEventBus) -> tuple[Outcome, str, bool]:
+    async def _connection(self, bus: _Bus) -> tuple[Outcome, str, bool]:
         """One connection, start to end: (how it ended, why, whether it had logged in)."""
         assert self._state is not None
         state = self._state
@@ -810,7 +840,7 @@ class Client:
 
     async def _read(
         self,
-        bus: CoreEventBus,
+        bus: _Bus,
         session: _Session,
         tasks: anyio.abc.TaskGroup,
         deliveries: MemoryObjectSendStream[_Delivery],
@@ -930,7 +960,7 @@ class Client:
     async def _stanza(
         self,
         received: StanzaReceived,
-        bus: CoreEventBus,
+        bus: _Bus,
         session: _Session,
         tasks: anyio.abc.TaskGroup,
         deliveries: MemoryObjectSendStream[_Delivery],
@@ -954,7 +984,7 @@ class Client:
         self,
         node: Node,
         events: list[BaseEvent],
-        bus: CoreEventBus,
+        bus: _Bus,
         session: _Session,
         tasks: anyio.abc.TaskGroup,
     ) -> list[BaseEvent | _Later]:
@@ -1034,7 +1064,7 @@ class Client:
             return ()
         return key_share_of(event.raw)
 
-    async def _sync_app_state(self, bus: CoreEventBus, names: Iterable[str]) -> None:
+    async def _sync_app_state(self, bus: _Bus, names: Iterable[str]) -> None:
         """Sync the app-state collections `names` and publish their events (see
         `wabus.client._appsync`); a failure is logged, and the next login or notice syncs."""
         if not self._app_sync.enabled:
@@ -1234,7 +1264,7 @@ class Client:
 
     async def _dispatch(
         self,
-        bus: CoreEventBus,
+        bus: _Bus,
         session: _Session,
         backlog: MemoryObjectReceiveStream[_Delivery],
     ) -> None:
@@ -1343,7 +1373,7 @@ class Client:
             await anyio.to_thread.run_sync(self._store.save, self._state)
 
     async def _pace_qr_codes(
-        self, bus: CoreEventBus, session: _Session, codes: list[PairingQrCode]
+        self, bus: _Bus, session: _Session, codes: list[PairingQrCode]
     ) -> None:
         for code in codes:
             if session.code_started.is_set():
@@ -1421,7 +1451,7 @@ class Client:
             await self._bus.publish(PairingCode(code=companion.code, timeout=timeout))
         return companion.code
 
-    async def _pair_by_code(self, bus: CoreEventBus, session: _Session, phone: Jid) -> None:
+    async def _pair_by_code(self, bus: _Bus, session: _Session, phone: Jid) -> None:
         """Pair this connection by code (``Client(phone_number=...)``), not by QR code."""
         try:
             await self._start_code(session, phone, None)
@@ -1462,7 +1492,7 @@ class Client:
             except ConnectionClosed:
                 return  # the reader sees the same and ends the connection
 
-    async def _keepalive(self, bus: CoreEventBus, session: _Session) -> None:
+    async def _keepalive(self, bus: _Bus, session: _Session) -> None:
         """Ping every `keepalive_interval`. A miss counts only when no frame at all arrived
         while waiting and the reader was not holding the socket back for handlers."""
         misses = 0
