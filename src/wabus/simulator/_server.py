@@ -60,7 +60,7 @@ import structlog
 from anyio.streams.tls import TLSListener
 from google.protobuf.message import DecodeError
 
-from wabus.client import ConnectionClosed, WebSocket, accept_websocket
+from wabus.client import ConnectionClosed, DeviceState, WebSocket, accept_websocket
 from wabus.core import EventHandler, Jid, Node, Server, WabusError
 from wabus.core.events import PairingCode, PairingQrCode
 from wabus.proto.client_pb2 import ClientPayload
@@ -94,6 +94,7 @@ from wabus.simulator._media import MediaStore
 from wabus.simulator._media_retry import answer_media_retry
 from wabus.simulator._peers import Peers
 from wabus.simulator._presence import PresenceBoard
+from wabus.simulator._provision import provision
 from wabus.simulator._scenario import (
     ALICE,
     BOB,
@@ -268,6 +269,11 @@ class Simulator:
         self._account_serials = itertools.count(1)
         self._links: list[_Link] = []
         self._online: dict[Device, _Link] = {}  # each logged-in device's connection
+        self.logins: Counter[Jid] = Counter()
+        """How many times each companion (by device JID) has logged in."""
+        self.replaced: Counter[Jid] = Counter()
+        """How many times each companion's connection was replaced by a new login of the same
+        device (two clients on one device replace each other: a fleet must never do that)."""
         self._changed: anyio.Event | None = None
         self._received: deque[Node] = deque(maxlen=keep_sent)  # bounded: it may run for days
         self._received_total = 0
@@ -366,6 +372,21 @@ class Simulator:
             for d in account.devices.values()
             if d.noise is not None
         )
+
+    @property
+    def logged_in(self) -> Counter[Jid]:
+        """The companions logged in right now (device JID → how many connections: 1 each)."""
+        return Counter(
+            link.device.jid for link in self._links if link.logged_in and link.device is not None
+        )
+
+    def provision(
+        self, pn: str, lid: str, *, push_name: str = "", platform: str = "android"
+    ) -> DeviceState:
+        """A new account (`pn`, `lid`: user parts) with a companion already paired, without a
+        QR exchange; returns the companion's state to save in its store (see
+        `wabus.simulator._provision`)."""
+        return provision(self, pn, lid, push_name=push_name, platform=platform)
 
     @property
     def decrypted(self) -> tuple[DecryptedMessage, ...]:
@@ -878,8 +899,10 @@ class Simulator:
             link.conn.send(Node("failure", {"reason": "401", "location": "sim"}))
             link.push()
             return
+        self.logins[device.jid] += 1
         for other in list(self._links):  # one connection per device: the new one wins
             if other is not link and other.device is device:
+                self.replaced[device.jid] += 1
                 self._forget(other)
                 with _quietly():
                     other.conn.send(
