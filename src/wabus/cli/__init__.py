@@ -13,6 +13,9 @@
   driven by commands on standard input (scan a QR code, play the scenario, send a message).
 - ``wabus store migrate --from sqlite:PATH --to postgresql://… [--account NAME]``: a device moved
   between a SQLite file and PostgreSQL (either way), read back and compared.
+- ``wabus fleet --accounts FILE --store postgresql://…``: one member of a fleet of processes
+  sharing the accounts of FILE (one account name per line), each account connected by exactly
+  one member at a time.
 
 Each subcommand is a module here with ``NAME``, ``HELP``, ``LOG_STREAM``, ``configure(parser)``
 and ``run(args, parser) -> int``; `COMMANDS` lists them, and `SUMMARIES` repeats their names
@@ -41,6 +44,7 @@ COMMANDS: Final = (
     "wabus.cli._worker",
     "wabus.cli._simulator",
     "wabus.cli._store",
+    "wabus.cli._fleet",
 )
 """The modules that implement the subcommands, in the order ``--help`` lists them."""
 
@@ -61,6 +65,10 @@ SUMMARIES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "store": (
             "wabus.cli._store",
             "move a device between stores (SQLite and PostgreSQL), losing nothing",
+        ),
+        "fleet": (
+            "wabus.cli._fleet",
+            "run one member of a fleet sharing accounts over PostgreSQL",
         ),
     }
 )

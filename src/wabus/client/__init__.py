@@ -30,6 +30,12 @@
   `Client.contacts` (`Contacts`: `OnWhatsApp`, `UserStatus`, LIDs, `ProfilePicture`,
   `BusinessProfile`, blocking). A refusal is a `ServerRefused` (`GroupError`,
   `ContactError`) with the server's code.
+- Many accounts: `AccountPool` runs many clients on one event loop, feeding one bus (or a bus
+  each), each event stamped with its account; `add`/`remove` at run time, an `AccountInfo`
+  (`AccountState`) per account. `FleetMember` is one process of a fleet sharing accounts over
+  PostgreSQL: each account connected by exactly one member, through its store's advisory lock,
+  balanced by `assign_accounts`, taken over when a member dies (`FleetStatus`, `FleetError`;
+  `read_accounts` parses an accounts file).
 - `connect_websocket`, `accept_websocket`, `WebSocket`: the WebSocket layer (wsproto over anyio),
   also used by the simulator.
 """
@@ -71,6 +77,7 @@ from wabus.client._errors import (
     SendFailed,
     ServerRefused,
 )
+from wabus.client._fleet import FleetError, FleetMember, FleetStatus, assign_accounts, read_accounts
 from wabus.client._groups import Groups
 from wabus.client._media import (
     DownloadFailed,
@@ -87,6 +94,7 @@ from wabus.client._media import (
 )
 from wabus.client._pgstore import PostgresDatabase, PostgresSignalState, PostgresStore
 from wabus.client._polls import Polls, PollVoteResult, PollVotes
+from wabus.client._pool import AccountInfo, AccountPool, AccountState, PoolError
 from wabus.client._signal_state import MemorySignalState, SignalState, SqliteSignalState
 from wabus.client._store import (
     AppState,
@@ -114,6 +122,9 @@ from wabus.core import publicize
 
 __all__ = [
     "WHATSAPP_URL",
+    "AccountInfo",
+    "AccountPool",
+    "AccountState",
     "AppState",
     "AppStateSendFailed",
     "AppStateStore",
@@ -126,6 +137,9 @@ __all__ = [
     "ContentError",
     "DeviceState",
     "DownloadFailed",
+    "FleetError",
+    "FleetMember",
+    "FleetStatus",
     "GroupError",
     "Groups",
     "LidMap",
@@ -140,6 +154,7 @@ __all__ = [
     "PollVoteResult",
     "PollVotes",
     "Polls",
+    "PoolError",
     "PortableStore",
     "PostgresDatabase",
     "PostgresSignalState",
@@ -164,6 +179,7 @@ __all__ = [
     "UserStatus",
     "WebSocket",
     "accept_websocket",
+    "assign_accounts",
     "audio",
     "connect_websocket",
     "contact_card",
@@ -178,6 +194,7 @@ __all__ = [
     "poll",
     "poll_vote",
     "reaction",
+    "read_accounts",
     "remove_reaction",
     "reply",
     "revoke",

@@ -37,6 +37,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType, ModuleType
@@ -265,6 +266,10 @@ class PostgresDatabase:
         """The schema the tables are in (the first of the DSN's ``search_path`` that exists)."""
         self.generation = 0
         """How many connections were made (a store retakes its account on a new one)."""
+        self.answered = 0.0
+        """When (`time.monotonic`) an operation last succeeded on the current connection: the
+        server still held its session, and with it its advisory locks, then (a fleet's
+        proof of its leases)."""
         self._open: set[str] = set()  # the accounts open on it (advisory locks nest per session)
         with self._lock:
             self._connection()
@@ -309,6 +314,7 @@ class PostgresDatabase:
             raise
         self._conn = conn
         self.generation += 1
+        self.answered = time.monotonic()
         return conn
 
     def _drop(self) -> None:
@@ -356,7 +362,9 @@ class PostgresDatabase:
         with self._lock:
             conn = self._connection()
             try:
-                return work(conn)
+                result = work(conn)
+                self.answered = time.monotonic()
+                return result
             except pg.OperationalError as err:
                 if conn.broken or conn.closed:
                     self._drop()  # the next call reconnects (and the stores retake accounts)
