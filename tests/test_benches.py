@@ -37,3 +37,8 @@ def test_benchmarks_run_quick() -> None:
     assert "== bench_accounts ==" in result.stdout
     assert "idle accounts in one process" in result.stdout
     assert "  wabus " in result.stdout
+
+    # The fleet's failover: every account connected again, none ever replaced (the bench
+    # raises otherwise), where PostgreSQL answers (CI: always).
+    assert "== bench_failover ==" in result.stdout
+    assert "SIGKILL of one member" in result.stdout or "skipped: PostgreSQL" in result.stdout
