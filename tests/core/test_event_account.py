@@ -41,3 +41,10 @@ def test_the_account_is_still_frozen_and_typed() -> None:
         event.account = "x"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         KeepAliveRestored(account=5)  # type: ignore[arg-type]
+
+
+def test_repr_shows_the_account_only_when_there_is_one() -> None:
+    event = Disconnected(reason="gone")
+    assert repr(event) == "Disconnected(type='disconnected', reason='gone')"
+    event.stamp_account("a1")
+    assert repr(event) == "Disconnected(type='disconnected', account='a1', reason='gone')"

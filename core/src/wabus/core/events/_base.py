@@ -227,6 +227,12 @@ class BaseEvent(Value):
         default = cls.model_fields["type"].default
         cls.kind = default if isinstance(default, str) else ""
 
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name == "account" and value is None:
+                continue  # as in JSON: an event of no particular account reads as before
+            yield name, value
+
     def stamp_account(self, account: str) -> Self:
         """Mark this event as coming from `account`, in place, and return it.
 
