@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -109,6 +110,26 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+def _leases(dsn: str, pids: list[int]) -> dict[int, int]:
+    """How many account leases (the stores' one-key advisory locks) each member process holds."""
+    import psycopg
+
+    host = socket.gethostname()
+    names = {f"wabus process {pid} on {host}"[:63]: pid for pid in pids}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT a.application_name, count(*) FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            " GROUP BY a.application_name"
+        ).fetchall()
+    found = dict.fromkeys(pids, 0)
+    for name, count in rows:
+        if name in names:
+            found[names[name]] = int(count)
+    return found
+
+
 async def _until(check: object, timeout: float, what: str, sim: Simulator) -> None:
     assert callable(check)
     with anyio.move_on_after(timeout):  # a guard against a hang
@@ -152,18 +173,31 @@ async def _one_run(
                 logged_in = sim.logged_in
                 return set(logged_in) == jids and set(logged_in.values()) == {1}
 
-            await _until(all_once, 600, "every account connected", sim)
-            await anyio.sleep(setting.interval * 3)  # the members' views settle
-            # Which accounts the victim runs: the devices that log out when it dies.
+            with anyio.fail_after(600, reason="every member running a share"):  # against a hang
+                while True:
+                    await _until(all_once, 600, "every account connected", sim)
+                    held = _leases(dsn, [p.pid for p in started])
+                    if sum(held.values()) == len(jids) and all(held.values()):
+                        break
+                    await anyio.sleep(setting.interval)
             before = dict(sim.logins)
             victim = started[0]
+            count = held[victim.pid]  # the leases it holds: the accounts that must move
             connected_before = set(sim.logged_in)
             killed = time.perf_counter()
             os.killpg(victim.pid, signal.SIGKILL)
             victim.wait()
             await _until(lambda: set(sim.logged_in) != connected_before, 60, "a disconnection", sim)
             ended = time.perf_counter() - killed
-            await anyio.sleep(0.2)  # every socket of the dead process ends together
+            await _until(
+                lambda: (
+                    len(connected_before - set(sim.logged_in)) >= count
+                    or len(jids - set(sim.logged_in)) == 0
+                ),
+                60,
+                "the victim's connections to end",
+                sim,
+            )
             lost = connected_before - set(sim.logged_in)
             first = 0.0
 
