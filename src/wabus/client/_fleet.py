@@ -425,8 +425,8 @@ class FleetMember:
             await anyio.to_thread.run_sync(store.close)
             self._park(
                 account,
-                f"no paired device in {store.target}: pair it first (e.g. `wabus run`"
-                " with this store), then it is picked up",
+                f"no paired device in {store.target}: pair it there first (or move it there"
+                f" with `wabus store migrate --account {account}`); it is picked up then",
             )
             return
         try:
