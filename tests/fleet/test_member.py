@@ -163,3 +163,44 @@ def test_the_command_says_when_no_account_is_paired(tmp_path: Path) -> None:
         result = processes.run([*command, "--store", dsn], cwd=ROOT, timeout=120)
         assert result.returncode == 2
         assert "is listed again" in result.stderr
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_member_whose_connection_is_cut_stops_its_clients_then_takes_them_again() -> None:
+    import psycopg
+
+    with postgres.fresh_schema() as dsn:
+        async with Simulator() as sim:
+            names = [f"bot{i}" for i in range(3)]
+            with PostgresDatabase(dsn) as database:
+                for i, name in enumerate(names):
+                    with PostgresStore(database, account=name) as store:
+                        store.save(sim.provision(f"1555500{i:04d}", f"6000000{i:04d}"))
+
+            def factory(account: str, store: PostgresStore) -> Client:
+                return Client(store, url=sim.url, trusted_roots=[sim.trusted_root])
+
+            bus = CoreEventBus()
+            member = FleetMember(
+                dsn, names, factory, bus, interval=0.2, lease_timeout=0.6, takeover_delay=2
+            )
+            async with bus, anyio.create_task_group() as tasks:
+                tasks.start_soon(member.run)
+                await _until(lambda: len(sim.logged_in) == 3)
+                assert set(sim.logins.values()) == {1}
+                # The server ends the member's session: its locks, and so its leases, go.
+                with psycopg.connect(postgres.BASE_DSN, autocommit=True) as admin:
+                    ended = admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                        " WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+                        " AND objid = %s::bigint::oid",
+                        (member.member,),
+                    ).fetchall()
+                assert ended == [(True,)]
+                # It stops every client (the server sees them go), then, holding the locks
+                # again on a new connection, connects them again.
+                await _until(lambda: all(sim.logins[jid] >= 2 for jid in sim.logins))
+                await _until(lambda: len(sim.logged_in) == 3)
+                assert sorted(member.status().accounts) == names
+                assert sum(sim.replaced.values()) == 0
+                tasks.cancel_scope.cancel()
