@@ -109,7 +109,7 @@ from wabus.client._media import (
 )
 from wabus.client._store import DeviceState, Store
 from wabus.client._websocket import ConnectionClosed, WebSocket, connect_websocket
-from wabus.core import BaseEvent, CoreEventBus, Jid, Node, Server
+from wabus.core import BaseEvent, CoreEventBus, HandlerFailure, Jid, Node, Server
 from wabus.core.events import (
     Connected,
     DeviceListUpdate,
@@ -208,7 +208,7 @@ _DEFAULT_VERSION: Final = ClientVersion()
 class _Bus(Protocol):
     """What the client needs of a bus: publishing (a `CoreEventBus`, or `_AccountBus`)."""
 
-    async def publish(self, event: BaseEvent) -> None: ...
+    async def publish(self, event: BaseEvent) -> tuple[HandlerFailure, ...]: ...
 
 
 @final
@@ -221,8 +221,8 @@ class _AccountBus:
         self._bus = bus
         self._account = account
 
-    async def publish(self, event: BaseEvent) -> None:
-        await self._bus.publish(event.stamp_account(self._account))
+    async def publish(self, event: BaseEvent) -> tuple[HandlerFailure, ...]:
+        return await self._bus.publish(event.stamp_account(self._account))
 
 
 class _EndConnection(Exception):  # a control-flow signal inside a session

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from wabus.client import DeviceState
-from wabus.protocol import AdvVerifier, sign_device_identity
+from wabus.protocol import AdvVerifier
+from wabus.protocol.server import sign_device_identity
 
 if TYPE_CHECKING:
     from wabus.simulator._server import Simulator
