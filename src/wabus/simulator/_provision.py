@@ -50,7 +50,7 @@ def provision(
     verifier = AdvVerifier(keys.identity, state.adv_secret)
     verifier.verify(proof, device.jid, device.lid)  # the client's own check and signature
     assert verifier.result is not None
-    account.register(device)
+    simulator.directory.register(device)  # found by its Noise key at login
     return state.with_(
         pn=device.jid,
         lid=device.lid,
