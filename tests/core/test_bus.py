@@ -323,6 +323,107 @@ def test_has_handlers() -> None:
     assert not bus.has_handlers()
 
 
+def test_has_handlers_answers_follow_every_change() -> None:
+    bus = CoreEventBus()
+    assert not bus.has_handlers(Message)  # asked (and cached) before anything subscribes
+    subscription = bus.subscribe(Message, print)
+    assert bus.has_handlers(Message) and bus.has_handlers(Message)
+    assert bus.has_handlers((Receipt, Message))  # a tuple is asked about as a whole
+    assert not bus.has_handlers(Receipt)
+    subscription.close()
+    assert not bus.has_handlers(Message)
+    assert not bus.has_handlers((Receipt, Message))
+
+
+def test_a_once_subscription_takes_one_event_and_closes_before_it_runs() -> None:
+    bus = CoreEventBus()
+    seen: list[tuple[str, bool]] = []
+    holder: list[Subscription] = []
+
+    def first(event: BaseEvent) -> None:
+        seen.append((event.type, holder[0].active))
+
+    holder.append(bus.subscribe(BaseEvent, first, once=True))
+    assert holder[0].once and holder[0].callback is first
+    assert "once" in repr(holder[0])
+    bus.dispatch(CONNECTED)
+    bus.dispatch(message())
+    assert seen == [("connected", False)]  # closed already while it ran
+    assert not bus.has_handlers()
+
+
+def test_a_once_subscription_is_spent_by_an_accepted_event_only() -> None:
+    bus = CoreEventBus()
+    ids: list[str] = []
+    bus.subscribe(
+        Message, lambda e: ids.append(e.info.id), accepts=lambda e: e.info.id == "M2", once=True
+    )
+    for n in (1, 2, 2):
+        bus.dispatch(message(n))
+    assert ids == ["M2"]
+
+
+def test_a_failing_once_callback_is_reported_and_still_spent() -> None:
+    bus = CoreEventBus()
+
+    def broken(event: BaseEvent) -> None:
+        raise RuntimeError("once and broken")
+
+    bus.subscribe(Message, broken, once=True)
+    (failure,) = bus.dispatch(message())
+    assert failure.handler is broken  # the user's callback, not the wrapper
+    assert bus.dispatch(message()) == ()
+
+
+def _race_once() -> list[int]:
+    """Four threads dispatch to one once-subscription at the same moment; its calls."""
+    bus = CoreEventBus()
+    calls: list[int] = []
+    bus.subscribe(Message, lambda e: calls.append(1), once=True)
+    start = threading.Barrier(4)
+
+    def race() -> None:
+        start.wait()
+        for _ in range(50):
+            bus.dispatch(message())
+
+    threads = [threading.Thread(target=race) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return calls
+
+
+def test_racing_dispatches_deliver_a_once_subscription_exactly_once() -> None:
+    for _ in range(20):
+        assert _race_once() == [1]
+
+
+def test_subscriptions_lists_live_handles_in_registration_order() -> None:
+    bus = CoreEventBus()
+    a = bus.subscribe(Message, print)
+    b = bus.subscribe(BaseEvent, repr)
+    c = bus.subscribe(Receipt, str)
+    assert bus.subscriptions() == (a, b, c)
+    assert bus.subscriptions(Message) == (a, b)  # what a Message reaches
+    assert bus.subscriptions(Receipt | Message) == (a, b, c)
+    assert [s.callback for s in bus.subscriptions(Connected)] == [repr]
+    assert len({a, bus.subscriptions(Message)[0]}) == 1  # handles of one subscription are equal
+    bus.subscriptions(Message)[1].close()
+    assert bus.subscriptions() == (a, c) and not b.active
+
+
+def test_log_failures_off_keeps_the_return_value_and_the_hook() -> None:
+    heard: list[Exception] = []
+    bus = CoreEventBus(log_failures=False, on_handler_error=lambda exc, h, e: heard.append(exc))
+    bus.subscribe(Message, lambda e: 1 / 0)
+    with structlog.testing.capture_logs() as logs:
+        (failure,) = bus.dispatch(message())
+    assert logs == []
+    assert heard == [failure.error]
+
+
 def test_routes_are_recomputed_after_changes() -> None:
     bus = CoreEventBus()
     seen: list[str] = []

@@ -446,3 +446,27 @@ async def test_a_handlers_async_hooks_share_one_ordered_queue() -> None:
         await _settle(lambda: len(handler.seen) == 11)
     assert handler.seen[0] == "connected"
     assert handler.seen[1:] == [f"M{i}" for i in range(10)]
+
+
+async def test_an_async_once_subscription_takes_one_event_published_or_dispatched() -> None:
+    bus = CoreEventBus()
+    published: list[str] = []
+    dispatched: list[str] = []
+
+    async def on_published(event: Message) -> None:
+        published.append(event.info.id)
+
+    async def on_dispatched(event: Message) -> None:
+        dispatched.append(event.info.id)
+
+    subscription = bus.subscribe(Message, on_published, once=True)
+    assert subscription.once and subscription.callback is on_published
+    await bus.publish(message(1))
+    await bus.publish(message(2))
+    assert published == ["M1"] and not subscription.active
+    async with bus:
+        bus.subscribe(Message, on_dispatched, once=True)
+        for n in (3, 4, 5):
+            bus.dispatch(message(n))  # queued before the callback first runs
+        await _settle(lambda: not bus.has_handlers(Message))
+    assert dispatched == ["M3"]

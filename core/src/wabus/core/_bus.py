@@ -106,15 +106,64 @@ class _Filtered:
             self.callback(event)
 
 
+class _Once:
+    """A sync callback subscribed with ``once=True``: the first call closes the subscription.
+
+    The claim is made under the bus's lock, so of racing dispatches exactly one calls the
+    callback; the subscription is gone before the callback runs.
+    """
+
+    __slots__ = ("bus", "callback", "claimed", "entry")
+
+    def __init__(self, bus: CoreEventBus, callback: Callable[[Any], Any]) -> None:
+        self.bus = bus
+        self.callback = callback
+        self.claimed = False
+        self.entry: _Entry | None = None  # set once the entry exists
+
+    def claim(self) -> bool:
+        """Take the one delivery: True for the first caller only, which also unsubscribes."""
+        with self.bus._lock:
+            if self.claimed:
+                return False
+            self.claimed = True
+        if self.entry is not None:
+            self.bus._remove_entries((self.entry,))
+        return True
+
+    def __call__(self, event: BaseEvent) -> object:
+        if self.claim():
+            return self.callback(event)
+        return None
+
+
+@final
+class _AsyncOnce(_Once):
+    """An ``async def`` callback subscribed with ``once=True`` (see `_Once`)."""
+
+    __slots__ = ()
+
+    async def __call__(self, event: BaseEvent) -> None:
+        if self.claim():
+            await self.callback(event)
+
+
+def _user_callback(fn: object) -> Callable[..., Any]:
+    """The callback as the user subscribed it (behind a ``once=True`` wrapper)."""
+    return fn.callback if isinstance(fn, _Once) else fn  # type: ignore[return-value]
+
+
 def _origin(fn: object) -> Callable[..., Any]:
     """The user's callback behind a dispatch callable (for error reports)."""
     if isinstance(fn, _Filtered):
         fn = fn.callback
+    if isinstance(fn, _Once):
+        return fn.callback
     if isinstance(fn, functools.partial) and fn.args:  # a shared lane's put_pair
-        return fn.args[0]  # type: ignore[no-any-return]
+        return _user_callback(fn.args[0])
     lane = getattr(fn, "lane", None)
     if isinstance(lane, _Lane) and lane.callback is not None:  # a single lane's put
-        return lane.callback
+        return _user_callback(lane.callback)
     return fn  # type: ignore[return-value]
 
 
@@ -165,13 +214,14 @@ class _Entry:
 class _Snapshot:
     """An immutable set of subscriptions plus the per-class routes computed from it."""
 
-    __slots__ = ("dispatch_routes", "entries", "lanes", "publish_routes")
+    __slots__ = ("dispatch_routes", "entries", "lanes", "publish_routes", "wanted")
 
     def __init__(self, entries: tuple[_Entry, ...]) -> None:
         self.entries = entries
         self.lanes = tuple(dict.fromkeys(e.lane for e in entries if e.lane is not None))
         self.dispatch_routes: dict[type, tuple[SyncCallback, ...]] = {}
         self.publish_routes: dict[type, tuple[_Plan, ...]] = {}
+        self.wanted: dict[object, bool] = {}  # has_handlers() answers, per thing asked about
 
     def route(self, cls: type) -> tuple[_Plan, ...]:
         """Compute and cache the entries that receive events of class `cls`."""
@@ -205,7 +255,12 @@ class Subscription:
     @property
     def callback(self) -> Callable[[Any], Any]:
         """The subscribed callback."""
-        return self._entry.callback
+        return _user_callback(self._entry.callback)
+
+    @property
+    def once(self) -> bool:
+        """Whether the subscription ends after one event (``subscribe(..., once=True)``)."""
+        return isinstance(self._entry.callback, _Once)
 
     @property
     def event_types(self) -> tuple[type[BaseEvent], ...]:
@@ -227,9 +282,18 @@ class Subscription:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Subscription):
+            return NotImplemented
+        return self._entry is other._entry
+
+    def __hash__(self) -> int:
+        return hash(self._entry)
+
     def __repr__(self) -> str:
         kinds = ", ".join(t.__name__ for t in self._entry.event_types)
-        return f"<Subscription {_describe(self._entry.callback)} to {kinds}>"
+        once = ", once" if self.once else ""
+        return f"<Subscription {_describe(self.callback)} to {kinds}{once}>"
 
 
 class CoreEventBus:
@@ -246,7 +310,9 @@ class CoreEventBus:
     `HandlersFailed` group with ``raise_errors=True``), and passed to `on_handler_error`, called
     as ``hook(error, handler, event)``. The hook also sees the failures of async handlers fed
     by ``dispatch``, which run later, on the bus's worker tasks; it is never given
-    `BaseException`s such as cancellation.
+    `BaseException`s such as cancellation. A bus whose caller handles the failures ``publish``
+    returns may turn the logging off with ``log_failures=False`` (the dialects' private buses
+    do, and report the failures themselves); the hook and the return value are unchanged.
 
     A sync handler that ``await publish`` runs holds the event loop while it runs; one that
     takes longer than `slow_handler_threshold` seconds is reported with a structlog warning
@@ -261,6 +327,7 @@ class CoreEventBus:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         overflow: Overflow = Overflow.WAIT,
         slow_handler_threshold: float | None = DEFAULT_SLOW_HANDLER_THRESHOLD,
+        log_failures: bool = True,
     ) -> None:
         if slow_handler_threshold is not None and not slow_handler_threshold > 0:
             raise ValueError(
@@ -278,6 +345,7 @@ class CoreEventBus:
         self._attached: dict[type[EventHandler], EventHandler] = {}
         self._attach_lock = threading.RLock()
         self._on_handler_error = on_handler_error
+        self._log_failures = log_failures
         self._default_queue_size = queue_size
         self._default_overflow = Overflow(overflow)
         self._loop: LoopHandle | None = None
@@ -303,6 +371,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription: ...
     @overload
     def subscribe(
@@ -313,6 +382,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription: ...
     @overload
     def subscribe(
@@ -323,6 +393,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription: ...
     @overload
     def subscribe(
@@ -333,6 +404,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription: ...
     @overload
     def subscribe(
@@ -343,6 +415,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription: ...
 
     def subscribe(
@@ -353,6 +426,7 @@ class CoreEventBus:
         accepts: EventFilter | None = None,
         queue_size: int | None = None,
         overflow: Overflow | None = None,
+        once: bool = False,
     ) -> Subscription:
         """Call `callback(event)` for every event of `event_type` (and its subclasses).
 
@@ -360,12 +434,23 @@ class CoreEventBus:
         `Event` for everything, or a union such as ``Message | Receipt``. `callback` may be a
         plain or an ``async def`` callable. `accepts` filters events before they are delivered
         (or queued). `queue_size` and `overflow` set an async callback's queue (see
-        `Overflow`); they default to the bus's settings. Thread-safe.
+        `Overflow`); they default to the bus's settings.
+
+        With `once`, the callback receives one event only (the first that `accepts` lets
+        through): the subscription is closed just before the callback runs, so it is closed
+        whether the callback returns or raises, and of racing dispatches exactly one delivers.
+        Thread-safe.
         """
         types_ = event_classes(event_type)
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {callback!r}")
+        wrapper: _Once | None = None
+        if once:
+            wrapper = (_AsyncOnce if is_async_callable(callback) else _Once)(self, callback)
+            callback = wrapper
         entry = self._make_entry(types_, callback, accepts, None, None, queue_size, overflow)
+        if wrapper is not None:
+            wrapper.entry = entry
         self._add_entries((entry,), owner=None)
         return Subscription(self, entry)
 
@@ -506,13 +591,37 @@ class CoreEventBus:
         snapshot = self._snapshot
         if event_type is None:
             return bool(snapshot.entries)
+        try:
+            return snapshot.wanted[event_type]  # the answer holds until the next (un)subscribe
+        except (KeyError, TypeError):  # not asked yet, or not hashable
+            pass
         wanted = event_classes(event_type)
-        return any(
+        answer = any(
             issubclass(want, entry.event_types)
             or any(issubclass(t, want) for t in entry.event_types)
             for entry in snapshot.entries
             for want in wanted
         )
+        with contextlib.suppress(TypeError):
+            snapshot.wanted[event_type] = answer
+        return answer
+
+    def subscriptions(self, event_type: Any = None) -> tuple[Subscription, ...]:
+        """The subscriptions that receive events of `event_type`, in registration order.
+
+        `event_type` is what `subscribe` takes; None gives every subscription. Those made by
+        `add_handler` are included (closing one of them removes that hook only). Each is a
+        live handle: `Subscription.close` it to unsubscribe. Filters are not consulted.
+        """
+        entries = self._snapshot.entries
+        if event_type is not None:
+            wanted = event_classes(event_type)
+            entries = tuple(
+                entry
+                for entry in entries
+                if any(issubclass(want, entry.event_types) for want in wanted)
+            )
+        return tuple(Subscription(self, entry) for entry in entries)
 
     @property
     def running(self) -> bool:
@@ -675,13 +784,14 @@ class CoreEventBus:
     def _report(self, error: Exception, callback: object, event: BaseEvent) -> HandlerFailure:
         """Log a handler failure and pass it to the hook. Never raises: the show goes on."""
         handler = _origin(callback)
-        with contextlib.suppress(Exception):  # e.g. a broken pipe under the log output
-            _log.error(
-                "event handler failed",
-                handler=_describe(handler),
-                event_type=getattr(event, "type", type(event).__name__),
-                exc_info=error,
-            )
+        if self._log_failures:
+            with contextlib.suppress(Exception):  # e.g. a broken pipe under the log output
+                _log.error(
+                    "event handler failed",
+                    handler=_describe(handler),
+                    event_type=getattr(event, "type", type(event).__name__),
+                    exc_info=error,
+                )
         hook = self._on_handler_error
         if hook is not None:
             try:
