@@ -20,6 +20,10 @@ def test_benchmarks_run_quick() -> None:
     assert "== bench_dispatch ==" in result.stdout
     assert "faster than pyee emit, 1 handler" in result.stdout
     assert "build+dispatch costs" in result.stdout
+    # The dialects: every listener saw every event (the bench raises otherwise).
+    assert "== bench_dialects ==" in result.stdout
+    assert "wechaty, 10 listener(s):" in result.stdout
+    assert "x the core bus's own publish" in result.stdout
     # The Signal end-to-end race: both streams reached every receiver (the bench raises when
     # a message is missing, or was sealed as another kind than the one measured).
     assert "== bench_e2e_signal ==" in result.stdout

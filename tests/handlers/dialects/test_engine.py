@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 
 import anyio
 import pytest
+import structlog
+from pydantic import ValidationError
 
 from tests.handlers.dialects import sessions as s
 from wabus.core import (
@@ -18,6 +20,7 @@ from wabus.core import (
     Bot,
     BotConfigError,
     CoreEventBus,
+    Subscription,
     available_dialects,
     available_plugins,
 )
@@ -161,6 +164,119 @@ async def test_decorator_once_off_and_chaining() -> None:
     await _publish(bus, s.CONNECTED)  # connecting + open: two connection.update events
     assert calls == ["always", "once", "always"]
     assert baileys.listener_count("connection.update") == 1
+
+
+async def test_off_and_once_during_a_delivery_follow_javascript() -> None:
+    # As in Node's emit, which copies the listener array first: a listener removed while an
+    # event is delivered still gets that event, and none after it; a once-listener is
+    # removed before it runs, so it sees itself gone.
+    baileys = BaileysDialect()
+    calls: list[str] = []
+
+    def remover(update: dict[str, Any]) -> None:
+        calls.append("remover")
+        baileys.off("connection.update", removed)
+
+    def removed(update: dict[str, Any]) -> None:
+        calls.append("removed")
+
+    def once(update: dict[str, Any]) -> None:
+        calls.append(f"once, left {baileys.listener_count('connection.update')}")
+
+    baileys.on("connection.update", remover).on("connection.update", removed)
+    baileys.once("connection.update", once)
+    await _publish(_bus(baileys), s.CONNECTED)  # connecting + open
+    assert calls == ["remover", "removed", "once, left 1", "remover"]
+
+
+async def test_listeners_are_subscriptions_on_the_dialects_own_bus() -> None:
+    wechaty = WechatyDialect()
+    seen: list[str] = []
+    wechaty.on("scan", lambda qrcode: seen.append("on")).once("scan", lambda: seen.append("once"))
+
+    def star(name: str) -> None:
+        seen.append(f"* {name}")
+
+    wechaty.on("*", star)
+    handles = wechaty.listeners("scan")
+    assert [h.once for h in handles] == [False, True]
+    assert all(isinstance(h, Subscription) and h.active for h in handles)
+    assert wechaty.listeners("login") == () and wechaty.listener_count("*") == 1
+    assert "3 listener(s)" in repr(wechaty)
+    handles[0].close()  # a handle removes its listener, as off() does
+    bus = _bus(wechaty)
+    await _publish(bus, s.QR_1, s.QR_2)
+    assert seen == ["once", "* scan", "* scan"]
+    assert wechaty.wants("login")  # through '*'
+    wechaty.off("*", star)
+    assert not wechaty.wants("login") and wechaty.wants("scan") is False
+    with pytest.raises(UnknownEventName):
+        wechaty.listeners("scna")
+
+
+def test_each_event_name_has_a_core_event_class() -> None:
+    upsert = BaileysDialect.event_class("messages.upsert")
+    assert issubclass(upsert, DialectEvent) and issubclass(upsert, BaseEvent)
+    assert BaileysDialect.event_class("messages.upsert") is upsert  # made once
+    assert upsert.kind == "baileys:messages.upsert"
+    assert BaileysDialect.event_class("*") is not WechatyDialect.event_class("*")
+    with pytest.raises(UnknownEventName):
+        BaileysDialect.event_class("message.upsert")
+    with pytest.raises(TypeError, match="abstract"):
+        Dialect.event_class("*")
+
+
+def test_a_projected_event_is_what_pydantic_would_build() -> None:
+    baileys = BaileysDialect()
+    [built] = baileys.project(s.PAIRED, lambda name: name == "creds.update")
+    cls = type(built)
+    assert cls is BaileysDialect.event_class("creds.update")
+    fields: dict[str, Any] = {
+        "dialect": built.dialect,
+        "name": built.name,
+        "args": built.args,
+        "core": built.core,
+    }
+    constructed = cls.model_construct(**fields)
+    assert built == constructed and constructed == built
+    assert built.model_fields_set == constructed.model_fields_set == set(fields)
+    assert repr(built) == repr(constructed) and "core=" not in repr(built)
+    assert built.type == cls.kind == "baileys:creds.update"
+    assert built.model_dump(exclude={"core"}) == constructed.model_dump(exclude={"core"})
+    with pytest.raises(ValidationError):  # frozen, like every event
+        built.name = "other"  # type: ignore[misc]
+
+
+async def test_a_dialect_event_made_elsewhere_is_delivered_by_its_name() -> None:
+    livechat = LiveChatDialect()
+    got: list[tuple[Any, DialectEvent | None]] = []
+    livechat.on("customer_id", lambda value: got.append((value, current_event())))
+    foreign = DialectEvent(dialect="livechat", name="customer_id", args=("x",), core=s.CONNECTED)
+    assert await livechat.deliver(foreign) == []
+    [(value, current)] = got
+    assert value == "x" and current is not None and current.name == "customer_id"
+    assert type(current) is LiveChatDialect.event_class("customer_id")
+    assert livechat.emission("customer_id", ("y",), s.CONNECTED).args == ("y",)
+
+
+async def test_star_and_core_listener_failures_are_named_after_what_they_listen_to() -> None:
+    baileys = BaileysDialect()
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("listener bug")
+
+    baileys.on("*", broken).on("core", broken)
+    with structlog.testing.capture_logs() as logs:
+        [error] = await _publish(_bus(baileys), s.PAIRED)
+    assert isinstance(error, DeliveryError)
+    emitted = len(baileys.project(s.PAIRED, lambda name: True))
+    assert emitted >= 1
+    assert [(f.name, f.listener) for f in error.failures if isinstance(f, ListenerError)] == [
+        ("core", broken),
+        *[("*", broken)] * emitted,
+    ]
+    # Logged once, as the DeliveryError the bus was given, not once per listener as well.
+    assert [entry["event"] for entry in logs] == ["event handler failed"]
 
 
 async def test_async_listeners_are_awaited_in_order() -> None:

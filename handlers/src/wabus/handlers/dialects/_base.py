@@ -26,12 +26,38 @@ event that needs it (the laziness contract of the core).
 The class statement checks both tables against each other (`DialectDefinitionError`): every
 rule names a known, mapped event, and every mapped event has a rule.
 
-As a handler, a dialect subscribes to every core event through one async callback, so the bus
-gives it a queue on its event loop: projections and listeners run there, in event order,
-never two at once, whichever thread dispatched. Listeners may be plain or ``async def``. A
-dialect event that a timer produces instead of a core event (Wechaty's periodic
-``heartbeat``) goes through `Dialect.deliver_timed`, which waits its turn the same way: while a
-listener awaits, nothing else of the dialect runs.
+Listening is the core bus's job. Each dialect instance has a `CoreEventBus` of its own, and
+each name of the vocabulary (and ``'*'`` and ``'core'``) has a `DialectEvent` subclass, made
+by `Dialect.event_class` the first time it is needed and shared by every instance of the
+dialect class. A listener is a subscription to its name's class on that private bus:
+
+- `on` subscribes it, `once` subscribes it with ``once=True`` (the bus removes it just before
+  it runs), `off` closes the most recent subscription of that function, and `listeners`
+  returns the `Subscription` handles themselves. Registration order is the bus's, and so is
+  its copy-on-write table: a listener added or removed during a delivery takes effect from
+  the next event, as in Node's ``emit``.
+- Delivering a dialect event is ``await private_bus.publish(event)``: the bus runs every
+  listener in turn, isolates their failures and returns them; the dialect turns each into a
+  `ListenerError`. ``'*'`` listeners get a second publish of the ``'*'`` class with
+  ``(name, *args)``, after the named ones (mitt's order); ``'core'`` listeners get one of the
+  ``'core'`` class with the core event, before the projected events. Those publishes happen
+  only when the bus `has_handlers` for them, and so do the rules (the laziness contract):
+  `wants` asks the private bus, whose answers are cached until the next (un)subscribe.
+- Every listener is held as a small async callable (`_Listener`) that passes it the leading
+  arguments it accepts and awaits what it returns when that is awaitable, so plain and
+  ``async def`` listeners alike finish before the next one starts.
+
+The private bus never runs on a loop of its own and logs nothing (``log_failures=False``):
+``publish`` is awaited from the dialect's delivery, on the main bus's loop, and the dialect
+reports the failures. Projected events are built without pydantic's validation (`_build`, the
+same four assignments as ``model_construct``), since every projection makes one.
+
+As a handler of the main bus, a dialect subscribes to every core event through one async
+callback, so that bus gives it a queue on its event loop: projections and listeners run
+there, in event order, never two at once, whichever thread dispatched. A dialect event that a
+timer produces instead of a core event (Wechaty's periodic ``heartbeat``) goes through
+`Dialect.deliver_timed`, which waits its turn behind the core event being delivered (the
+dialect's turn, a FIFO of waiters): while a listener awaits, nothing else of the dialect runs.
 
 Listeners are called the way the dialect's ecosystem calls them: Wechaty's with positional
 arguments (``scan(qrcode, status, data)``), Baileys' and LiveChat's with one payload. As in
@@ -47,8 +73,14 @@ Every payload keeps the core event it came from: payload objects have a ``core``
 (the way to reach it for events without a payload, such as LiveChat's ``connection_lost``).
 
 A failing rule or listener never stops the others: the rest of the event is delivered, then a
-`DeliveryError` listing each failure is raised to the bus, which logs it and passes it to its
-``on_handler_error`` hook.
+`DeliveryError` listing each failure is raised to the main bus, which logs it and passes it to
+its ``on_handler_error`` hook.
+
+A listener that awaits ``bus.publish`` of a core event this dialect handles, while it runs for
+a core event, waits for itself (the main bus's queue for the dialect is busy with the event
+being delivered); use ``bus.dispatch``, which queues it. From a timer's event the nested
+event is delivered at once, inside the turn, except to a listener still running itself (a
+``'*'`` or ``'core'`` listener that published it), whose subscription would wait for it.
 """
 
 from __future__ import annotations
@@ -60,7 +92,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import (
     Any,
@@ -77,8 +109,9 @@ from typing import (
 
 import anyio
 import structlog
+from pydantic import Field
 
-from wabus.core import BaseEvent, CallbackHandler, Jid
+from wabus.core import BaseEvent, CallbackHandler, CoreEventBus, HandlerFailure, Jid, Subscription
 from wabus.core.events import EVENT_TYPES, Message, PairSuccess, SelfPushNameUpdated
 from wabus.handlers.dialects._errors import (
     DeliveryError,
@@ -170,19 +203,53 @@ def rule(core: type[E], name: str, project: Callable[[S, E], Iterable[Args]]) ->
     return Rule(core, name, project)
 
 
-@final
-@dataclass(frozen=True, slots=True)
-class DialectEvent:
-    """One dialect event, as projected from one core event."""
+class DialectEvent(BaseEvent):
+    """One dialect event, as projected from one core event.
 
+    An event of the core bus: each dialect class has one subclass per event name (made on
+    first use, `Dialect.event_class`), which its listeners subscribe to on the dialect's own
+    bus. Build one with `Dialect.emission`. It lives in the process (its arguments are Python
+    objects) and is not meant for `to_json`.
+    """
+
+    type: str = "dialect_event"
     dialect: str
     """The dialect's name, e.g. ``"baileys"``."""
     name: str
     """The dialect event name, e.g. ``"messages.upsert"``."""
     args: Args
     """The positional arguments its listeners receive."""
-    core: BaseEvent = field(repr=False)
+    core: BaseEvent = Field(repr=False)
     """The core event it was projected from."""
+
+
+_FIELDS_SET: Final = frozenset(("dialect", "name", "args", "core"))
+_new = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _build(cls: type[DialectEvent], dialect: str, name: str, args: Args, core: BaseEvent) -> Any:
+    """A `cls` instance without validation: what ``model_construct`` makes, minus its loops.
+
+    Every projected event is built here, so it is kept to the four assignments pydantic's own
+    unvalidated construction does for a model without private attributes (a test compares
+    the two).
+    """
+    event = _new(cls)
+    _set_attribute(
+        event,
+        "__dict__",
+        {"type": cls.kind, "dialect": dialect, "name": name, "args": args, "core": core},
+    )
+    _set_attribute(event, "__pydantic_fields_set__", _FIELDS_SET)
+    _set_attribute(event, "__pydantic_extra__", None)
+    _set_attribute(event, "__pydantic_private__", None)
+    return event
+
+
+# Making an event class (a pydantic model) takes a fraction of a millisecond: classes are made
+# when first needed, once per dialect class and name, under this lock.
+_CLASSES_LOCK = threading.Lock()
 
 
 _CURRENT: ContextVar[DialectEvent | None] = ContextVar("wabus_dialect_event", default=None)
@@ -253,17 +320,32 @@ class SessionState:
 
 @final
 class _Listener:
-    __slots__ = ("arity", "fn", "once")
+    """A listener as the dialect's bus holds it: calls `fn` the JavaScript way.
 
-    def __init__(self, fn: Callable[..., Any], arity: int | None, once: bool) -> None:
+    It passes the leading `arity` arguments of the event (all of them when None) and awaits
+    what `fn` returns when that is awaitable, so ``async def`` listeners, and plain ones that
+    return a coroutine (``lambda message: message.say("pong")``), finish before the next
+    listener runs.
+    """
+
+    __slots__ = ("arity", "fn")
+
+    def __init__(self, fn: Callable[..., Any], arity: int | None) -> None:
         self.fn = fn
         self.arity = arity
-        self.once = once
 
-    def call(self, args: Args) -> Any:
-        if self.arity is None:
-            return self.fn(*args)
-        return self.fn(*args[: self.arity])
+    async def __call__(self, event: DialectEvent) -> None:
+        arity = self.arity
+        result = self.fn(*event.args) if arity is None else self.fn(*event.args[:arity])
+        if result is not None and inspect.isawaitable(result):  # None: the common case, cheap
+            await result
+
+    def __repr__(self) -> str:
+        return f"<listener {self.fn!r}>"
+
+
+def _everything(name: str) -> bool:
+    return True
 
 
 def _arities(fn: Callable[..., Any]) -> tuple[int | None, int]:
@@ -310,6 +392,9 @@ class Dialect(CallbackHandler, Generic[S]):
 
     _routes: ClassVar[Mapping[type[BaseEvent], tuple[Rule, ...]]] = MappingProxyType({})
     _hooks: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    # The event classes made so far, by name (see event_class): written under _CLASSES_LOCK,
+    # read without it. Each concrete dialect class has its own; subclasses of it share it.
+    _event_classes: ClassVar[dict[str, type[DialectEvent]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -357,6 +442,7 @@ class Dialect(CallbackHandler, Generic[S]):
             )
         cls._routes = MappingProxyType({core: tuple(rows) for core, rows in routes.items()})
         cls._hooks = MappingProxyType(hooks)
+        cls._event_classes = {}
 
     def __init__(
         self,
@@ -366,8 +452,9 @@ class Dialect(CallbackHandler, Generic[S]):
     ) -> None:
         if not type(self).rules:
             raise TypeError(f"{type(self).__name__} is an abstract dialect base")
-        self._lock = threading.Lock()
-        self._listeners: Mapping[str, tuple[_Listener, ...]] = MappingProxyType({})
+        # The listeners: subscriptions to this dialect's event classes on a bus of its own,
+        # which reports failures to us (publish's return value) rather than logging them.
+        self._listeners = CoreEventBus(log_failures=False)
         self._state = self.new_state()
         self._state.me = Jid.parse(me) if isinstance(me, str) else me
         self._state.push_name = push_name
@@ -408,6 +495,45 @@ class Dialect(CallbackHandler, Generic[S]):
         """The names, validated; raises `UnknownEventName` for the first unknown one."""
         return tuple(cls.spec(name).name for name in names)
 
+    @classmethod
+    def event_class(cls, name: str) -> type[DialectEvent]:
+        """The `DialectEvent` subclass of `name` (an event of the vocabulary, ``'*'`` or
+        ``'core'``), made on first use; its listeners subscribe to it on the dialect's bus.
+        Raises `UnknownEventName` for a name the dialect does not know. Thread-safe."""
+        found = cls._event_classes.get(name)
+        if found is not None:
+            return found
+        if name not in (ALL, CORE):
+            cls.spec(name)
+        if not cls.rules:
+            raise TypeError(f"{cls.__name__} is an abstract dialect base")
+        with _CLASSES_LOCK:
+            found = cls._event_classes.get(name)
+            if found is None:
+                owner: type[Dialect[Any]] = next(
+                    c for c in cls.__mro__ if issubclass(c, Dialect) and "rules" in vars(c)
+                )
+                tag = f"{owner.name}:{name}"
+                made = type(
+                    f"{owner.__name__}.Event[{name!r}]",
+                    (DialectEvent,),
+                    {
+                        "__module__": owner.__module__,
+                        "__qualname__": f"{owner.__qualname__}.Event[{name!r}]",
+                        "__annotations__": {"type": str},
+                        "__doc__": f"The {owner.name} {name!r} event.",
+                        "type": tag,
+                    },
+                )
+                found = owner._event_classes.setdefault(name, made)
+        return found
+
+    def emission(self, name: str, args: Args, core: BaseEvent) -> DialectEvent:
+        """The dialect event `name` with the positional `args`, projected from `core`, ready
+        for `deliver` (a timer's event, for instance). Raises `UnknownEventName`."""
+        event: DialectEvent = _build(self.event_class(name), self.name, name, tuple(args), core)
+        return event
+
     # Listening -----------------------------------------------------------------------------
 
     def _arity_limit(self, name: str) -> int | None:
@@ -427,11 +553,7 @@ class Dialect(CallbackHandler, Generic[S]):
             raise InvalidListener(
                 f"{fn!r} needs {required} positional arguments, but {self.name} calls {shown}"
             )
-        listener = _Listener(fn, taken, once)
-        with self._lock:
-            current = dict(self._listeners)
-            current[name] = (*current.get(name, ()), listener)
-            self._listeners = MappingProxyType(current)
+        self._listeners.subscribe(self.event_class(name), _Listener(fn, taken), once=once)
 
     @overload
     def on(self, name: str) -> Callable[[Fn], Fn]: ...
@@ -458,28 +580,26 @@ class Dialect(CallbackHandler, Generic[S]):
         return self
 
     def once(self, name: str, listener: Callable[..., Any]) -> Self:
-        """Like `on`, for the next `name` event only. Thread-safe."""
+        """Like `on`, for the next `name` event only: the listener is removed just before it
+        runs. Thread-safe."""
         self._add(name, listener, once=True)
         return self
+
+    def listeners(self, name: str) -> tuple[Subscription, ...]:
+        """The listeners of `name` as core-bus `Subscription` handles, in the order they run
+        (``'*'`` and ``'core'`` included); `Subscription.close` one to remove it."""
+        self._arity_limit(name)
+        made = self._event_classes.get(name)
+        return () if made is None else self._listeners.subscriptions(made)
 
     def off(self, name: str, listener: Callable[..., Any]) -> Self:
         """Stop calling `listener` for `name` (its most recent registration). A listener that
         is not registered is ignored; an unknown name is `UnknownEventName`. Thread-safe."""
-        self._arity_limit(name)
-        with self._lock:
-            current = dict(self._listeners)
-            registered = list(current.get(name, ()))
-            for index in range(len(registered) - 1, -1, -1):
-                if registered[index].fn == listener:
-                    del registered[index]
-                    break
-            else:
-                return self
-            if registered:
-                current[name] = tuple(registered)
-            else:
-                del current[name]
-            self._listeners = MappingProxyType(current)
+        for subscription in reversed(self.listeners(name)):
+            held = subscription.callback
+            if isinstance(held, _Listener) and held.fn == listener:
+                subscription.close()
+                break
         return self
 
     def add_listener(self, listener: DialectListener) -> Self:
@@ -495,13 +615,16 @@ class Dialect(CallbackHandler, Generic[S]):
 
     def listener_count(self, name: str) -> int:
         """How many listeners `name` has (``'*'`` and ``'core'`` included)."""
-        self._arity_limit(name)
-        return len(self._listeners.get(name, ()))
+        return len(self.listeners(name))
 
     def wants(self, name: str) -> bool:
         """Whether anything listens to `name` (directly or through ``'*'``)."""
-        listeners = self._listeners
-        return name in listeners or ALL in listeners
+        made = self._event_classes
+        every = made.get(ALL)
+        if every is not None and self._listeners.has_handlers(every):
+            return True
+        named = made.get(name)
+        return named is not None and self._listeners.has_handlers(named)
 
     # Projecting ----------------------------------------------------------------------------
 
@@ -520,13 +643,25 @@ class Dialect(CallbackHandler, Generic[S]):
         rules = self._routes.get(type(event), ())
         out: list[DialectEvent] = []
         if rules:
-            want = self.wants if wanted is None else wanted
+            made = self._event_classes
+            if wanted is not None:
+                want = wanted
+            elif (every := made.get(ALL)) is not None and self._listeners.has_handlers(every):
+                want = _everything  # a '*' listener wants every name
+            else:
+                has_handlers = self._listeners.has_handlers
+
+                def want(name: str) -> bool:
+                    named = made.get(name)
+                    return named is not None and has_handlers(named)
+
             for row in rules:
                 if not want(row.name):
                     continue
                 try:
+                    cls = made.get(row.name) or self.event_class(row.name)
                     out.extend(
-                        DialectEvent(self.name, row.name, args, event)
+                        _build(cls, self.name, row.name, args, event)
                         for args in row.project(self._state, event)
                     )
                 except Exception as err:
@@ -609,11 +744,9 @@ class Dialect(CallbackHandler, Generic[S]):
         projection_errors: list[ProjectionError] = []
         emissions = self.project(event, errors=projection_errors)
         failures.extend(projection_errors)
-        core_listeners = self._listeners.get(CORE)
-        if core_listeners:
-            await self._call_all(
-                DialectEvent(self.name, CORE, (event,), event), core_listeners, failures
-            )
+        seen = self._event_classes.get(CORE)
+        if seen is not None and self._listeners.has_handlers(seen):
+            failures.extend(await self._publish(_build(seen, self.name, CORE, (event,), event)))
         for emission in emissions:
             failures.extend(await self.deliver(emission))
         if failures:
@@ -622,62 +755,48 @@ class Dialect(CallbackHandler, Generic[S]):
 
     async def deliver(self, emission: DialectEvent) -> list[ListenerError]:
         """Call the listeners of `emission.name`, then the ``'*'`` listeners; returns the
-        failures (each listener runs whatever the others do)."""
-        failures: list[ListenerError] = []
-        listeners = self._listeners
-        named = listeners.get(emission.name)
-        if named:
-            await self._call_all(emission, named, failures)
-        every = listeners.get(ALL)
-        if every:
-            await self._call_all(
-                DialectEvent(emission.dialect, ALL, (emission.name, *emission.args), emission.core),
-                every,
-                failures,
-                shown=emission,
-            )
-        return failures
+        failures (each listener runs whatever the others do).
 
-    async def _call_all(
-        self,
-        emission: DialectEvent,
-        listeners: tuple[_Listener, ...],
-        failures: list[Any],
-        shown: DialectEvent | None = None,
-    ) -> None:
-        token = _CURRENT.set(shown or emission)
+        `emission` is best made by `project` or `emission`; any other `DialectEvent` is
+        delivered by its name. On the bus's loop only.
+        """
+        made = self._event_classes
+        if type(emission) is not made.get(emission.name):
+            emission = self.emission(emission.name, emission.args, emission.core)
+        bus = self._listeners
+        token = _CURRENT.set(emission)  # what current_event() returns while listeners run
         try:
-            for listener in listeners:
-                if listener.once and not self._take_once(emission.name, listener):
-                    continue
-                try:
-                    result = listener.call(emission.args)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception as err:
-                    failure = ListenerError(self.name, emission.name, listener.fn, err)
-                    failure.__cause__ = err
-                    failures.append(failure)
+            failed = await bus.publish(emission)
+            every = made.get(ALL)
+            if every is not None and bus.has_handlers(every):
+                star = _build(every, self.name, ALL, (emission.name, *emission.args), emission.core)
+                failed += await bus.publish(star)
         finally:
             _CURRENT.reset(token)
+        if not failed:
+            return []
+        return [self._listener_error(failure) for failure in failed]
 
-    def _take_once(self, name: str, listener: _Listener) -> bool:
-        """Remove a once-listener before its call; False if another delivery took it."""
-        with self._lock:
-            registered = self._listeners.get(name, ())
-            if listener not in registered:
-                return False
-            current = dict(self._listeners)
-            remaining = tuple(item for item in registered if item is not listener)
-            if remaining:
-                current[name] = remaining
-            else:
-                del current[name]
-            self._listeners = MappingProxyType(current)
-        return True
+    async def _publish(self, event: DialectEvent) -> list[ListenerError]:
+        """Publish `event` on the dialect's bus, `current_event()` returning it meanwhile."""
+        token = _CURRENT.set(event)
+        try:
+            failed = await self._listeners.publish(event)
+        finally:
+            _CURRENT.reset(token)
+        return [self._listener_error(failure) for failure in failed]
+
+    def _listener_error(self, failure: HandlerFailure) -> ListenerError:
+        """A failure the dialect's bus returned, as the dialect reports it."""
+        held = failure.handler
+        listener = held.fn if isinstance(held, _Listener) else held
+        name = failure.event.name if isinstance(failure.event, DialectEvent) else ""
+        error = ListenerError(self.name, name, listener, failure.error)
+        error.__cause__ = failure.error
+        return error
 
     def __repr__(self) -> str:
-        count = sum(len(v) for v in self._listeners.values())
+        count = len(self._listeners.subscriptions())
         return f"<{type(self).__name__} {self.name}, {count} listener(s)>"
 
 

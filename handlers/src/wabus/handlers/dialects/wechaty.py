@@ -1217,8 +1217,8 @@ class WechatyDialect(Dialect[WechatyState]):
             count += 1
             if not self.wants("heartbeat"):
                 continue
-            emission = DialectEvent(
-                self.name, "heartbeat", (HeartbeatPayload(f"heartbeat {count}", current),), current
+            emission = self.emission(
+                "heartbeat", (HeartbeatPayload(f"heartbeat {count}", current),), current
             )
             failures = await self.deliver_timed(emission, partial(self._beats_for, number))
             for failure in failures:
