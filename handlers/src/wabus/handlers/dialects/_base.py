@@ -455,6 +455,13 @@ class Dialect(CallbackHandler, Generic[S]):
         # The listeners: subscriptions to this dialect's event classes on a bus of its own,
         # which reports failures to us (publish's return value) rather than logging them.
         self._listeners = CoreEventBus(log_failures=False)
+        made, has_handlers = self._event_classes, self._listeners.has_handlers
+
+        def listened(name: str) -> bool:  # whether `name` has listeners of its own
+            named = made.get(name)
+            return named is not None and has_handlers(named)
+
+        self._listened = listened
         self._state = self.new_state()
         self._state.me = Jid.parse(me) if isinstance(me, str) else me
         self._state.push_name = push_name
@@ -649,12 +656,7 @@ class Dialect(CallbackHandler, Generic[S]):
             elif (every := made.get(ALL)) is not None and self._listeners.has_handlers(every):
                 want = _everything  # a '*' listener wants every name
             else:
-                has_handlers = self._listeners.has_handlers
-
-                def want(name: str) -> bool:
-                    named = made.get(name)
-                    return named is not None and has_handlers(named)
-
+                want = self._listened
             for row in rules:
                 if not want(row.name):
                     continue
