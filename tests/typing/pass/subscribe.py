@@ -44,3 +44,9 @@ bot = (
     .on(BaseEvent, on_anything)
     .build()
 )
+
+once = bus.subscribe(Message, on_message, once=True)  # a handle like any other
+spent: bool = once.once and not once.active
+handles = bus.subscriptions(Message)
+for handle in handles:
+    handle.close()
