@@ -234,7 +234,7 @@ def report(n: int, best: dict[str, float]) -> list[str]:
 
 
 def main(quick: bool = False) -> None:
-    n, rounds = (200, 1) if quick else (10_000, 6)
+    n, rounds = (200, 1) if quick else (2_000, 25)
     for line in report(n, measure(n, rounds)):
         print(line)
 
