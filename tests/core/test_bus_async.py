@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
 
 from tests.core.events_fixtures import CONNECTED, message, receipt
 from wabus.core import (
@@ -470,3 +471,21 @@ async def test_an_async_once_subscription_takes_one_event_published_or_dispatche
             bus.dispatch(message(n))  # queued before the callback first runs
         await _settle(lambda: not bus.has_handlers(Message))
     assert dispatched == ["M3"]
+
+
+async def test_an_async_once_subscriptions_queue_is_named_after_its_callback() -> None:
+    bus = CoreEventBus()
+    seen: list[str] = []
+
+    async def first_message(event: Message) -> None:
+        seen.append(event.info.id)
+
+    bus.subscribe(Message, first_message, once=True, queue_size=1, overflow=Overflow.DROP_OLDEST)
+    with structlog.testing.capture_logs() as logs:
+        for n in (1, 2):
+            bus.dispatch(message(n))  # the bus is not running yet: the second drops the first
+    [dropped] = [entry for entry in logs if "dropped" in entry["event"]]
+    assert dropped["handler"].endswith("first_message")
+    async with bus:
+        await _settle(lambda: bool(seen))
+    assert seen == ["M2"]

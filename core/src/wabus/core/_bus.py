@@ -544,7 +544,7 @@ class CoreEventBus:
                     self,
                     queue_size or self._default_queue_size,
                     overflow or self._default_overflow,
-                    _describe(callback),
+                    _describe(_user_callback(callback)),
                     callback,
                 )
         else:
