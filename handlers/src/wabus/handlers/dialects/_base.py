@@ -370,8 +370,9 @@ def _arities(fn: Callable[..., Any]) -> tuple[int | None, int]:
 class Dialect(CallbackHandler, Generic[S]):
     """Base of the dialects: re-emits core events under another vocabulary (see the module doc).
 
-    Listen with `on` (or `once`), stop with `off`; `project` gives the dialect events of one
-    core event without delivering them. Options common to every dialect:
+    Listen with `on` (or `once`), stop with `off`; each listener is a subscription on the
+    dialect's own `CoreEventBus` (`listeners` gives the handles). `project` gives the dialect
+    events of one core event without delivering them. Options common to every dialect:
 
     - `me`: our own JID, for a session paired before this process started (the dialects learn
       it from `PairSuccess` otherwise);
