@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from typing import Any
 
 import anyio
@@ -489,3 +491,18 @@ async def test_an_async_once_subscriptions_queue_is_named_after_its_callback() -
     async with bus:
         await _settle(lambda: bool(seen))
     assert seen == ["M2"]
+
+
+def test_a_closed_async_subscription_is_released_by_a_bus_that_never_ran() -> None:
+    class Callback:
+        async def __call__(self, event: BaseEvent) -> None: ...
+
+    bus = CoreEventBus()
+    callbacks = [Callback() for _ in range(3)]
+    refs = [weakref.ref(callback) for callback in callbacks]
+    bus.subscribe(Message, callbacks[0]).close()
+    bus.subscribe(Message, callbacks[1], once=True).close()
+    bus.subscribe(Receipt, callbacks[2])  # still subscribed: kept
+    del callbacks
+    gc.collect()
+    assert [ref() is None for ref in refs] == [True, True, False]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar
@@ -212,6 +214,21 @@ async def test_listeners_are_subscriptions_on_the_dialects_own_bus() -> None:
     assert not wechaty.wants("login") and wechaty.wants("scan") is False
     with pytest.raises(UnknownEventName):
         wechaty.listeners("scna")
+
+
+async def test_spent_and_removed_listeners_are_released() -> None:
+    class Listener:
+        def __call__(self, update: dict[str, Any]) -> None: ...
+
+    baileys = BaileysDialect()
+    listeners = [Listener(), Listener(), Listener()]
+    refs = [weakref.ref(listener) for listener in listeners]
+    baileys.once("connection.update", listeners[0]).on("connection.update", listeners[1])
+    baileys.on("connection.update", listeners[2]).off("connection.update", listeners[1])
+    del listeners
+    await _publish(_bus(baileys), s.CONNECTED)  # spends the once-listener
+    gc.collect()
+    assert [ref() is None for ref in refs] == [True, True, False]
 
 
 def test_each_event_name_has_a_core_event_class() -> None:

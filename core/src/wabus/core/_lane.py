@@ -227,7 +227,11 @@ class _Lane:
         self.closed = True
         self.pending.clear()
         self.notify_room()
-        self.bus._request_wake(self)
+        # Only a running bus has a worker to wake. On an idle bus the request would wait in
+        # its wake-up list, keeping this lane and its callback alive, until the bus ran: for
+        # a bus that never runs (a dialect's own), forever.
+        if self.bus._loop is not None:
+            self.bus._request_wake(self)
 
     # Loop side ----------------------------------------------------------------------------
 
