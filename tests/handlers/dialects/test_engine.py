@@ -264,6 +264,15 @@ def test_a_projected_event_is_what_pydantic_would_build() -> None:
         built.name = "other"  # type: ignore[misc]
 
 
+def test_a_projected_event_names_the_account_of_its_core_event() -> None:
+    baileys = BaileysDialect()
+    stamped = s.PAIRED.model_copy().stamp_account("15550000001")
+    [built] = baileys.project(stamped, lambda name: name == "creds.update")
+    assert built.account == "15550000001" and built.core is stamped
+    [unstamped] = baileys.project(s.PAIRED, lambda name: name == "creds.update")
+    assert unstamped.account is None
+
+
 async def test_a_dialect_event_made_elsewhere_is_delivered_by_its_name() -> None:
     livechat = LiveChatDialect()
     got: list[tuple[Any, DialectEvent | None]] = []

@@ -239,7 +239,14 @@ def _build(cls: type[DialectEvent], dialect: str, name: str, args: Args, core: B
     _set_attribute(
         event,
         "__dict__",
-        {"type": cls.kind, "dialect": dialect, "name": name, "args": args, "core": core},
+        {
+            "type": cls.kind,
+            "account": core.account,  # the account the core event came from
+            "dialect": dialect,
+            "name": name,
+            "args": args,
+            "core": core,
+        },
     )
     _set_attribute(event, "__pydantic_fields_set__", _FIELDS_SET)
     _set_attribute(event, "__pydantic_extra__", None)
