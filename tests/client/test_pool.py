@@ -56,7 +56,7 @@ async def test_every_account_feeds_one_bus_each_event_naming_its_account() -> No
                 lambda: all(i.state is AccountState.CONNECTED for i in pool.statuses().values())
             )
             assert sorted(a for a in connected if a) == sorted(states)
-            assert len(sim.logged_in) == 3
+            assert len(sim.connected_devices) == 3
             assert states["bot1"].pn is not None
             await sim.send_message(ALICE, "for bot1", to=states["bot1"].pn)
             await _until(lambda: bool(messages))
@@ -71,20 +71,20 @@ async def test_remove_stops_one_account_and_leaves_the_others_connected() -> Non
         async with bus, AccountPool(bus) as pool:
             for name, state in states.items():
                 await pool.add(name, _client(sim, state))
-            await _until(lambda: len(sim.logged_in) == 3)
+            await _until(lambda: len(sim.connected_devices) == 3)
             info = await pool.remove("bot0")
             assert info.state is AccountState.ENDED
             assert info.error is None
             assert "bot0" not in pool
             assert sorted(pool) == ["bot1", "bot2"]
-            await _until(lambda: len(sim.logged_in) == 2)
-            assert states["bot0"].pn not in sim.logged_in
+            await _until(lambda: len(sim.connected_devices) == 2)
+            assert states["bot0"].pn not in sim.connected_devices
             assert {i.state for i in pool.statuses().values()} == {AccountState.CONNECTED}
             # Added again at run time, it logs in again.
             await pool.add("bot0", _client(sim, states["bot0"]))
-            await _until(lambda: len(sim.logged_in) == 3)
+            await _until(lambda: len(sim.connected_devices) == 3)
         assert sum(sim.replaced.values()) == 0
-        await _until(lambda: not sim.logged_in)  # leaving the pool stopped every client
+        await _until(lambda: not sim.connected_devices)  # leaving the pool stopped every client
 
 
 async def test_a_failing_account_does_not_stop_the_others() -> None:

@@ -108,7 +108,7 @@ async def test_members_balance_when_one_joins_and_take_back_when_it_leaves() -> 
             )
             async with bus, anyio.create_task_group() as tasks:
                 tasks.start_soon(first.run)
-                await _until(lambda: len(sim.logged_in) == 6)
+                await _until(lambda: len(sim.connected_devices) == 6)
                 status = first.status()
                 assert sorted(status.accounts) == names
                 assert "not paired" not in str(status)  # said in skipped, below
@@ -132,7 +132,7 @@ async def test_members_balance_when_one_joins_and_take_back_when_it_leaves() -> 
                         len(first.status().members) == 2
                         and settled(first)
                         and settled(second)
-                        and len(sim.logged_in) == 6
+                        and len(sim.connected_devices) == 6
                     )
                 )
                 shares = sorted(len(m.status().assigned) for m in (first, second))
@@ -144,10 +144,10 @@ async def test_members_balance_when_one_joins_and_take_back_when_it_leaves() -> 
                 # The second left (gracefully): the first takes everything back.
                 second_scope.cancel()
                 await _until(lambda: len(first.status().accounts) == 6)
-                await _until(lambda: len(sim.logged_in) == 6)
+                await _until(lambda: len(sim.connected_devices) == 6)
                 assert sum(sim.replaced.values()) == 0
                 tasks.cancel_scope.cancel()
-            await _until(lambda: not sim.logged_in)
+            await _until(lambda: not sim.connected_devices)
 
 
 def test_the_command_says_when_no_account_is_paired(tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ async def test_a_member_whose_connection_is_cut_stops_its_clients_then_takes_the
             )
             async with bus, anyio.create_task_group() as tasks:
                 tasks.start_soon(member.run)
-                await _until(lambda: len(sim.logged_in) == 3)
+                await _until(lambda: len(sim.connected_devices) == 3)
                 assert set(sim.logins.values()) == {1}
                 # The server ends the member's session: its locks, and so its leases, go.
                 with psycopg.connect(postgres.BASE_DSN, autocommit=True) as admin:
@@ -200,7 +200,7 @@ async def test_a_member_whose_connection_is_cut_stops_its_clients_then_takes_the
                 # It stops every client (the server sees them go), then, holding the locks
                 # again on a new connection, connects them again.
                 await _until(lambda: all(sim.logins[jid] >= 2 for jid in sim.logins))
-                await _until(lambda: len(sim.logged_in) == 3)
+                await _until(lambda: len(sim.connected_devices) == 3)
                 assert sorted(member.status().accounts) == names
                 assert sum(sim.replaced.values()) == 0
                 tasks.cancel_scope.cancel()

@@ -373,13 +373,6 @@ class Simulator:
             if d.noise is not None
         )
 
-    @property
-    def logged_in(self) -> Counter[Jid]:
-        """The companions logged in right now (device JID → how many connections: 1 each)."""
-        return Counter(
-            link.device.jid for link in self._links if link.logged_in and link.device is not None
-        )
-
     def provision(
         self, pn: str, lid: str, *, push_name: str = "", platform: str = "android"
     ) -> DeviceState:
