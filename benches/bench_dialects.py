@@ -28,6 +28,7 @@ from typing import Any
 
 import pyee
 
+from benches._support import best_of_rounds, rate_table
 from wabus.core import CoreEventBus, Jid, Server
 from wabus.core.events import Message, MessageInfo, MessageSource
 from wabus.handlers.dialects import BaileysDialect, Dialect, DialectEvent, WechatyDialect
@@ -192,28 +193,13 @@ CASES = _cases()
 
 def measure(n: int, rounds: int) -> dict[str, float]:
     """Best elapsed seconds per case over `rounds` interleaved rounds of `n` events."""
-    events = [make_message(i) for i in range(n)]
-    best: dict[str, float] = {}
-    for _ in range(rounds):
-        for name, timer in CASES.items():
-            elapsed = timer(events)
-            best[name] = min(best.get(name, elapsed), elapsed)
-    return best
-
-
-def _rate(n: int, seconds: float) -> str:
-    per_second = n / seconds
-    if per_second >= 1e6:
-        return f"{per_second / 1e6:6.2f} M/s"
-    return f"{per_second / 1e3:6.1f} k/s"
+    return best_of_rounds(CASES, [make_message(i) for i in range(n)], rounds)
 
 
 def report(n: int, best: dict[str, float]) -> list[str]:
     """The printed table: events/s per case, and each dialect's ratio to its peer."""
     lines = [f"dialect throughput: {n} events per round, best round of each case", ""]
-    width = max(map(len, CASES))
-    for name in CASES:
-        lines.append(f"  {name:<{width}}  {_rate(n, best[name])}")
+    lines.extend(rate_table(n, best, CASES))
     lines.append("")
     for listeners in LISTENERS:
         core = best[f"core bus publish, {listeners} handler(s)"]

@@ -31,6 +31,7 @@ from typing import Any
 import socketio  # type: ignore[import-untyped]  # python-socketio ships no types
 import uvicorn
 
+from benches._support import rate
 from wabus.core import CoreEventBus, Jid, Server
 from wabus.core.events import Message, MessageInfo, MessageSource
 from wabus.handlers.dialects import BaileysDialect
@@ -182,12 +183,6 @@ def measure(sizes: dict[int, int], rounds: int) -> dict[tuple[str, int], float]:
     return best
 
 
-def _rate(per_second: float) -> str:
-    if per_second >= 1e6:
-        return f"{per_second / 1e6:6.2f} M/s"
-    return f"{per_second / 1e3:6.1f} k/s"
-
-
 def report(sizes: dict[int, int], best: dict[tuple[str, int], float]) -> list[str]:
     """The printed table."""
     lines = [
@@ -202,9 +197,9 @@ def report(sizes: dict[int, int], best: dict[tuple[str, int], float]) -> list[st
         ours = best[("wabus gateway", clients)]
         peer = best[("python-socketio rooms", clients)]
         lines.append(
-            f"  {clients:>7}  {count:>6}  {_rate(count / ours)} events"
-            f" ({_rate(count * clients / ours)})  {_rate(count / peer)} events"
-            f" ({_rate(count * clients / peer)})  {peer / ours:5.2f}x"
+            f"  {clients:>7}  {count:>6}  {rate(count, ours)} events"
+            f" ({rate(count * clients, ours)})  {rate(count, peer)} events"
+            f" ({rate(count * clients, peer)})  {peer / ours:5.2f}x"
         )
     lines.append("")
     lines.append("  (events: per client; in brackets, deliveries; ratio: peer time / gateway time)")

@@ -33,6 +33,7 @@ import nats.errors
 import nats.js.errors
 from nats.js.api import AckPolicy, ConsumerConfig, Header
 
+from benches._support import rate_table
 from benches.bench_dispatch import make_message
 from wabus.core import Bot, CoreEventBus
 from wabus.core.events import Message
@@ -204,21 +205,13 @@ async def one_round(events: list[Message]) -> dict[str, float]:
         await streams.delete_all()
 
 
-def _rate(n: int, seconds: float) -> str:
-    per_second = n / seconds
-    if per_second >= 1e6:
-        return f"{per_second / 1e6:6.2f} M/s"
-    return f"{per_second / 1e3:6.1f} k/s"
-
-
 def report(n: int, rounds: int, version: str, best: dict[str, float]) -> list[str]:
     """The printed table: events/s per case, and the ratios worth reading."""
     lines = [
         f"NATS JetStream: {n} Message events, best of {rounds} round(s), nats-server {version}",
         "",
     ]
-    width = max(map(len, CASES))
-    lines.extend(f"  {name:<{width}}  {_rate(n, best[name])}" for name in CASES)
+    lines.extend(rate_table(n, best, CASES))
     lines.append("")
     publish = best[CASES[2]] / best[CASES[1]]
     consume = best[CASES[4]] / best[CASES[3]]
