@@ -24,6 +24,7 @@ import sys
 import anyio
 import structlog
 
+from benches._support import obey
 from wabus.core import Jid, Node, Server
 from wabus.simulator import Simulator, SimulatorError, text_message
 
@@ -79,23 +80,22 @@ async def _stream(sim: Simulator, sealed: list[tuple[Jid, Node]]) -> None:
 async def main() -> None:
     sealed: list[tuple[Jid, Node]] = []
     async with Simulator(keep_sent=1000) as sim, anyio.create_task_group() as tasks:
+
+        def scan(code: str) -> None:
+            try:
+                sim.scan(code, account=sim.add_account())
+            except SimulatorError as err:  # a rotated code of a client paired already
+                print(f"scan refused: {err}", file=sys.stderr, flush=True)
+
         print(f"ready {sim.url} {sim.trusted_root.key.hex()}", flush=True)
-        stdin = anyio.wrap_file(sys.stdin.buffer)
-        while line := (await stdin.readline()).decode().strip():
-            command, _, argument = line.partition(" ")
-            if command == "scan":
-                try:
-                    sim.scan(argument, account=sim.add_account())
-                except SimulatorError as err:  # a rotated code of a client paired already
-                    print(f"scan refused: {err}", file=sys.stderr, flush=True)
-            elif command == "wait":
-                tasks.start_soon(_wait, sim, int(argument))
-            elif command == "seal":
-                _seal(sim, int(argument), sealed)
-            elif command == "stream":
-                tasks.start_soon(_stream, sim, sealed)
-            elif command == "quit":
-                break
+        await obey(
+            {
+                "scan": scan,
+                "wait": lambda count: tasks.start_soon(_wait, sim, int(count)),
+                "seal": lambda count: _seal(sim, int(count), sealed),
+                "stream": lambda _: tasks.start_soon(_stream, sim, sealed),
+            }
+        )
         tasks.cancel_scope.cancel()
 
 

@@ -35,6 +35,7 @@ import anyio
 import anyio.abc
 import structlog
 
+from benches._support import obey
 from wabus.client import ConnectionClosed, accept_websocket
 from wabus.core import Jid, Node, Server
 from wabus.protocol import encode_frame, encode_node
@@ -118,20 +119,20 @@ async def main() -> None:
     async with Simulator() as sim, floor, anyio.create_task_group() as tasks:
         tasks.start_soon(floor.serve, _floor)
         print(f"ready {sim.url} {sim.trusted_root.key.hex()} {floor_port}", flush=True)
-        stdin = anyio.wrap_file(sys.stdin.buffer)
-        while line := (await stdin.readline()).decode().strip():
-            command, _, argument = line.partition(" ")
-            if command == "scan":
-                sim.scan(argument)
-            elif command == "send":  # in a task: the scan may come while it waits to log in
-                tasks.start_soon(_send, sim, payload, int(argument))
-            elif command == "seal":
-                kind, count = argument.split()
-                tasks.start_soon(_seal, sim, kind, int(count), sealed)
-            elif command == "stream":
-                tasks.start_soon(_stream, sim, sealed)
-            elif command == "quit":
-                break
+
+        def seal(argument: str) -> None:
+            kind, count = argument.split()
+            tasks.start_soon(_seal, sim, kind, int(count), sealed)
+
+        await obey(
+            {
+                "scan": sim.scan,
+                # in a task: the scan may come while it waits to log in
+                "send": lambda count: tasks.start_soon(_send, sim, payload, int(count)),
+                "seal": seal,
+                "stream": lambda _: tasks.start_soon(_stream, sim, sealed),
+            }
+        )
         tasks.cancel_scope.cancel()
 
 

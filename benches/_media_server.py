@@ -17,6 +17,7 @@ import sys
 import anyio
 import structlog
 
+from benches._support import obey
 from wabus.simulator import Simulator
 
 
@@ -24,13 +25,7 @@ async def main() -> None:
     async with Simulator() as sim:
         root = sim.trusted_root.key.hex()
         print(f"ready {sim.url} {root} {sim.media.hostname} {sim.media.auth}", flush=True)
-        stdin = anyio.wrap_file(sys.stdin.buffer)
-        while line := (await stdin.readline()).decode().strip():
-            command, _, argument = line.partition(" ")
-            if command == "scan":
-                sim.scan(argument)
-            elif command == "quit":
-                break
+        await obey({"scan": sim.scan})
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ without Node.js and npm.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import resource
@@ -44,15 +43,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.abc
 import anyio.to_thread
 import structlog
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 from benches._accounts_server import BENCH_PREFIX
+from benches._support import LineProcess
 from benches.bench_e2e_signal import node_modules
 from wabus.client import Client, SqliteStore
 from wabus.core import CoreEventBus, EventHandler
@@ -91,20 +89,11 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-class _Server:
+class _Server(LineProcess):
     """The simulator's process: commands in, reports out (see ``benches._accounts_server``)."""
 
     def __init__(self, process: anyio.abc.Process) -> None:
-        assert process.stdout is not None
-        assert process.stdin is not None
-        self._out = BufferedByteReceiveStream(process.stdout)
-        self._in = process.stdin
-
-    async def line(self) -> str:
-        return (await self._out.receive_until(b"\n", 65536)).decode()
-
-    async def command(self, text: str) -> None:
-        await self._in.send(f"{text}\n".encode())
+        super().__init__(process, "simulator")
 
     async def logged_in(self, count: int) -> None:
         """Wait until `count` companions are logged in with their keys published."""
@@ -250,24 +239,6 @@ async def _idle(pid: int | str, window: float) -> float:
     return (cpu_seconds(pid) - cpu) / (time.perf_counter() - wall)
 
 
-class _Baileys:
-    """The Node.js process of Baileys sockets (``benches/peers/baileys_accounts.mjs``)."""
-
-    def __init__(self, process: anyio.abc.Process) -> None:
-        assert process.stdout is not None
-        assert process.stdin is not None
-        self._out = BufferedByteReceiveStream(process.stdout)
-        self._in = process.stdin
-
-    async def record(self) -> dict[str, Any]:
-        line = await self._out.receive_until(b"\n", 1 << 20)
-        found: dict[str, Any] = json.loads(line)
-        return found
-
-    async def command(self, **command: Any) -> None:
-        await self._in.send((json.dumps(command) + "\n").encode())
-
-
 async def _baileys(
     modules: Path, accounts: int, per_account: int, keepalive_window: float
 ) -> Figures:
@@ -281,7 +252,7 @@ async def _baileys(
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         ) as peer_process:
-            peer = _Baileys(peer_process)
+            peer = LineProcess(peer_process, "Baileys")
             pid = peer_process.pid
             counted = anyio.Event()
 
@@ -292,23 +263,21 @@ async def _baileys(
                         await server.command(f"scan {record['qr']}")
                     elif record["kind"] == "counted":
                         counted.set()
-                    elif record["kind"] == "error":
-                        raise RuntimeError(f"Baileys: {record['error']}")
 
             async def collected_rss() -> int:
-                await peer.command(op="gc")
+                await peer.send(op="gc")
                 await anyio.sleep(2.0)  # let the collection happen and the sockets settle
                 return rss_kib(pid)
 
             with anyio.fail_after(_GUARD):
                 async with anyio.create_task_group() as tasks:
                     tasks.start_soon(relay)
-                    await peer.command(op="start", count=1)
+                    await peer.send(op="start", count=1)
                     await server.logged_in(1)
                     await _settle(pid)
                     one = await collected_rss()
                     began = time.perf_counter()
-                    await peer.command(op="start", count=accounts - 1)
+                    await peer.send(op="start", count=accounts - 1)
                     await server.logged_in(accounts)
                     pairing = (accounts - 1) / (time.perf_counter() - began)
                     await _settle(pid)
@@ -320,14 +289,14 @@ async def _baileys(
                     )
                     figures = Figures(accounts, rss, share, note, pairing)
                     total = await server.seal(per_account)
-                    await peer.command(op="count", prefix=BENCH_PREFIX, target=total)
+                    await peer.send(op="count", prefix=BENCH_PREFIX, target=total)
                     began = time.perf_counter()
                     await server.command("stream")
                     await counted.wait()
                     figures.messages = total
                     figures.messages_per_s = total / (time.perf_counter() - began)
                     tasks.cancel_scope.cancel()
-            await peer.command(op="quit")
+            await peer.send(op="quit")
             await peer_process.wait()
         await server.command("quit")
         await process.wait()

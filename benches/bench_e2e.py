@@ -30,9 +30,9 @@ from pathlib import Path
 
 import anyio
 import anyio.abc
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 from benches._e2e_server import stanza
+from benches._support import LineProcess
 from wabus.client import Client, MemoryStore, connect_websocket
 from wabus.core import Bot, EventHandler
 from wabus.core.events import Message, PairingQrCode
@@ -67,21 +67,6 @@ class _Phone(EventHandler):
         await self._process.stdin.send(f"scan {event.code}\n".encode())
 
 
-class _Server:
-    def __init__(self, process: anyio.abc.Process) -> None:
-        assert process.stdout is not None
-        assert process.stdin is not None
-        self.process = process
-        self._out = BufferedByteReceiveStream(process.stdout)
-        self._in = process.stdin
-
-    async def line(self) -> str:
-        return (await self._out.receive_until(b"\n", 65536)).decode()
-
-    async def command(self, text: str) -> None:
-        await self._in.send(f"{text}\n".encode())
-
-
 async def _session(
     count: int, rounds: int, profiler: cProfile.Profile | None
 ) -> list[tuple[float, float]]:
@@ -91,7 +76,7 @@ async def _session(
     async with await anyio.open_process(
         command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
     ) as process:
-        server = _Server(process)
+        server = LineProcess(process, "simulator")
         _, url, root, _ = (await server.line()).split()
         client = Client(
             MemoryStore(),
@@ -137,7 +122,7 @@ async def _floor(count: int, size: int, rounds: int) -> list[tuple[float, float]
     async with await anyio.open_process(
         command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
     ) as process:
-        server = _Server(process)
+        server = LineProcess(process, "simulator")
         *_, port = (await server.line()).split()
         times: list[tuple[float, float]] = []
         for _ in range(rounds):

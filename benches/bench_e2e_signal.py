@@ -23,20 +23,18 @@ or npm it is skipped.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.abc
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 from benches._e2e_server import ALICE, BENCH_PREFIX, WARM_UP
-from benches.bench_e2e import _Phone, _Server
+from benches._support import LineProcess
+from benches.bench_e2e import _Phone
 from wabus.client import Client, MemoryStore
 from wabus.core import Bot, EventHandler
 from wabus.core.events import Message
@@ -70,7 +68,7 @@ class _Counter(EventHandler):
             self.warm_ups += 1
 
 
-async def _start_server() -> tuple[anyio.abc.Process, _Server, str, str]:
+async def _start_server() -> tuple[anyio.abc.Process, LineProcess, str, str]:
     process = await anyio.open_process(
         [sys.executable, "-m", "benches._e2e_server"],
         cwd=ROOT,
@@ -78,12 +76,12 @@ async def _start_server() -> tuple[anyio.abc.Process, _Server, str, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    server = _Server(process)
+    server = LineProcess(process, "simulator")
     _, url, root, _ = (await server.line()).split()
     return process, server, url, root
 
 
-async def _seal(server: _Server, kind: str, count: int) -> None:
+async def _seal(server: LineProcess, kind: str, count: int) -> None:
     await server.command(f"seal {kind} {count}")
     reply = (await server.line()).split()
     if reply != ["sealed", kind, str(count)]:
@@ -132,31 +130,6 @@ async def _wabus(kind: str, count: int, rounds: int) -> list[float]:
     return times
 
 
-class _Baileys:
-    """The Baileys receiver process, spoken to in JSON lines."""
-
-    def __init__(self, process: anyio.abc.Process) -> None:
-        assert process.stdout is not None
-        assert process.stdin is not None
-        self._out = BufferedByteReceiveStream(process.stdout)
-        self._in = process.stdin
-
-    async def record(self) -> dict[str, Any]:
-        record: dict[str, Any] = json.loads(await self._out.receive_until(b"\n", 1 << 20))
-        if record["kind"] == "error":
-            raise RuntimeError(f"Baileys: {record['error']}")
-        return record
-
-    async def until(self, kind: str, **fields: Any) -> dict[str, Any]:
-        while True:
-            record = await self.record()
-            if record["kind"] == kind and all(record.get(k) == v for k, v in fields.items()):
-                return record
-
-    async def command(self, **command: Any) -> None:
-        await self._in.send((json.dumps(command) + "\n").encode())
-
-
 def node_modules() -> Path | None:
     """The folder holding baileys, installed by npm if need be; None without node or npm."""
     node, npm = shutil.which("node"), shutil.which("npm")
@@ -189,28 +162,28 @@ async def _baileys(modules: Path, kind: str, count: int, rounds: int) -> list[fl
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         ) as peer_process:
-            peer = _Baileys(peer_process)
+            peer = LineProcess(peer_process, "Baileys")
             times: list[float] = []
             with anyio.fail_after(_GUARD):
                 while (record := await peer.record())["kind"] != "open":
                     if record["kind"] == "qr":
                         await server.command(f"scan {record['qr']}")
                 if kind == "msg":
-                    await peer.command(op="send", to=str(ALICE), text="hello Alice")
+                    await peer.send(op="send", to=str(ALICE), text="hello Alice")
                     await peer.until("sent")
             for _ in range(rounds):
                 with anyio.fail_after(_GUARD):
                     await _seal(server, kind, count)
                     if kind == "skmsg":
                         await peer.until("message", text=WARM_UP)
-                    await peer.command(op="count", prefix=BENCH_PREFIX, target=count)
+                    await peer.send(op="count", prefix=BENCH_PREFIX, target=count)
                     await peer.until("counting")
                     start = time.perf_counter()
                     await server.command("stream")
                     await peer.until("counted", count=count)
                     times.append(time.perf_counter() - start)
                     assert await server.line() == "sent"
-            await peer.command(op="quit")
+            await peer.send(op="quit")
             await peer_process.wait()
         await server.command("quit")
         await process.wait()
