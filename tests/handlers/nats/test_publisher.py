@@ -18,8 +18,10 @@ from wabus.handlers.nats import (
     IDENTIFIED_KINDS,
     BridgeConnectError,
     EventTooLarge,
+    InvalidSubjectToken,
     NatsPublisher,
     NatsSource,
+    NoAccount,
     PublisherClosed,
     PublishIncomplete,
     StreamMismatch,
@@ -52,6 +54,51 @@ async def test_events_go_to_account_kind_subjects_in_their_json_form(
         for e in events
     ]
     assert [(m.headers or {}).get("Nats-Msg-Id") for m in stored] == expected_ids
+
+
+async def test_events_that_name_their_account_go_under_its_subjects(
+    names: Names, nats_url: str
+) -> None:
+    # One publisher for a bus that several accounts' clients feed (AccountPool): each event
+    # goes under the account it names; the publisher's own account serves events naming none.
+    alice = message(1).model_copy().stamp_account("alice")
+    bob = message(2).model_copy().stamp_account("bob")
+    plain = message(3)
+    publisher = NatsPublisher(account=names.account, servers=nats_url, stream=names.stream)
+    async with publisher:
+        for event in (alice, bob, plain):
+            await publisher.publish(event)
+    async with jetstream(nats_url) as js:
+        stored = await read_stream(js, names.stream.name)
+    prefix = names.stream.subject_prefix
+    assert [m.subject for m in stored] == [
+        f"{prefix}.alice.message",
+        f"{prefix}.bob.message",
+        f"{prefix}.{names.account}.message",
+    ]
+    assert [event_from_json(m.data).account for m in stored] == ["alice", "bob", None]
+    assert (stored[0].headers or {}).get("Nats-Msg-Id") == dedup_id(
+        "alice", alice.to_json().encode(), None
+    )
+
+
+async def test_without_an_account_every_event_must_name_one(names: Names, nats_url: str) -> None:
+    publisher = NatsPublisher(servers=nats_url, stream=names.stream)
+    assert publisher.account is None
+    with pytest.raises(NoAccount, match="'message' event names no account"):
+        publisher.outgoing(message(1))
+    with pytest.raises(InvalidSubjectToken, match="account"):
+        publisher.outgoing(message(2).model_copy().stamp_account("not.one.token"))
+    bus = CoreEventBus()
+    bus.subscribe(Message, publisher.publish)
+    async with publisher, bus:
+        # A failure of one event is that publish call's, and costs no other event.
+        [failure] = await bus.publish(message(3))
+        assert isinstance(failure.error, NoAccount)
+        assert await bus.publish(message(4).model_copy().stamp_account("carol")) == ()
+    async with jetstream(nats_url) as js:
+        stored = await read_stream(js, names.stream.name)
+    assert [m.subject for m in stored] == [f"{names.stream.subject_prefix}.carol.message"]
 
 
 async def test_the_stream_is_created_with_the_settings_given(names: Names, nats_url: str) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "ConsumerRefused",
     "EventTooLarge",
     "InvalidSubjectToken",
+    "NoAccount",
     "OutgoingEvent",
     "PublishIncomplete",
     "PublisherClosed",
@@ -136,6 +137,22 @@ class PublisherClosed(BridgeError, RuntimeError):
         super().__init__(f"{reason}; the event was not published")
         self.event_json = event_json
         self.reason = reason
+
+
+class NoAccount(BridgeError, ValueError):
+    """An event reached a `NatsPublisher` without an account: the event names none
+    (`BaseEvent.account` is None) and the publisher was given none either.
+
+    Give the publisher ``account=...`` (a one-account bot), or feed it from clients that stamp
+    their events (``Client(account=...)``, `AccountPool`). `kind` is the event's kind.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"a {kind!r} event names no account and the publisher has none: give"
+            " NatsPublisher(account=...) or publish events stamped by Client(account=...)"
+        )
+        self.kind = kind
 
 
 class EventTooLarge(BridgeError, ValueError):

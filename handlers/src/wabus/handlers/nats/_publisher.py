@@ -12,8 +12,11 @@ Theory of operation
 
 Each event becomes one message: its JSON form (`BaseEvent.to_json`) on subject
 ``<prefix>.<account>.<kind>``, with a ``Nats-Msg-Id`` header from `dedup_id` so that the
-stream stores a republished event once. The stream is created when the publisher starts if
-it does not exist (`StreamSettings`).
+stream stores a republished event once. The account is the event's own when it names one
+(`BaseEvent.account`, stamped by ``Client(account=...)`` and so by every client of an
+`AccountPool` or a fleet), else the publisher's `account`: one publisher serves a bus that many
+accounts feed, each account's events under its own subjects. The stream is created when the
+publisher starts if it does not exist (`StreamSettings`).
 
 Publishing never waits for the server on the bus's time. The handler's hook hands the
 message to the client with ``publish_async`` (which writes it to the connection's buffer and
@@ -61,6 +64,7 @@ from wabus.handlers.nats._dedup import OccurrenceCounter, dedup_id
 from wabus.handlers.nats._errors import (
     BridgeError,
     EventTooLarge,
+    NoAccount,
     OutgoingEvent,
     PublisherClosed,
     PublishIncomplete,
@@ -125,7 +129,9 @@ class NatsPublisher(CallbackHandler):
     """Publishes each event it receives to JetStream (see the module doc).
 
     Give event classes to publish only those (default: every event). `account` is the
-    subject token naming whose events these are (e.g. the bot's phone number). Use it as
+    subject token naming whose events these are (e.g. the bot's phone number) when an event
+    does not name its own (`BaseEvent.account`, which wins); with None, every event must name
+    one (`NoAccount` otherwise), as the events of an `AccountPool`'s clients do. Use it as
     ``async with publisher:`` around the bot that feeds it: entering connects to `servers`
     and creates the stream if needed; leaving waits until every event is confirmed.
 
@@ -139,7 +145,7 @@ class NatsPublisher(CallbackHandler):
     def __init__(
         self,
         *event_types: Any,
-        account: str,
+        account: str | None = None,
         servers: str | Sequence[str] = DEFAULT_SERVERS,
         stream: StreamSettings = DEFAULT_STREAM,
         max_in_flight: int = 1024,
@@ -148,7 +154,8 @@ class NatsPublisher(CallbackHandler):
         connect_timeout: float | None = 5.0,
         name: str = "wabus-publisher",
     ) -> None:
-        check_name("account", account)
+        if account is not None:
+            check_name("account", account)
         if not isinstance(stream, StreamSettings):
             raise TypeError(f"stream must be a StreamSettings, got {stream!r}")
         if not isinstance(max_in_flight, int) or max_in_flight < 1:
@@ -158,7 +165,7 @@ class NatsPublisher(CallbackHandler):
                 raise ValueError(f"{label} must be a positive number, got {value!r}")
         super().__init__(*event_types)
         self.account = account
-        """The account token of every subject this publisher writes to."""
+        """The account token of the subjects of events that name no account of their own."""
         self.stream = stream
         """The stream settings."""
         self._servers: tuple[str, ...] = (servers,) if isinstance(servers, str) else tuple(servers)
@@ -168,7 +175,7 @@ class NatsPublisher(CallbackHandler):
         self._connect_timeout = connect_timeout
         self._name = name
         self._counter = OccurrenceCounter(stream.duplicate_window)
-        self._subjects: dict[str, str] = {}
+        self._subjects: dict[tuple[str, str], str] = {}  # (account, kind) → checked subject
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._task_group: TaskGroup | None = None
@@ -196,7 +203,9 @@ class NatsPublisher(CallbackHandler):
             await ensure_stream(
                 js,
                 self.stream,
-                captures=[subject_for(self.account, "message", self.stream.subject_prefix)],
+                captures=[
+                    subject_for(self.account or "any", "message", self.stream.subject_prefix)
+                ],
             )
             task_group = anyio.create_task_group()
             await task_group.__aenter__()
@@ -259,14 +268,18 @@ class NatsPublisher(CallbackHandler):
         occurrence; `publish` calls it for you.
         """
         kind = event.type
-        subject = self._subjects.get(kind)
+        account = event.account or self.account
+        if account is None:
+            raise NoAccount(kind)
+        subject = self._subjects.get((account, kind))
         if subject is None:
-            subject = self._subjects[kind] = subject_for(
-                self.account, kind, self.stream.subject_prefix
+            check_name("account", account)  # an event's own account is checked once, here
+            subject = self._subjects[account, kind] = subject_for(
+                account, kind, self.stream.subject_prefix
             )
         data = event.to_json().encode()
         occurrence = None if event.identified else self._counter.count(data)
-        return OutgoingEvent(subject, data, dedup_id(self.account, data, occurrence))
+        return OutgoingEvent(subject, data, dedup_id(account, data, occurrence))
 
     async def publish(self, event: BaseEvent) -> None:
         """Publish one event (the bus calls this for every event the publisher receives).
