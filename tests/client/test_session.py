@@ -338,6 +338,21 @@ async def test_an_oversized_frame_ends_the_connection() -> None:
     assert "4096" in (disconnected.reason or "")
 
 
+def test_keepalive_waits_spread_around_the_interval() -> None:
+    # Accounts that connect together must not ping in step: each wait is drawn within
+    # interval * (1 ± jitter / 2), so the mean stays the interval.
+    client = Client(MemoryStore(), keepalive_interval=20.0, keepalive_jitter=0.5)
+    waits = [client.keepalive_wait() for _ in range(2000)]
+    assert all(15.0 <= wait <= 25.0 for wait in waits)
+    assert min(waits) < 17.0 and max(waits) > 23.0  # spread over the range, not one value
+    assert abs(sum(waits) / len(waits) - 20.0) < 0.5
+    exact = Client(MemoryStore(), keepalive_interval=20.0, keepalive_jitter=0)
+    assert {exact.keepalive_wait() for _ in range(10)} == {20.0}
+    for bad in (-0.1, 1.5, "0.2"):
+        with pytest.raises(ValueError, match="keepalive_jitter"):
+            Client(MemoryStore(), keepalive_jitter=bad)  # type: ignore[arg-type]
+
+
 async def test_keepalive_timeout_and_restore() -> None:
     async with Simulator() as sim:
         client = make_client(

@@ -19,7 +19,9 @@ connection:
      dispatcher;
    - the *dispatcher* delivers the queued events in arrival order (``await bus.publish``) and,
      once every handler has finished with a stanza's events, acknowledges the stanza;
-   - the *keepalive* pings every `keepalive_interval`; a missed pong publishes
+   - the *keepalive* pings about every `keepalive_interval` (each wait drawn within
+     `keepalive_jitter` of it, so that accounts that connected together do not ping in
+     step); a missed pong publishes
      `KeepAliveTimeout`, the next answered one `KeepAliveRestored`, and too many misses drop
      the connection;
    - the *writer* writes queued acks in bursts; and, while pairing, the QR pacer shows one
@@ -81,6 +83,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import secrets
 import ssl
 from collections.abc import Callable, Iterable
@@ -380,6 +383,7 @@ class Client:
         keepalive_interval: float = 20.0,
         keepalive_timeout: float = 10.0,
         keepalive_misses: int = 3,
+        keepalive_jitter: float = 0.2,
         reconnect_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0),
         request_timeout: float = 30.0,
         max_frame_size: int = MAX_FRAME_SIZE,
@@ -407,6 +411,12 @@ class Client:
         self.keepalive_interval = keepalive_interval
         self.keepalive_timeout = keepalive_timeout
         self.keepalive_misses = keepalive_misses
+        if not isinstance(keepalive_jitter, int | float) or not 0 <= keepalive_jitter <= 1:
+            raise ValueError(f"keepalive_jitter must be within 0..1, got {keepalive_jitter!r}")
+        self.keepalive_jitter = float(keepalive_jitter)
+        """How far each keepalive wait may stray from `keepalive_interval`, as a fraction of
+        it: waits are uniform within ``interval * (1 ± jitter / 2)``, so their mean is the
+        interval (0: exactly the interval)."""
         self.signed_prekey_lifetime = signed_prekey_lifetime
         """Seconds after which the signed prekey is replaced (checked at each login)."""
         self._delays = reconnect_delays or (1.0,)
@@ -1492,13 +1502,19 @@ class Client:
             except ConnectionClosed:
                 return  # the reader sees the same and ends the connection
 
+    def keepalive_wait(self) -> float:
+        """The next wait between keepalive pings, in seconds: `keepalive_interval` moved by
+        up to half of `keepalive_jitter` of it either way, at random."""
+        spread = self.keepalive_interval * self.keepalive_jitter
+        return self.keepalive_interval + spread * (random.random() - 0.5)
+
     async def _keepalive(self, bus: _Bus, session: _Session) -> None:
         """Ping every `keepalive_interval`. A miss counts only when no frame at all arrived
         while waiting and the reader was not holding the socket back for handlers."""
         misses = 0
         last_success: datetime | None = None
         while True:
-            await anyio.sleep(self.keepalive_interval)
+            await anyio.sleep(self.keepalive_wait())
             frames, stalls = session.conn.frames_received, session.stalls
             try:
                 await self.request(
