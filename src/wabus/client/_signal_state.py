@@ -13,6 +13,7 @@ the device's file (`SqliteStore.signal_state`), the PostgreSQL store in the acco
 
 from __future__ import annotations
 
+import abc
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
@@ -77,14 +78,15 @@ class SignalState(Protocol):
         inbox keys of messages `handled` (acknowledged)."""
 
 
-class _CommitWrites:
+class _CommitWrites(abc.ABC):
     """The single-change writes of a durable `SignalState`, each one `commit` (one
     transaction), for the stores whose `commit` is the only way they write."""
 
+    @abc.abstractmethod
     def commit(
         self, changes: SignalChanges, inbox: Mapping[str, bytes], handled: Iterable[str]
     ) -> None:
-        raise NotImplementedError
+        """Apply `changes`, keep `inbox` and forget `handled`, in one transaction."""
 
     def put_session(self, address: ProtocolAddress, record: SessionRecord | None) -> None:
         self.apply(SignalChanges(sessions={address: record}))
