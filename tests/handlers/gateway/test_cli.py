@@ -11,6 +11,7 @@ import urllib.request
 
 import anyio
 import pytest
+from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
 
 from tests import processes
@@ -26,6 +27,17 @@ def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WABUS_GATEWAY_")}
     env.update(extra)
     return env
+
+
+async def _first_line(process: Process) -> str:
+    """What the command printed up to its first newline (where it says it listens)."""
+    assert process.stdout is not None
+    output = TextReceiveStream(process.stdout)
+    line = ""
+    with anyio.fail_after(600):  # a guard against a hang, not a measure
+        while "\n" not in line:
+            line += await output.receive()
+    return line
 
 
 async def test_the_command_serves_the_sample_session_until_interrupted() -> None:
@@ -44,11 +56,7 @@ async def test_the_command_serves_the_sample_session_until_interrupted() -> None
     ]
     async with processes.open_process(command, env=_env(WABUS_GATEWAY_TOKEN=TOKEN)) as process:
         assert process.stdout is not None and process.stderr is not None
-        output = TextReceiveStream(process.stdout)
-        line = ""
-        with anyio.fail_after(600):
-            while "\n" not in line:
-                line += await output.receive()
+        line = await _first_line(process)
         found = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/api/events)", line)
         assert found, line
         url, port = found.group(1), int(found.group(2))
@@ -80,11 +88,7 @@ async def test_the_default_source_is_a_live_simulator_session() -> None:
     command += ["--interval", "0.02"]
     async with processes.open_process(command, env=_env(WABUS_GATEWAY_TOKEN=TOKEN)) as process:
         assert process.stdout is not None
-        output = TextReceiveStream(process.stdout)
-        line = ""
-        with anyio.fail_after(600):
-            while "\n" not in line:
-                line += await output.receive()
+        line = await _first_line(process)
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+/api/events)", line)
         assert found, line
         async with GatewayTestClient(found.group(1), TOKEN) as client:
@@ -109,11 +113,7 @@ async def test_the_command_listens_while_the_simulator_waits_for_a_scan() -> Non
     command = [sys.executable, "-m", "wabus.cli", "gateway", "--port", "0", "--scan-delay", "600"]
     async with processes.open_process(command, env=_env(WABUS_GATEWAY_TOKEN=TOKEN)) as process:
         assert process.stdout is not None
-        output = TextReceiveStream(process.stdout)
-        line = ""
-        with anyio.fail_after(600):
-            while "\n" not in line:
-                line += await output.receive()
+        line = await _first_line(process)
         found = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/api/events) \(page: ", line)
         assert found, line
         url, port = found.group(1), int(found.group(2))
