@@ -77,6 +77,22 @@ def test_bad_timings_are_refused() -> None:
         FleetMember("postgresql://x", ["a", "a"], factory, bus)
 
 
+def _provision(sim: Simulator, dsn: str, names: list[str], series: int) -> None:
+    """Each of `names` paired with `sim` (without a connection) and saved in the store at
+    `dsn`; `series` keeps the phone numbers apart from other tests'."""
+    with PostgresDatabase(dsn) as database:
+        for i, name in enumerate(names):
+            with PostgresStore(database, account=name) as store:
+                store.save(sim.provision(f"1555{series}00{i:04d}", f"{series + 1}000000{i:04d}"))
+
+
+def _client_factory(sim: Simulator) -> Callable[[str, PostgresStore], Client]:
+    def factory(account: str, store: PostgresStore) -> Client:
+        return Client(store, url=sim.url, trusted_roots=[sim.trusted_root])
+
+    return factory
+
+
 async def _until(check: Callable[[], bool], timeout: float = 120.0) -> None:
     with anyio.fail_after(timeout):  # a guard against a hang, not a measure
         while not check():
@@ -88,15 +104,10 @@ async def test_members_balance_when_one_joins_and_take_back_when_it_leaves() -> 
     with postgres.fresh_schema() as dsn:
         async with Simulator() as sim:
             names = [f"bot{i}" for i in range(6)]
-            with PostgresDatabase(dsn) as database:
-                for i, name in enumerate(names):
-                    with PostgresStore(database, account=name) as store:
-                        store.save(sim.provision(f"1555400{i:04d}", f"5000000{i:04d}"))
-                with PostgresStore(database, account="unpaired"):
-                    pass  # in the store, without a device
-
-            def factory(account: str, store: PostgresStore) -> Client:
-                return Client(store, url=sim.url, trusted_roots=[sim.trusted_root])
+            _provision(sim, dsn, names, 4)
+            with PostgresDatabase(dsn) as database, PostgresStore(database, account="unpaired"):
+                pass  # in the store, without a device
+            factory = _client_factory(sim)
 
             bus = CoreEventBus()
             accounts = [*names, "unpaired"]
@@ -172,13 +183,8 @@ async def test_a_member_whose_connection_is_cut_stops_its_clients_then_takes_the
     with postgres.fresh_schema() as dsn:
         async with Simulator() as sim:
             names = [f"bot{i}" for i in range(3)]
-            with PostgresDatabase(dsn) as database:
-                for i, name in enumerate(names):
-                    with PostgresStore(database, account=name) as store:
-                        store.save(sim.provision(f"1555500{i:04d}", f"6000000{i:04d}"))
-
-            def factory(account: str, store: PostgresStore) -> Client:
-                return Client(store, url=sim.url, trusted_roots=[sim.trusted_root])
+            _provision(sim, dsn, names, 5)
+            factory = _client_factory(sim)
 
             bus = CoreEventBus()
             member = FleetMember(
