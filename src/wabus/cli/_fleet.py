@@ -38,6 +38,7 @@ import structlog
 from wabus.cli._options import positive_seconds
 from wabus.client import (
     WHATSAPP_URL,
+    AccountState,
     Client,
     FleetError,
     FleetMember,
@@ -164,7 +165,8 @@ async def _serve(args: argparse.Namespace, accounts: list[str], database: Postgr
             log.info(event.type, account=event.account)
 
     def on_change(status: FleetStatus) -> None:
-        connected = sum(1 for info in status.accounts.values() if info.state.value == "connected")
+        states = [info.state for info in status.accounts.values()]
+        connected = states.count(AccountState.CONNECTED)
         log.info(
             "member view",
             member=status.member,

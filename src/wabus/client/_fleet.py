@@ -265,6 +265,7 @@ class FleetMember:
         self._member_generation = 0  # the database generation our member lock is held in
         self._members: tuple[int, ...] = ()
         self._assigned: frozenset[str] = frozenset()
+        self._assigned_for: tuple[frozenset[int], int] | None = None  # (members, us) it is for
         self._held: dict[str, _Held] = {}
         self._parked: dict[str, _Parked] = {}
         self._ended: set[str] = set()
@@ -353,8 +354,11 @@ class FleetMember:
             self._hold_until = max(self._hold_until, anyio.current_time() + self.takeover_delay)
         elif set(members) != set(self._members):
             _log.info("fleet membership changed", members=members)
+        key = (frozenset(members), self.member)
+        if key != self._assigned_for:  # the assignment changes only with the members
+            assigned = assign_accounts(self.accounts, members).get(self.member, ())
+            self._assigned, self._assigned_for = frozenset(assigned), key
         self._members = members
-        self._assigned = frozenset(assign_accounts(self.accounts, members).get(self.member, ()))
         if not self._unproven():
             await self._balance()
         self._report()

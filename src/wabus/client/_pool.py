@@ -80,7 +80,6 @@ class _Entry:
     done: anyio.Event
     scope: anyio.CancelScope
     stopping: bool = False
-    finished: bool = False
     error: BaseException | None = None
 
 
@@ -188,7 +187,6 @@ class AccountPool:
                 "account client failed", account=account, error=f"{type(err).__name__}: {err}"
             )
         finally:
-            entry.finished = True
             entry.done.set()
         if not entry.stopping:
             if entry.error is None:
@@ -209,7 +207,7 @@ class AccountPool:
         entry = self._entries.get(account)
         if entry is None:
             raise PoolError(f"account {account!r} is not in the pool")
-        if not entry.finished:
+        if not entry.done.is_set():
             entry.stopping = True
             await entry.client.stop()
             limit = self.stop_timeout if timeout is None else timeout
@@ -227,7 +225,7 @@ class AccountPool:
     # What it knows ------------------------------------------------------------------------
 
     def _info(self, account: str, entry: _Entry) -> AccountInfo:
-        if entry.finished:
+        if entry.done.is_set():
             state = AccountState.FAILED if entry.error is not None else AccountState.ENDED
         elif entry.stopping:
             state = AccountState.STOPPING
@@ -270,7 +268,6 @@ class AccountPool:
         return len(self._entries)
 
     def __repr__(self) -> str:
-        connected = sum(
-            1 for entry in self._entries.values() if not entry.finished and entry.client.connected
-        )
+        entries = self._entries.values()
+        connected = sum(1 for e in entries if not e.done.is_set() and e.client.connected)
         return f"<AccountPool {len(self._entries)} accounts, {connected} connected>"
