@@ -634,12 +634,7 @@ class Dialect(CallbackHandler, Generic[S]):
 
     def wants(self, name: str) -> bool:
         """Whether anything listens to `name` (directly or through ``'*'``)."""
-        made = self._event_classes
-        every = made.get(ALL)
-        if every is not None and self._listeners.has_handlers(every):
-            return True
-        named = made.get(name)
-        return named is not None and self._listeners.has_handlers(named)
+        return self._listened(ALL) or self._listened(name)
 
     # Projecting ----------------------------------------------------------------------------
 
@@ -661,7 +656,7 @@ class Dialect(CallbackHandler, Generic[S]):
             made = self._event_classes
             if wanted is not None:
                 want = wanted
-            elif (every := made.get(ALL)) is not None and self._listeners.has_handlers(every):
+            elif self._listened(ALL):
                 want = _everything  # a '*' listener wants every name
             else:
                 want = self._listened
@@ -754,8 +749,8 @@ class Dialect(CallbackHandler, Generic[S]):
         projection_errors: list[ProjectionError] = []
         emissions = self.project(event, errors=projection_errors)
         failures.extend(projection_errors)
-        seen = self._event_classes.get(CORE)
-        if seen is not None and self._listeners.has_handlers(seen):
+        if self._listened(CORE):
+            seen = self._event_classes[CORE]
             failures.extend(await self._publish(_build(seen, self.name, CORE, (event,), event)))
         for emission in emissions:
             failures.extend(await self.deliver(emission))
@@ -773,27 +768,25 @@ class Dialect(CallbackHandler, Generic[S]):
         made = self._event_classes
         if type(emission) is not made.get(emission.name):
             emission = self.emission(emission.name, emission.args, emission.core)
-        bus = self._listeners
-        token = _CURRENT.set(emission)  # what current_event() returns while listeners run
-        try:
-            failed = await bus.publish(emission)
-            every = made.get(ALL)
-            if every is not None and bus.has_handlers(every):
-                star = _build(every, self.name, ALL, (emission.name, *emission.args), emission.core)
-                failed += await bus.publish(star)
-        finally:
-            _CURRENT.reset(token)
-        if not failed:
-            return []
-        return [self._listener_error(failure) for failure in failed]
+        failed = await self._publish(emission)
+        if self._listened(ALL):
+            every = made[ALL]
+            star = _build(every, self.name, ALL, (emission.name, *emission.args), emission.core)
+            failed += await self._publish(star, shown=emission)  # '*' sees the named emission
+        return failed
 
-    async def _publish(self, event: DialectEvent) -> list[ListenerError]:
-        """Publish `event` on the dialect's bus, `current_event()` returning it meanwhile."""
-        token = _CURRENT.set(event)
+    async def _publish(
+        self, event: DialectEvent, shown: DialectEvent | None = None
+    ) -> list[ListenerError]:
+        """Publish `event` on the dialect's bus, `current_event()` returning `shown` (default:
+        `event`) meanwhile; the failures, as the dialect reports them."""
+        token = _CURRENT.set(event if shown is None else shown)
         try:
             failed = await self._listeners.publish(event)
         finally:
             _CURRENT.reset(token)
+        if not failed:
+            return []
         return [self._listener_error(failure) for failure in failed]
 
     def _listener_error(self, failure: HandlerFailure) -> ListenerError:
