@@ -148,6 +148,15 @@ class _AsyncOnce(_Once):
             await self.callback(event)
 
 
+def _kept(failures: list[HandlerFailure] | None, failure: HandlerFailure) -> list[HandlerFailure]:
+    """`failures` with `failure` added (a list made on the first: none is made while handlers
+    succeed, which is the hot path)."""
+    if failures is None:
+        return [failure]
+    failures.append(failure)
+    return failures
+
+
 def _user_callback(fn: object) -> Callable[..., Any]:
     """The callback as the user subscribed it (behind a ``once=True`` wrapper)."""
     return fn.callback if isinstance(fn, _Once) else fn  # type: ignore[return-value]
@@ -158,7 +167,7 @@ def _origin(fn: object) -> Callable[..., Any]:
     if isinstance(fn, _Filtered):
         fn = fn.callback
     if isinstance(fn, _Once):
-        return fn.callback
+        return _user_callback(fn)
     if isinstance(fn, functools.partial) and fn.args:  # a shared lane's put_pair
         return _user_callback(fn.args[0])
     lane = getattr(fn, "lane", None)
@@ -671,11 +680,7 @@ class CoreEventBus:
             except QueueFull as exc:
                 overflow = exc
             except Exception as exc:
-                failure = self._report(exc, callback, event)
-                if failures is None:
-                    failures = [failure]
-                else:
-                    failures.append(failure)
+                failures = _kept(failures, self._report(exc, callback, event))
         if overflow is not None:
             raise overflow
         if failures is None:
@@ -710,11 +715,7 @@ class CoreEventBus:
                 try:
                     dispatch_fn(event)
                 except Exception as exc:
-                    failure = self._report(exc, callback, event)
-                    if failures is None:
-                        failures = [failure]
-                    else:
-                        failures.append(failure)
+                    failures = _kept(failures, self._report(exc, callback, event))
                 held = perf_counter() - began
                 if threshold is not None and held > threshold:
                     self._report_slow(callback, event, held)
@@ -724,11 +725,7 @@ class CoreEventBus:
                     if not accepts(event):
                         continue
                 except Exception as exc:
-                    failure = self._report(exc, callback, event)
-                    if failures is None:
-                        failures = [failure]
-                    else:
-                        failures.append(failure)
+                    failures = _kept(failures, self._report(exc, callback, event))
                     continue
             if lane.busy or lane.waiters:
                 self._check_loop_thread()
@@ -738,11 +735,7 @@ class CoreEventBus:
             try:
                 await callback(event)
             except Exception as exc:
-                failure = self._report(exc, callback, event)
-                if failures is None:
-                    failures = [failure]
-                else:
-                    failures.append(failure)
+                failures = _kept(failures, self._report(exc, callback, event))
             finally:
                 # lane.release(), inlined: this is the hot path of `await publish`.
                 if lane.waiters:
