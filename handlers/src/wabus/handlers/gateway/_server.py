@@ -327,17 +327,8 @@ class EventGateway(CallbackHandler):
                     if packets[namespace] is not None and len(packets) == 1:
                         self._emitted += 1
                 packet = packets[namespace]
-                if packet is None:
-                    continue
-                pending = client.pending
-                if len(pending) >= limit:
-                    self._evict(client, lost=1)
-                    continue
-                pending.append(packet)
-                self._deliveries += 1
-                if client.idle:
-                    client.idle = False
-                    client.wake.set()
+                if packet is not None:
+                    self._enqueue(client, packet, limit)
 
     receive_event = handle_core_event
 
@@ -752,6 +743,20 @@ class EventGateway(CallbackHandler):
         self._replay_to(client, added)
         return {"ok": True, "op": "subscribe", "subscribed": sorted(client.names)}
 
+    def _enqueue(self, client: _Client, packet: Any, limit: int) -> bool:
+        """Queue `packet` for `client` and wake its sender; a client whose queue holds
+        `limit` packets already is evicted instead (False)."""
+        pending = client.pending
+        if len(pending) >= limit:
+            self._evict(client, lost=1)
+            return False
+        pending.append(packet)
+        self._deliveries += 1
+        if client.idle:
+            client.idle = False
+            client.wake.set()
+        return True
+
     def _replay_to(self, client: _Client, names: list[str]) -> None:
         """Queue the current state of the replayed events among `names` for `client`, ahead
         of any later event (the same queue, the same limit)."""
@@ -759,15 +764,9 @@ class EventGateway(CallbackHandler):
             packet = self._encode(name, payload, client.namespace)
             if packet is None or client.closed:
                 continue
-            if len(client.pending) >= self.config.queue_size:
-                self._evict(client, lost=1)
+            if not self._enqueue(client, packet, self.config.queue_size):
                 return
-            client.pending.append(packet)
             self._replayed += 1
-            self._deliveries += 1
-            if client.idle:
-                client.idle = False
-                client.wake.set()
 
     async def _on_unsubscribe(self, sid: str, *args: Any) -> dict[str, Any]:
         client = self._clients.get(sid)
