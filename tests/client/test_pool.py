@@ -55,6 +55,9 @@ async def test_every_account_feeds_one_bus_each_event_naming_its_account() -> No
             await _until(
                 lambda: all(i.state is AccountState.CONNECTED for i in pool.statuses().values())
             )
+            # A client counts as connected once its login succeeded; its Connected event
+            # reaches the handlers a little later, through its dispatcher.
+            await _until(lambda: len(connected) >= len(states))
             assert sorted(a for a in connected if a) == sorted(states)
             assert len(sim.connected_devices) == 3
             assert states["bot1"].pn is not None
@@ -72,6 +75,9 @@ async def test_remove_stops_one_account_and_leaves_the_others_connected() -> Non
             for name, state in states.items():
                 await pool.add(name, _client(sim, state))
             await _until(lambda: len(sim.connected_devices) == 3)
+            await _until(  # the server's side logs in first, then each client reads its success
+                lambda: all(i.state is AccountState.CONNECTED for i in pool.statuses().values())
+            )
             info = await pool.remove("bot0")
             assert info.state is AccountState.ENDED
             assert info.error is None
